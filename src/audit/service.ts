@@ -1,0 +1,57 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/types.js';
+import { nowSeconds } from '../lib/time.js';
+import { applyPage } from '../server/paging.js';
+import type { AuditRow, ListAuditQuery } from './schemas.js';
+
+export interface AuditEntry {
+  readonly userId: number | null;
+  readonly userName: string | null;
+  /** The route, e.g. `PUT /v1/business/id/:id`. */
+  readonly action: string;
+  /** The concrete path called (never a body: bodies may hold passwords). */
+  readonly target: string;
+  readonly result: number;
+  readonly clientIp: string;
+}
+
+/** The audit log of every state-changing call (API.md §9). */
+export class AuditService {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async record(e: AuditEntry): Promise<void> {
+    await this.db
+      .insertInto('audit_log')
+      .values({
+        user_id: e.userId,
+        user_name: e.userName,
+        action: e.action,
+        target: e.target,
+        result: e.result,
+        client_ip: e.clientIp,
+        create_time: nowSeconds(),
+      })
+      .execute();
+  }
+
+  async list(q: ListAuditQuery): Promise<{ rows: AuditRow[]; total: number }> {
+    let base = this.db.selectFrom('audit_log');
+    if (q.userId !== undefined) base = base.where('user_id', '=', q.userId);
+    if (q.action !== undefined) base = base.where('action', '=', q.action);
+    const { total } = await base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
+    const rows = await applyPage(base.selectAll().orderBy('id', q.order), q).execute();
+    return {
+      total: Number(total),
+      rows: rows.map((r) => ({
+        id: r.id,
+        userId: r.user_id,
+        user: r.user_name,
+        action: r.action,
+        target: r.target,
+        result: r.result,
+        clientIp: r.client_ip,
+        createTime: r.create_time,
+      })),
+    };
+  }
+}

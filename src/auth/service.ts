@@ -1,0 +1,98 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/types.js';
+import type { SettingsService } from '../settings/service.js';
+import type { AuthInfo } from './schemas.js';
+import { nowSeconds } from '../lib/time.js';
+import { TooManyRequests, Unauthenticated } from '../server/errors.js';
+import { type Caller, UserStatus, deriveRole } from '../users/roles.js';
+import * as users from '../users/store.js';
+import { verifyDummy, verifyPassword } from './passwords.js';
+import type { LoginThrottle } from './throttle.js';
+import type { TokenService } from './tokens.js';
+
+/** What other domains add to `GET /v1/authorization` (the registry account lands with the repository). */
+export type RepoAccountCheck = (userId: number) => Promise<boolean>;
+
+const WRONG_CREDENTIALS = 'wrong user name or password';
+
+/** Login, token refresh and logout, and turning a token into a caller. */
+export class AuthService {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly tokens: TokenService,
+    private readonly throttle: LoginThrottle,
+    private readonly settings: SettingsService,
+  ) {}
+
+  /** Answers whether a user has a registry account; set by the repository domain. */
+  hasRepoAccount: RepoAccountCheck = async () => false;
+
+  async info(caller: Caller): Promise<AuthInfo> {
+    const [flags, self, repo] = await Promise.all([
+      this.settings.get(),
+      users.findSelf(this.db, caller.userId),
+      this.hasRepoAccount(caller.userId),
+    ]);
+    return {
+      userId: caller.userId,
+      businessId: caller.businessId,
+      displayName: self?.real_name || caller.userName,
+      hasRepoAccount: repo,
+      role: caller.role,
+      ...flags,
+    };
+  }
+
+  async login(userName: string, password: string, address: string): Promise<{ token: string; userId: number }> {
+    const key = userName.toLowerCase();
+    const wait = this.throttle.retryAfter(key, address);
+    if (wait > 0) throw new TooManyRequests(`too many failed logins; retry in ${wait} s`, wait);
+    const user = await users.findByNameKey(this.db, key);
+    // An unknown user costs one argon2 verification too, so the two answer alike in time.
+    const valid = user ? await verifyPassword(user.password_hash, password) : (await verifyDummy(password), false);
+    if (!user || !valid) {
+      this.throttle.failure(key, address);
+      throw new Unauthenticated(WRONG_CREDENTIALS);
+    }
+    this.throttle.success(key, address);
+    assertMayLogIn(user.status);
+    const { token } = await this.tokens.issue(user.id);
+    return { token, userId: user.id };
+  }
+
+  async refresh(caller: Caller): Promise<string> {
+    return (await this.tokens.issue(caller.userId)).token;
+  }
+
+  logout(caller: Caller): Promise<void> {
+    return this.tokens.revoke(caller.jti);
+  }
+
+  /** Verifies a token and loads its user; the role is derived now, not taken from the token. */
+  async authenticate(token: string): Promise<Caller> {
+    const claims = await this.tokens.verify(token);
+    const user = await users.findBySession(this.db, claims.jti, claims.userId, nowSeconds());
+    if (!user) throw new Unauthenticated('token revoked or expired');
+    assertMayLogIn(user.status);
+    const role = deriveRole({
+      isSystem: user.is_system === 1,
+      status: user.status,
+      isAdmin: user.is_admin === 1,
+      businessStatus: user.business_status,
+    });
+    return {
+      userId: user.id,
+      userName: user.user_name,
+      role,
+      businessId: user.business_id,
+      tenantId: role === 2 || role === 3 ? user.business_id : null,
+      isAdmin: user.is_admin === 1,
+      jti: claims.jti,
+    };
+  }
+}
+
+function assertMayLogIn(status: number): void {
+  if (status === UserStatus.forbidden) throw new Unauthenticated('account forbidden');
+  if (status === UserStatus.notApproved) throw new Unauthenticated('account not approved');
+}

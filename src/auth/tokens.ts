@@ -1,0 +1,79 @@
+import { randomUUID } from 'node:crypto';
+import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/types.js';
+import { nowSeconds } from '../lib/time.js';
+import { Unauthenticated } from '../server/errors.js';
+
+const ALG = 'HS256';
+const ISSUER = 'ote-hub';
+
+export interface TokenClaims {
+  readonly userId: number;
+  readonly jti: string;
+  readonly expiresAt: number;
+}
+
+/**
+ * Login tokens: JWTs (HS256, pinned) that carry identity only. Each one has a
+ * session row keyed by its `jti`, so logout and password changes revoke it
+ * server-side, across restarts and replicas.
+ */
+export class TokenService {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly key: Uint8Array,
+    private readonly ttlSeconds: number,
+  ) {}
+
+  async issue(userId: number): Promise<{ token: string; claims: TokenClaims }> {
+    const now = nowSeconds();
+    const jti = randomUUID();
+    const expiresAt = now + this.ttlSeconds;
+    await this.db
+      .insertInto('sessions')
+      .values({ jti, user_id: userId, expires_at: expiresAt, revoked: 0, create_time: now })
+      .execute();
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: ALG, typ: 'JWT' })
+      .setSubject(String(userId))
+      .setJti(jti)
+      .setIssuer(ISSUER)
+      .setIssuedAt(now)
+      .setExpirationTime(expiresAt)
+      .sign(this.key);
+    return { token, claims: { userId, jti, expiresAt } };
+  }
+
+  /** Checks signature, algorithm and expiry; the session check is the caller's (one query with the user). */
+  async verify(token: string): Promise<TokenClaims> {
+    try {
+      const { payload } = await jwtVerify(token, this.key, { algorithms: [ALG], issuer: ISSUER });
+      const userId = Number(payload.sub);
+      if (!Number.isSafeInteger(userId) || userId < 1 || typeof payload.jti !== 'string' || !payload.exp) {
+        throw new Unauthenticated('invalid token');
+      }
+      return { userId, jti: payload.jti, expiresAt: payload.exp };
+    } catch (err) {
+      if (err instanceof Unauthenticated) throw err;
+      if (err instanceof joseErrors.JWTExpired) throw new Unauthenticated('token expired');
+      throw new Unauthenticated('invalid token');
+    }
+  }
+
+  async revoke(jti: string): Promise<void> {
+    await this.db.updateTable('sessions').set({ revoked: 1 }).where('jti', '=', jti).execute();
+  }
+
+  /** Revokes every live token of a user, except `keepJti` (the caller's own, on a password change). */
+  async revokeUser(userId: number, keepJti?: string, trx: Kysely<Database> = this.db): Promise<void> {
+    let q = trx.updateTable('sessions').set({ revoked: 1 }).where('user_id', '=', userId).where('revoked', '=', 0);
+    if (keepJti) q = q.where('jti', '<>', keepJti);
+    await q.execute();
+  }
+
+  /** Drops sessions that have expired anyway (their tokens fail the expiry check). */
+  async prune(): Promise<void> {
+    await this.db.deleteFrom('sessions').where('expires_at', '<', nowSeconds() - 60).execute();
+  }
+}

@@ -1,0 +1,78 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { Database } from './types.js';
+import { migrateToLatest } from './migrate.js';
+
+export type DialectName = 'sqlite' | 'postgres';
+
+export interface Db {
+  readonly kysely: Kysely<Database>;
+  readonly dialect: DialectName;
+  /** Where the database lives, without credentials (for logs). */
+  readonly description: string;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+// int8 (COUNT(*), bigint columns) arrives as a string from pg; every such value
+// here (times, byte sizes, counts) fits in a double exactly.
+pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
+
+export interface OpenOptions {
+  readonly databaseUrl?: string;
+  readonly dataDir: string;
+}
+
+/** Opens SQLite in the data directory, or PostgreSQL when a URL is given, and migrates it. */
+export async function openDatabase(opts: OpenOptions): Promise<Db> {
+  const db = opts.databaseUrl ? openPostgres(opts.databaseUrl) : openSqlite(opts.dataDir);
+  try {
+    await migrateToLatest(db.kysely, db.dialect);
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+  return db;
+}
+
+function openSqlite(dataDir: string): Db {
+  fs.mkdirSync(dataDir, { recursive: true });
+  const file = path.resolve(dataDir, 'ote.db');
+  const sqlite = new SQLite(file);
+  sqlite.pragma('journal_mode = WAL');
+  // FULL: in WAL mode NORMAL may lose the last commits on a power cut; FULL
+  // syncs the WAL on every commit, so a committed change survives one.
+  sqlite.pragma('synchronous = FULL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return {
+    kysely,
+    dialect: 'sqlite',
+    description: `sqlite:${file}`,
+    ping: async () => {
+      await sql`select 1`.execute(kysely);
+    },
+    close: () => kysely.destroy(),
+  };
+}
+
+function openPostgres(url: string): Db {
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // An idle client's error (server restart) must not crash the process; the next query reports it.
+  pool.on('error', () => {});
+  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const u = new URL(url);
+  return {
+    kysely,
+    dialect: 'postgres',
+    description: `postgres://${u.host}${u.pathname}`,
+    ping: async () => {
+      await sql`select 1`.execute(kysely);
+    },
+    close: () => kysely.destroy(),
+  };
+}

@@ -1,0 +1,21 @@
+import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
+import type { DialectName } from './index.js';
+import { m001Initial } from './migrations/001-initial.js';
+
+/** Versioned migrations, in order; a migration never changes once released. */
+function migrations(dialect: DialectName): Record<string, Migration> {
+  return {
+    '001-initial': m001Initial(dialect),
+  };
+}
+
+export async function migrateToLatest(db: Kysely<any>, dialect: DialectName): Promise<void> {
+  const provider: MigrationProvider = { getMigrations: async () => migrations(dialect) };
+  const migrator = new Migrator({ db, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error) {
+    const what = failed ? ` (migration ${failed.migrationName})` : '';
+    throw new Error(`database migration failed${what}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}

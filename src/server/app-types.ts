@@ -1,0 +1,57 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+} from 'fastify';
+import type { Registry } from 'prom-client';
+import type { AuditService } from '../audit/service.js';
+import type { AuthService } from '../auth/service.js';
+import type { TokenService } from '../auth/tokens.js';
+import type { Db } from '../db/index.js';
+import type { SettingsService } from '../settings/service.js';
+import type { Caller, Role } from '../users/roles.js';
+import type { UsersService } from '../users/service.js';
+import type { Config } from './config.js';
+
+/** Everything routes reach: built once per hub in server/app.ts. */
+export interface Services {
+  readonly config: Config;
+  readonly db: Db;
+  readonly tokens: TokenService;
+  readonly auth: AuthService;
+  readonly users: UsersService;
+  readonly settings: SettingsService;
+  readonly audit: AuditService;
+  readonly metrics: Registry;
+}
+
+export type App = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Roles that may call the route (API.md §2); checked by one hook. */
+    allow?: readonly Role[];
+    /** No token needed (login, registration, health, docs, registry and agent endpoints). */
+    public?: boolean;
+    /** Keep out of the audit log although the method changes state. */
+    noAudit?: boolean;
+  }
+  interface FastifyRequest {
+    /** Set by the auth hook on every non-public route. */
+    caller: Caller | null;
+    /** The user name a public call acted for (login, registration), for the audit log. */
+    auditUser: string | null;
+  }
+  interface FastifyInstance {
+    services: Services;
+  }
+}

@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { auditRoutes } from '../audit/routes.js';
+import { AuditService } from '../audit/service.js';
+import { authRoutes } from '../auth/routes.js';
+import { AuthService } from '../auth/service.js';
+import { LoginThrottle } from '../auth/throttle.js';
+import { TokenService } from '../auth/tokens.js';
+import { type Db, openDatabase } from '../db/index.js';
+import { healthRoutes } from '../health/routes.js';
+import { settingsRoutes } from '../settings/routes.js';
+import { SettingsService } from '../settings/service.js';
+import { bootstrapAdmin } from '../users/bootstrap.js';
+import { usersRoutes } from '../users/routes.js';
+import { UsersService } from '../users/service.js';
+import type { App, Services } from './app-types.js';
+import type { Config } from './config.js';
+import { installErrorHandling } from './error-handler.js';
+import { installAuditAndMetrics, installAuth } from './hooks.js';
+import { deriveKey, loadOrCreateSecret } from './secrets.js';
+import { validatorCompiler } from './validation.js';
+
+export interface Hub {
+  readonly app: App;
+  readonly services: Services;
+  /** Stops the HTTP server, timers and the database. */
+  close(): Promise<void>;
+}
+
+export interface HubOptions {
+  /** A pino logger or options; tests pass `false` or a quiet level. */
+  readonly logger?: boolean | { level: string };
+}
+
+/** Opens the database, bootstraps the system administrator and assembles the Fastify app. */
+export async function createHub(config: Config, opts: HubOptions = {}): Promise<Hub> {
+  const app = Fastify({
+    logger: opts.logger ?? { level: config.OTE_LOG_LEVEL, redact: ['req.headers.authorization'] },
+    genReqId: () => randomUUID(),
+    trustProxy: config.OTE_TRUST_PROXY,
+    bodyLimit: 1024 * 1024,
+  }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
+
+  const db = await openDatabase({ databaseUrl: config.OTE_DATABASE_URL, dataDir: config.OTE_DATA_DIR });
+  try {
+    const services = buildServices(config, db);
+    await bootstrapAdmin(db.kysely, config.OTE_ADMIN_USER, config.OTE_ADMIN_PASSWORD, app.log as FastifyBaseLogger);
+    app.decorate('services', services);
+    await assemble(app);
+    const pruneTimer = setInterval(() => {
+      services.tokens.prune().catch((err) => app.log.warn({ err }, 'could not prune expired sessions'));
+    }, 10 * 60_000);
+    pruneTimer.unref();
+    return {
+      app,
+      services,
+      close: async () => {
+        clearInterval(pruneTimer);
+        await app.close();
+        await db.close();
+      },
+    };
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+}
+
+function buildServices(config: Config, db: Db): Services {
+  const master = config.OTE_SECRET_KEY ?? loadOrCreateSecret(config.OTE_DATA_DIR, 'secret.key');
+  const jwtKey = config.OTE_JWT_SECRET ? new TextEncoder().encode(config.OTE_JWT_SECRET) : deriveKey(master, 'jwt');
+  const tokens = new TokenService(db.kysely, jwtKey, config.OTE_TOKEN_TTL);
+  const throttle = new LoginThrottle({
+    pairFailures: config.OTE_LOGIN_PAIR_FAILURES,
+    pairDelay: config.OTE_LOGIN_PAIR_DELAY,
+    pairMaxDelay: config.OTE_LOGIN_PAIR_MAX_DELAY,
+    addressFailures: config.OTE_LOGIN_ADDRESS_FAILURES,
+  });
+  const settings = new SettingsService(db.kysely);
+  const metrics = new Registry();
+  collectDefaultMetrics({ register: metrics });
+  const businessStatus = async (k: typeof db.kysely, id: number) =>
+    (await k.selectFrom('businesses').select('status').where('id', '=', id).executeTakeFirst())?.status;
+  return {
+    config,
+    db,
+    tokens,
+    auth: new AuthService(db.kysely, tokens, throttle, settings),
+    users: new UsersService(db.kysely, tokens, businessStatus),
+    settings,
+    audit: new AuditService(db.kysely),
+    metrics,
+  };
+}
+
+async function assemble(app: App): Promise<void> {
+  // JSON only (API.md §1): without Fastify's text/plain parser such a body is a 415.
+  app.removeContentTypeParser('text/plain');
+  app.setValidatorCompiler(validatorCompiler);
+  installErrorHandling(app);
+  installAuth(app);
+  installAuditAndMetrics(app);
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'OTE management API', version: '1' },
+      components: {
+        securitySchemes: { token: { type: 'apiKey', in: 'header', name: 'Authorization' } },
+      },
+      security: [{ token: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(healthRoutes);
+  await app.register(authRoutes);
+  await app.register(usersRoutes);
+  await app.register(settingsRoutes);
+  await app.register(auditRoutes);
+}

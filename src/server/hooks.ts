@@ -1,0 +1,78 @@
+import { Counter, Histogram } from 'prom-client';
+import type { App } from './app-types.js';
+import { Forbidden, Unauthenticated } from './errors.js';
+
+const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** Reads `Authorization: <token>` (the seed's form) or `Authorization: Bearer <token>`. */
+export function tokenFrom(header: string | undefined): string | null {
+  if (!header) return null;
+  const value = header.trim();
+  const m = /^Bearer\s+(\S+)$/i.exec(value);
+  if (m) return m[1];
+  return /^\S+$/.test(value) ? value : null;
+}
+
+/**
+ * Every route declares who may call it (`config.allow` or `config.public`);
+ * one hook checks it, so the authorization table is read off the routes.
+ */
+export function installAuth(app: App): void {
+  app.decorateRequest('caller', null);
+  app.decorateRequest('auditUser', null);
+  app.addHook('onRoute', (route) => {
+    // The browsable API reference (its routes come from @fastify/swagger-ui) is public.
+    if (route.url === '/docs' || route.url.startsWith('/docs/')) route.config = { ...route.config, public: true };
+    const cfg = route.config as { allow?: unknown; public?: boolean } | undefined;
+    if (!cfg?.public && !Array.isArray(cfg?.allow)) {
+      throw new Error(`route ${route.method} ${route.url} declares neither config.allow nor config.public`);
+    }
+  });
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+    const cfg = req.routeOptions.config;
+    if (cfg.public || !cfg.allow) return; // unknown routes reach the not-found handler
+    const token = tokenFrom(req.headers.authorization);
+    if (!token) throw new Unauthenticated('missing or malformed Authorization header');
+    const caller = await app.services.auth.authenticate(token);
+    req.caller = caller;
+    if (!cfg.allow.includes(caller.role)) {
+      throw new Forbidden(`role ${caller.role} may not call ${req.method} ${req.routeOptions.url}`);
+    }
+  });
+}
+
+/** Audit log rows for state-changing calls, and request metrics. */
+export function installAuditAndMetrics(app: App): void {
+  const requests = new Counter({
+    name: 'ote_http_requests_total',
+    help: 'HTTP requests by route and status',
+    labelNames: ['method', 'route', 'status'],
+    registers: [app.services.metrics],
+  });
+  const duration = new Histogram({
+    name: 'ote_http_request_duration_seconds',
+    help: 'HTTP request duration by route',
+    labelNames: ['method', 'route'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [app.services.metrics],
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    requests.inc({ method: req.method, route, status: reply.statusCode });
+    duration.observe({ method: req.method, route }, reply.elapsedTime / 1000);
+    if (!STATE_CHANGING.has(req.method) || !req.routeOptions.url || req.routeOptions.config.noAudit) return;
+    try {
+      await app.services.audit.record({
+        userId: req.caller?.userId ?? null,
+        userName: req.caller?.userName ?? req.auditUser,
+        action: `${req.method} ${req.routeOptions.url}`,
+        target: req.url.split('?')[0],
+        result: reply.statusCode,
+        clientIp: req.ip,
+      });
+    } catch (err) {
+      req.log.error({ err }, 'could not write the audit log');
+    }
+  });
+}

@@ -1,0 +1,40 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/types.js';
+import { nowSeconds } from '../lib/time.js';
+import type { Settings, UpdateSettingsBody } from './schemas.js';
+
+const COLUMNS = {
+  privateProject: 'private_project',
+  enableIngress: 'enable_ingress',
+  enableAlert: 'enable_alert',
+  enableAdminAutoDeploy: 'enable_admin_auto_deploy',
+} as const;
+
+/** The platform flags of API.md §9, one row in the database (so every replica agrees). */
+export class SettingsService {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async get(db: Kysely<Database> = this.db): Promise<Settings> {
+    const row = await db.selectFrom('settings').selectAll().where('id', '=', 1).executeTakeFirstOrThrow();
+    return {
+      privateProject: row.private_project === 1,
+      enableIngress: row.enable_ingress === 1,
+      enableAlert: row.enable_alert === 1,
+      enableAdminAutoDeploy: row.enable_admin_auto_deploy === 1,
+    };
+  }
+
+  async update(input: UpdateSettingsBody): Promise<Settings> {
+    const set: Record<string, number> = {};
+    for (const [field, column] of Object.entries(COLUMNS)) {
+      const value = input[field as keyof UpdateSettingsBody];
+      if (value !== undefined) set[column] = value ? 1 : 0;
+    }
+    await this.db
+      .updateTable('settings')
+      .set({ ...set, update_time: nowSeconds() })
+      .where('id', '=', 1)
+      .execute();
+    return this.get();
+  }
+}

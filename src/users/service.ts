@@ -1,0 +1,173 @@
+import { hashPassword, verifyPassword } from '../auth/passwords.js';
+import type { TokenService } from '../auth/tokens.js';
+import { isUniqueViolation } from '../db/errors.js';
+import { scopeOf } from '../db/scope.js';
+import { nowSeconds } from '../lib/time.js';
+import { Conflict, NotFound, ValidationError } from '../server/errors.js';
+import { type Caller, UserStatus, deriveRole } from './roles.js';
+import type {
+  AuditUserBody,
+  ChangePasswordBody,
+  CreateSubUserBody,
+  CreateUserBody,
+  ListUsersQuery,
+  ResetPasswordBody,
+  UserRow,
+} from './schemas.js';
+import * as store from './store.js';
+
+/** Hooks other domains attach to user deletion (e.g. the registry account goes with the user). */
+export type UserDeletionHook = (trx: store.Db, userId: number) => Promise<void>;
+
+export class UsersService {
+  private readonly deletionHooks: UserDeletionHook[] = [];
+
+  constructor(
+    private readonly db: store.Db,
+    private readonly tokens: TokenService,
+    /** Whether a business may take members: approved (status 1). Finished by the businesses domain. */
+    private readonly businessStatus: (db: store.Db, id: number) => Promise<number | undefined>,
+  ) {}
+
+  onDelete(hook: UserDeletionHook): void {
+    this.deletionHooks.push(hook);
+  }
+
+  /** Self-registration: pending until a system administrator approves. */
+  register(input: CreateUserBody): Promise<number> {
+    return this.create(input, UserStatus.pending, null);
+  }
+
+  async createSubUser(caller: Caller, input: CreateSubUserBody): Promise<number> {
+    const { businessId, ...user } = input;
+    let target: number;
+    if (caller.role === 4) {
+      if (businessId === undefined) throw new ValidationError({ businessId: 'is required for the system administrator' });
+      if ((await this.businessStatus(this.db, businessId)) !== 1) {
+        throw new ValidationError({ businessId: 'must be the id of an approved business' });
+      }
+      target = businessId;
+    } else {
+      if (businessId !== undefined) {
+        throw new ValidationError({ businessId: 'unknown field (only the system administrator may set it)' });
+      }
+      // Role 3 (the route admits no other) always acts for its approved business.
+      target = caller.tenantId as number;
+    }
+    return this.create(user, UserStatus.approved, target);
+  }
+
+  private async create(input: CreateUserBody, status: number, businessId: number | null): Promise<number> {
+    const now = nowSeconds();
+    const passwordHash = await hashPassword(input.password);
+    try {
+      return await store.insertUser(this.db, {
+        user_name: input.user,
+        name_key: input.user.toLowerCase(),
+        password_hash: passwordHash,
+        phone: input.phone,
+        real_name: input.realName,
+        is_admin: input.isAdmin ? 1 : 0,
+        is_system: 0,
+        status,
+        business_id: businessId,
+        create_time: now,
+        update_time: now,
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new Conflict(`user: the name "${input.user}" is already taken`);
+      throw err;
+    }
+  }
+
+  async changePassword(caller: Caller, input: ChangePasswordBody): Promise<void> {
+    const user = await store.findSelf(this.db, caller.userId);
+    if (!user || !(await verifyPassword(user.password_hash, input.oldPassword))) {
+      throw new ValidationError({ oldPassword: 'is not the current password' });
+    }
+    if (input.password === input.oldPassword) {
+      throw new ValidationError({ password: 'must differ from the old password' });
+    }
+    const hash = await hashPassword(input.password);
+    await this.db.transaction().execute(async (trx) => {
+      await store.updateUser(trx, user.id, { password_hash: hash }, nowSeconds());
+      await this.tokens.revokeUser(user.id, caller.jti, trx);
+    });
+  }
+
+  async list(caller: Caller, q: ListUsersQuery): Promise<{ rows: UserRow[]; total: number }> {
+    const { rows, total } = await store.listUsers(
+      this.db,
+      scopeOf(caller),
+      { user: q.user, status: q.status },
+      q,
+      q.orderBy,
+    );
+    return { rows: rows.map(toRow), total };
+  }
+
+  async audit(caller: Caller, id: number, input: AuditUserBody): Promise<void> {
+    const user = await this.mustGet(caller, id);
+    if (user.is_system) throw new Conflict('the system administrator cannot be audited');
+    await this.db.transaction().execute(async (trx) => {
+      await store.updateUser(trx, id, { status: input.status }, nowSeconds());
+      if (input.status === UserStatus.forbidden || input.status === UserStatus.notApproved) {
+        await this.tokens.revokeUser(id, undefined, trx);
+      }
+    });
+  }
+
+  async resetPassword(caller: Caller, id: number, input: ResetPasswordBody): Promise<void> {
+    const user = await this.mustGet(caller, id);
+    const hash = await hashPassword(input.password);
+    await this.db.transaction().execute(async (trx) => {
+      await store.updateUser(trx, user.id, { password_hash: hash }, nowSeconds());
+      await this.tokens.revokeUser(user.id, user.id === caller.userId ? caller.jti : undefined, trx);
+    });
+  }
+
+  async remove(caller: Caller, id: number): Promise<void> {
+    const user = await this.mustGet(caller, id);
+    if (user.id === caller.userId) throw new Conflict('you cannot delete yourself');
+    if (user.is_system) throw new Conflict('the system administrator cannot be deleted');
+    await this.db.transaction().execute(async (trx) => {
+      const created = await trx
+        .selectFrom('businesses')
+        .select(['id', 'name'])
+        .where('user_id', '=', id)
+        .where('status', '=', 1)
+        .executeTakeFirst();
+      if (created) {
+        throw new Conflict(`the user created the approved business "${created.name}" (id ${created.id}); delete the business first`);
+      }
+      for (const hook of this.deletionHooks) await hook(trx, id);
+      await store.deleteUser(trx, id);
+    });
+  }
+
+  private async mustGet(caller: Caller, id: number): Promise<store.UserWithBusiness> {
+    const user = await store.getUser(this.db, scopeOf(caller), id);
+    if (!user) throw new NotFound(`user ${id} not found`);
+    return user;
+  }
+}
+
+export function toRow(u: store.UserWithBusiness): UserRow {
+  return {
+    id: u.id,
+    user: u.user_name,
+    status: u.status,
+    realName: u.real_name,
+    phone: u.phone,
+    isAdmin: u.is_admin === 1,
+    role: deriveRole({
+      isSystem: u.is_system === 1,
+      status: u.status,
+      isAdmin: u.is_admin === 1,
+      businessStatus: u.business_status,
+    }),
+    businessId: u.business_id,
+    createTime: u.create_time,
+    updateTime: u.update_time,
+  };
+}

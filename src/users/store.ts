@@ -1,0 +1,108 @@
+import { type Kysely, type SelectQueryBuilder, sql } from 'kysely';
+import type { Scope } from '../db/scope.js';
+import type { Database, NewUser, UserRecord } from '../db/types.js';
+import { type Paging, applyPage, likeContains } from '../server/paging.js';
+
+export type Db = Kysely<Database>;
+
+/** A user with the status of its business, the facts a role is derived from. */
+export type UserWithBusiness = UserRecord & { business_status: number | null };
+
+const withBusiness = (db: Db) =>
+  db
+    .selectFrom('users')
+    .leftJoin('businesses', 'businesses.id', 'users.business_id')
+    .selectAll('users')
+    .select('businesses.status as business_status');
+
+type UsersQuery = ReturnType<typeof withBusiness>;
+
+function scoped<Q extends SelectQueryBuilder<Database, 'users', any>>(q: Q, scope: Scope): Q {
+  return (scope.kind === 'tenant' ? q.where('users.business_id', '=', scope.businessId) : q) as Q;
+}
+
+// --- identity look-ups (login and token checks; not tenant reads) ---
+
+export function findByNameKey(db: Db, nameKey: string): Promise<UserWithBusiness | undefined> {
+  return withBusiness(db).where('users.name_key', '=', nameKey).executeTakeFirst();
+}
+
+/** The user of a live session: the one query behind every authenticated request. */
+export function findBySession(db: Db, jti: string, userId: number, now: number) {
+  return withBusiness(db)
+    .innerJoin('sessions', 'sessions.user_id', 'users.id')
+    .where('sessions.jti', '=', jti)
+    .where('users.id', '=', userId)
+    .where('sessions.revoked', '=', 0)
+    .where('sessions.expires_at', '>', now)
+    .executeTakeFirst() as Promise<UserWithBusiness | undefined>;
+}
+
+/** The caller's own record (identity, not a tenant read). */
+export function findSelf(db: Db, userId: number): Promise<UserWithBusiness | undefined> {
+  return withBusiness(db).where('users.id', '=', userId).executeTakeFirst();
+}
+
+export async function systemAdminExists(db: Db): Promise<boolean> {
+  const row = await db.selectFrom('users').select('id').where('is_system', '=', 1).executeTakeFirst();
+  return row !== undefined;
+}
+
+// --- writes ---
+
+export async function insertUser(db: Db, user: NewUser): Promise<number> {
+  const row = await db.insertInto('users').values(user).returning('id').executeTakeFirstOrThrow();
+  return row.id;
+}
+
+export async function updateUser(
+  db: Db,
+  id: number,
+  set: Partial<Pick<UserRecord, 'status' | 'password_hash' | 'business_id' | 'is_admin'>>,
+  now: number,
+): Promise<void> {
+  await db
+    .updateTable('users')
+    .set({ ...set, update_time: now })
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function deleteUser(db: Db, id: number): Promise<void> {
+  await db.deleteFrom('sessions').where('user_id', '=', id).execute();
+  await db.deleteFrom('users').where('id', '=', id).execute();
+}
+
+// --- tenant-scoped reads ---
+
+export function getUser(db: Db, scope: Scope, id: number): Promise<UserWithBusiness | undefined> {
+  return scoped(withBusiness(db).where('users.id', '=', id), scope).executeTakeFirst();
+}
+
+export interface UserFilter {
+  readonly user?: string;
+  readonly status?: number;
+}
+
+export async function listUsers(
+  db: Db,
+  scope: Scope,
+  filter: UserFilter,
+  paging: Paging,
+  orderBy: 'id' | 'user_name',
+): Promise<{ rows: UserWithBusiness[]; total: number }> {
+  const where = (q: UsersQuery) => {
+    let r = scoped(q, scope);
+    if (filter.user) r = r.where(sql<boolean>`users.name_key like ${likeContains(filter.user.toLowerCase())} escape '\\'`);
+    if (filter.status !== undefined) r = r.where('users.status', '=', filter.status);
+    return r;
+  };
+  const { total } = await where(withBusiness(db))
+    .clearSelect()
+    .select((eb) => eb.fn.countAll<number>().as('total'))
+    .executeTakeFirstOrThrow();
+  let q = where(withBusiness(db)).orderBy(`users.${orderBy}`, paging.order);
+  if (orderBy !== 'id') q = q.orderBy('users.id', paging.order);
+  const rows = await applyPage(q, paging).execute();
+  return { rows, total: Number(total) };
+}
