@@ -7,6 +7,7 @@ import type {
   RawServerDefault,
 } from 'fastify';
 import type { Registry } from 'prom-client';
+import type { DesiredStateBus } from '../agent-link/desired-bus.js';
 import type { AuditService } from '../audit/service.js';
 import type { AuthService } from '../auth/service.js';
 import type { TokenService } from '../auth/tokens.js';
@@ -26,6 +27,8 @@ export interface Services {
   readonly settings: SettingsService;
   readonly audit: AuditService;
   readonly metrics: Registry;
+  /** Wake-up after a committed change of desired state; replaced by the agent link. */
+  desired: DesiredStateBus;
 }
 
 export type App = FastifyInstance<

@@ -4,6 +4,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { Registry, collectDefaultMetrics } from 'prom-client';
+import { noDesiredStateBus } from '../agent-link/desired-bus.js';
 import { auditRoutes } from '../audit/routes.js';
 import { AuditService } from '../audit/service.js';
 import { authRoutes } from '../auth/routes.js';
@@ -94,6 +95,7 @@ function buildServices(config: Config, db: Db): Services {
     settings,
     audit: new AuditService(db.kysely),
     metrics,
+    desired: noDesiredStateBus,
   };
 }
 
