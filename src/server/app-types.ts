@@ -10,6 +10,7 @@ import type { Registry } from 'prom-client';
 import type { DesiredStateBus } from '../agent-link/desired-bus.js';
 import type { AuditService } from '../audit/service.js';
 import type { AuthService } from '../auth/service.js';
+import type { BusinessesService } from '../businesses/service.js';
 import type { TokenService } from '../auth/tokens.js';
 import type { Db } from '../db/index.js';
 import type { SettingsService } from '../settings/service.js';
@@ -24,6 +25,7 @@ export interface Services {
   readonly tokens: TokenService;
   readonly auth: AuthService;
   readonly users: UsersService;
+  readonly businesses: BusinessesService;
   readonly settings: SettingsService;
   readonly audit: AuditService;
   readonly metrics: Registry;

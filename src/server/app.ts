@@ -11,6 +11,9 @@ import { authRoutes } from '../auth/routes.js';
 import { AuthService } from '../auth/service.js';
 import { LoginThrottle } from '../auth/throttle.js';
 import { TokenService } from '../auth/tokens.js';
+import { businessesRoutes } from '../businesses/routes.js';
+import { BusinessesService } from '../businesses/service.js';
+import { statusOf as businessStatus } from '../businesses/store.js';
 import { type Db, openDatabase } from '../db/index.js';
 import { healthRoutes } from '../health/routes.js';
 import { settingsRoutes } from '../settings/routes.js';
@@ -84,19 +87,20 @@ function buildServices(config: Config, db: Db): Services {
   const settings = new SettingsService(db.kysely);
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
-  const businessStatus = async (k: typeof db.kysely, id: number) =>
-    (await k.selectFrom('businesses').select('status').where('id', '=', id).executeTakeFirst())?.status;
-  return {
+  const services: Services = {
     config,
     db,
     tokens,
     auth: new AuthService(db.kysely, tokens, throttle, settings),
     users: new UsersService(db.kysely, tokens, businessStatus),
+    // The bus is read at each call: the agent link replaces `services.desired` after assembly.
+    businesses: new BusinessesService(db.kysely, () => services.desired),
     settings,
     audit: new AuditService(db.kysely),
     metrics,
     desired: noDesiredStateBus,
   };
+  return services;
 }
 
 async function assemble(app: App): Promise<void> {
@@ -119,6 +123,7 @@ async function assemble(app: App): Promise<void> {
   await app.register(healthRoutes);
   await app.register(authRoutes);
   await app.register(usersRoutes);
+  await app.register(businessesRoutes);
   await app.register(settingsRoutes);
   await app.register(auditRoutes);
 }

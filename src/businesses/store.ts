@@ -1,0 +1,159 @@
+import { type Kysely, type SelectQueryBuilder, sql } from 'kysely';
+import type { Scope } from '../db/scope.js';
+import type { BusinessRecord, Database } from '../db/types.js';
+import { type Paging, applyPage, likeContains } from '../server/paging.js';
+import { BusinessStatus } from '../users/roles.js';
+
+export type Db = Kysely<Database>;
+
+/**
+ * Who may read a business row. A business is the tenant itself, so `Scope`
+ * (the caller's *approved* business) is not enough: its creator must see it
+ * while it is still pending or after it was disapproved, when it is no
+ * tenant's yet. Platform: every row; a user: the businesses it created or
+ * belongs to. There is no unscoped read.
+ */
+export type BusinessView =
+  | { readonly kind: 'platform' }
+  | { readonly kind: 'user'; readonly userId: number; readonly businessId: number | null };
+
+type BusinessQuery = SelectQueryBuilder<Database, 'businesses', object>;
+
+function visible<Q extends BusinessQuery>(q: Q, view: BusinessView): Q {
+  if (view.kind === 'platform') return q;
+  const { userId, businessId } = view;
+  return q.where((eb) =>
+    businessId === null
+      ? eb('businesses.user_id', '=', userId)
+      : eb.or([eb('businesses.user_id', '=', userId), eb('businesses.id', '=', businessId)]),
+  ) as Q;
+}
+
+export function getBusiness(db: Db, view: BusinessView, id: number): Promise<BusinessRecord | undefined> {
+  return visible(db.selectFrom('businesses') as BusinessQuery, view)
+    .selectAll()
+    .where('businesses.id', '=', id)
+    .executeTakeFirst() as Promise<BusinessRecord | undefined>;
+}
+
+export async function listBusinesses(
+  db: Db,
+  view: BusinessView,
+  filter: { readonly name?: string },
+  paging: Paging,
+): Promise<{ rows: BusinessRecord[]; total: number }> {
+  const where = () => {
+    let q = visible(db.selectFrom('businesses') as BusinessQuery, view);
+    if (filter.name) {
+      q = q.where(sql<boolean>`businesses.name_key like ${likeContains(filter.name.toLowerCase())} escape '\\'`);
+    }
+    return q;
+  };
+  const { total } = await where()
+    .select((eb) => eb.fn.countAll<number>().as('total'))
+    .executeTakeFirstOrThrow();
+  const rows = (await applyPage(where().selectAll().orderBy('businesses.id', paging.order), paging).execute()) as BusinessRecord[];
+  return { rows, total: Number(total) };
+}
+
+/** Status of a business by id (for the users domain: sub-users join approved businesses only). */
+export async function statusOf(db: Db, id: number): Promise<number | undefined> {
+  return (await db.selectFrom('businesses').select('status').where('id', '=', id).executeTakeFirst())?.status;
+}
+
+/** Ids of the approved businesses: the input of the desired namespaces. */
+export function approvedBusinesses(db: Db): Promise<{ id: number; status: number }[]> {
+  return db
+    .selectFrom('businesses')
+    .select(['id', 'status'])
+    .where('status', '=', BusinessStatus.approved)
+    .orderBy('id')
+    .execute();
+}
+
+// --- creation (inside one transaction) ---
+
+/**
+ * Locks the creator's row for the rest of the transaction (a no-op write), so
+ * two concurrent creations by one user run one after the other and the second
+ * sees the first's business (PostgreSQL read committed; SQLite serializes anyway).
+ */
+export async function lockUser(trx: Db, userId: number): Promise<void> {
+  await trx
+    .updateTable('users')
+    .set((eb) => ({ update_time: eb.ref('update_time') }))
+    .where('id', '=', userId)
+    .execute();
+}
+
+/** A pending or approved business the user created or belongs to: such a user may not create another. */
+export function liveBusinessOf(trx: Db, userId: number): Promise<{ id: number; status: number } | undefined> {
+  return trx
+    .selectFrom('businesses')
+    .select(['id', 'status'])
+    .where('status', 'in', [BusinessStatus.pending, BusinessStatus.approved])
+    .where((eb) =>
+      eb.or([
+        eb('user_id', '=', userId),
+        eb('id', '=', eb.selectFrom('users').select('business_id').where('users.id', '=', userId)),
+      ]),
+    )
+    .executeTakeFirst();
+}
+
+export async function insertBusiness(
+  trx: Db,
+  b: Pick<BusinessRecord, 'name' | 'user_id' | 'introduce' | 'objective' | 'scale'>,
+  now: number,
+): Promise<number> {
+  const row = await trx
+    .insertInto('businesses')
+    .values({
+      ...b,
+      name_key: b.name.toLowerCase(),
+      comment: '',
+      status: BusinessStatus.pending,
+      create_time: now,
+      update_time: now,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+export async function setMembership(trx: Db, userId: number, businessId: number, now: number): Promise<void> {
+  await trx.updateTable('users').set({ business_id: businessId, update_time: now }).where('id', '=', userId).execute();
+}
+
+// --- status changes (system administrator; the scope still bounds them) ---
+
+/**
+ * Moves a business from one of `from` to `to`; answers how many rows changed
+ * (0: absent, out of scope, or in another state — the caller tells which).
+ */
+export async function changeStatus(
+  trx: Db,
+  scope: Scope,
+  id: number,
+  from: readonly number[],
+  set: { readonly status: number; readonly comment?: string },
+  now: number,
+): Promise<number> {
+  let q = trx
+    .updateTable('businesses')
+    .set({ ...set, update_time: now })
+    .where('id', '=', id)
+    .where('status', 'in', [...from]);
+  if (scope.kind === 'tenant') q = q.where('id', '=', scope.businessId);
+  const res = await q.executeTakeFirst();
+  return Number(res.numUpdatedRows);
+}
+
+/** Everyone of a deleted business drops out of it (role 1). */
+export async function dropMembers(trx: Db, businessId: number, now: number): Promise<void> {
+  await trx
+    .updateTable('users')
+    .set({ business_id: null, update_time: now })
+    .where('business_id', '=', businessId)
+    .execute();
+}
