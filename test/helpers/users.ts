@@ -94,33 +94,48 @@ export async function hasRoute(api: Api, path: string): Promise<boolean> {
 }
 
 /**
- * Makes an approved business whose creator is `owner` (an approved `isAdmin`
- * role 1 user) and returns its id; the owner becomes role 3. Uses the business
- * API (§4) when the hub has it; before that domain exists, writes the row
- * directly, as the API would leave it.
+ * Makes a business whose creator is `owner` (an approved `isAdmin` role 1
+ * user), approved unless `approve` is false, and returns its id; an approved
+ * one makes the owner role 3. Uses the business API (§4) when the hub has it;
+ * before that domain exists, writes the rows directly, as the API would leave them.
  */
-export async function createApprovedBusiness(
+export async function createBusiness(
   api: Api,
   hub: TestHub,
   admin: string,
   owner: TestUser,
-  name = uniqueName('biz'),
+  opts: { approve?: boolean; name?: string } = {},
 ): Promise<number> {
+  const name = opts.name ?? uniqueName('biz');
+  const approve = opts.approve ?? true;
   if (await hasRoute(api, '/v1/business')) {
     const body = { name, introduce: 'test', objective: 'test', scale: '1-10' };
     const id = expectStatus(await api.post('/v1/business', { token: owner.token, body }), 200, 'create business').data.id;
-    expectStatus(
-      await api.put(`/v1/business/id/${id}`, { token: admin, body: { status: 1, comment: 'ok' } }),
-      200,
-      'approve business',
-    );
+    if (approve) {
+      expectStatus(
+        await api.put(`/v1/business/id/${id}`, { token: admin, body: { status: 1, comment: 'ok' } }),
+        200,
+        'approve business',
+      );
+    }
     return id;
   }
   const db = hub.hub.services.db.kysely;
   const now = nowSeconds();
   const row = await db
     .insertInto('businesses')
-    .values({ name, name_key: name.toLowerCase(), user_id: owner.id, status: 1, create_time: now, update_time: now })
+    .values({
+      name,
+      name_key: name.toLowerCase(),
+      user_id: owner.id,
+      introduce: 'test',
+      objective: 'test',
+      scale: '1-10',
+      comment: '',
+      status: approve ? 1 : 0,
+      create_time: now,
+      update_time: now,
+    })
     .returning('id')
     .executeTakeFirstOrThrow();
   await db.updateTable('users').set({ business_id: row.id }).where('id', '=', owner.id).execute();
@@ -135,6 +150,6 @@ export async function createBusinessAdmin(
   overrides: UserInput = {},
 ): Promise<TestUser & { businessId: number }> {
   const owner = await createUser(api, admin, { isAdmin: true, ...overrides });
-  const businessId = await createApprovedBusiness(api, hub, admin, owner);
+  const businessId = await createBusiness(api, hub, admin, owner);
   return { ...owner, businessId };
 }

@@ -5,6 +5,7 @@ import { Api, expectStatus } from '../helpers/client.js';
 import { ADMIN, DATABASES, type TestHub, startHub } from '../helpers/hub.js';
 import {
   adminToken,
+  createBusiness,
   createBusinessAdmin,
   createSubUser,
   createUser,
@@ -231,15 +232,8 @@ for (const db of DATABASES) {
 
       it('refuses businessId of a pending business', async () => {
         const owner = await createUser(api, admin, { isAdmin: true });
-        const now = Math.floor(Date.now() / 1000);
-        const name = `pending${randomBytes(3).toString('hex')}`;
-        // A pending business: no API yet makes one without also being tested by its domain.
-        const row = await hub.hub.services.db.kysely
-          .insertInto('businesses')
-          .values({ name, name_key: name, user_id: owner.id, status: 0, create_time: now, update_time: now })
-          .returning('id')
-          .executeTakeFirstOrThrow();
-        const res = await api.post('/v1/admin/user', { token: admin, body: { ...userBody(), businessId: row.id } });
+        const pending = await createBusiness(api, hub, admin, owner, { approve: false });
+        const res = await api.post('/v1/admin/user', { token: admin, body: { ...userBody(), businessId: pending } });
         expectStatus(res, 422);
         assert.match(res.body.message, /businessId/);
       });
