@@ -1,8 +1,13 @@
+/**
+ * Users for integration tests with control of every registration field (for
+ * validation and user-management tests). For whole tenants (a business with
+ * its admin and a member) use ./tenants.ts.
+ */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { nowSeconds } from '../../src/lib/time.js';
 import { type Api, expectStatus } from './client.js';
-import { ADMIN, type TestHub } from './hub.js';
+import { ADMIN } from './hub.js';
+import { auditBusiness, createBusiness } from './tenants.js';
 
 /** A password that passes the policy, different on every call. */
 export function strongPassword(): string {
@@ -87,69 +92,14 @@ export async function createSubUser(
   return { id: data.id, user: body.user, password: body.password, token: await api.login(body.user, body.password) };
 }
 
-/** Whether the hub serves a route (the OpenAPI document lists every one that is not hidden). */
-export async function hasRoute(api: Api, path: string): Promise<boolean> {
-  const doc = await api.get('/v1/openapi.json');
-  return Boolean(doc.body?.paths?.[path]);
-}
-
-/**
- * Makes a business whose creator is `owner` (an approved `isAdmin` role 1
- * user), approved unless `approve` is false, and returns its id; an approved
- * one makes the owner role 3. Uses the business API (§4) when the hub has it;
- * before that domain exists, writes the rows directly, as the API would leave them.
- */
-export async function createBusiness(
-  api: Api,
-  hub: TestHub,
-  admin: string,
-  owner: TestUser,
-  opts: { approve?: boolean; name?: string } = {},
-): Promise<number> {
-  const name = opts.name ?? uniqueName('biz');
-  const approve = opts.approve ?? true;
-  if (await hasRoute(api, '/v1/business')) {
-    const body = { name, introduce: 'test', objective: 'test', scale: '1-10' };
-    const id = expectStatus(await api.post('/v1/business', { token: owner.token, body }), 200, 'create business').data.id;
-    if (approve) {
-      expectStatus(
-        await api.put(`/v1/business/id/${id}`, { token: admin, body: { status: 1, comment: 'ok' } }),
-        200,
-        'approve business',
-      );
-    }
-    return id;
-  }
-  const db = hub.hub.services.db.kysely;
-  const now = nowSeconds();
-  const row = await db
-    .insertInto('businesses')
-    .values({
-      name,
-      name_key: name.toLowerCase(),
-      user_id: owner.id,
-      introduce: 'test',
-      objective: 'test',
-      scale: '1-10',
-      comment: '',
-      status: approve ? 1 : 0,
-      create_time: now,
-      update_time: now,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  await db.updateTable('users').set({ business_id: row.id }).where('id', '=', owner.id).execute();
-  return row.id;
-}
-
-/** A role 3 user: an approved admin user who created an approved business. */
+/** A role 3 user: an approved admin user whose business (§4 API) is approved. */
 export async function createBusinessAdmin(
   api: Api,
-  hub: TestHub,
   admin: string,
   overrides: UserInput = {},
 ): Promise<TestUser & { businessId: number }> {
   const owner = await createUser(api, admin, { isAdmin: true, ...overrides });
-  const businessId = await createBusiness(api, hub, admin, owner);
+  const businessId = await createBusiness(api, owner.token);
+  await auditBusiness(api, admin, businessId, 1);
   return { ...owner, businessId };
 }

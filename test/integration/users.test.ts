@@ -3,9 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Api, expectStatus } from '../helpers/client.js';
 import { ADMIN, DATABASES, type TestHub, startHub } from '../helpers/hub.js';
+import { createBusiness } from '../helpers/tenants.js';
 import {
   adminToken,
-  createBusiness,
   createBusinessAdmin,
   createSubUser,
   createUser,
@@ -213,8 +213,8 @@ for (const db of DATABASES) {
       let a: Awaited<ReturnType<typeof createBusinessAdmin>>;
       let b: Awaited<ReturnType<typeof createBusinessAdmin>>;
       before(async () => {
-        a = await createBusinessAdmin(api, hub, admin);
-        b = await createBusinessAdmin(api, hub, admin);
+        a = await createBusinessAdmin(api, admin);
+        b = await createBusinessAdmin(api, admin);
       });
 
       it('lets the system admin create a sub-user only with an approved businessId (else 422 naming it)', async () => {
@@ -232,7 +232,7 @@ for (const db of DATABASES) {
 
       it('refuses businessId of a pending business', async () => {
         const owner = await createUser(api, admin, { isAdmin: true });
-        const pending = await createBusiness(api, hub, admin, owner, { approve: false });
+        const pending = await createBusiness(api, owner.token);
         const res = await api.post('/v1/admin/user', { token: admin, body: { ...userBody(), businessId: pending } });
         expectStatus(res, 422);
         assert.match(res.body.message, /businessId/);
