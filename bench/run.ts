@@ -1,0 +1,273 @@
+/**
+ * `npm run bench` (issue #2): what the hub costs on this machine, each number
+ * next to a baseline measured in the same run.
+ *   1. logins/s through the real HTTP server vs raw argon2id verifications/s
+ *      (same parameters, same concurrency: both run on libuv's threadpool);
+ *   2. GET /v1/admin/user (a page of 10 of 10,000 users) vs a bare Fastify
+ *      route answering the same JSON, with the same autocannon settings.
+ * The machine is shared and noisy: every measurement is repeated, the
+ * subject and its baseline alternate within each repetition, and the table
+ * gives medians, min–max and the median of the per-repetition ratios. Timing
+ * never fails the run; a wrong answer (non-2xx, errors) does, since it would
+ * make the numbers meaningless.
+ *
+ * Settings: OTE_BENCH_DB=sqlite|postgres, OTE_BENCH_REPS (5), OTE_BENCH_SECONDS (3),
+ * OTE_BENCH_WARMUP (1), OTE_BENCH_CONNECTIONS (8).
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { verify } from '@node-rs/argon2';
+import autocannon, { type Instance } from 'autocannon';
+import { ARGON2_PARAMS, hashPassword } from '../src/auth/passwords.js';
+import { ADMIN, type DbKind, TestDatabase } from '../test/helpers/hub.js';
+import { BARE_PATH, TOTAL_USERS } from './common.js';
+
+function intSetting(name: string, fallback: number, min: number, max: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer from ${min} to ${max}`);
+  return n;
+}
+
+const DB_KIND = (process.env.OTE_BENCH_DB ?? 'sqlite') as DbKind;
+if (DB_KIND !== 'sqlite' && DB_KIND !== 'postgres') throw new Error('OTE_BENCH_DB must be "sqlite" or "postgres"');
+const REPS = intSetting('OTE_BENCH_REPS', 5, 1, 50);
+const SECONDS = intSetting('OTE_BENCH_SECONDS', 3, 1, 60);
+const WARMUP = intSetting('OTE_BENCH_WARMUP', 1, 0, 60);
+const CONNECTIONS = intSetting('OTE_BENCH_CONNECTIONS', 8, 1, 1000);
+const SERVER_START_TIMEOUT_MS = 120_000;
+const SERVER_STOP_TIMEOUT_MS = 15_000;
+const LIST_PATH = `/v1/admin/user?page=1&pageSize=10`;
+
+const progress = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
+
+// --- what this process started, so that cleanup stops exactly that ---
+
+const children = new Set<ChildProcess>();
+let database: TestDatabase | undefined;
+let running: Instance | undefined;
+let cleaning: Promise<void> | undefined;
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), SERVER_STOP_TIMEOUT_MS);
+    await exited;
+    clearTimeout(timer);
+  }
+  children.delete(child);
+}
+
+function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    running?.stop();
+    await Promise.allSettled([...children].map(stopChild));
+    // After the hub is gone, so that PostgreSQL has no open connection left to drop.
+    await database?.drop();
+  })();
+  return cleaning;
+}
+
+/** Starts bench/server.ts in a child process and waits for its address. */
+function startServer(args: string[]): Promise<{ url: string; child: ChildProcess }> {
+  const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'server.ts');
+  // fork() keeps this process's execArgv, so the child runs TypeScript through tsx too.
+  const child = fork(script, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  children.add(child);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`server ${args[0]} did not start in ${SERVER_START_TIMEOUT_MS / 1000} s`)),
+      SERVER_START_TIMEOUT_MS,
+    );
+    child.once('message', (msg: { url: string }) => {
+      clearTimeout(timer);
+      resolve({ url: msg.url, child });
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`server ${args[0]} exited (${signal ?? code}) before it was ready`));
+    });
+  });
+}
+
+// --- measurements ---
+
+interface Sample {
+  /** Completed operations per second. */
+  readonly rate: number;
+  /** Median latency in ms (HTTP only). */
+  readonly p50?: number;
+}
+
+type HttpTarget = { url: string; method?: string; headers?: Record<string, string>; body?: string };
+
+async function http(target: HttpTarget, seconds: number): Promise<Sample> {
+  running = autocannon({ ...target, connections: CONNECTIONS, duration: seconds });
+  const r = await running;
+  running = undefined;
+  if (r.errors > 0 || r.timeouts > 0 || r.non2xx > 0) {
+    const codes = Object.entries(r.statusCodeStats).map(([code, s]) => `${code}×${s.count}`).join(', ');
+    throw new Error(
+      `${target.method ?? 'GET'} ${target.url}: ${r.errors} errors, ${r.timeouts} timeouts, status codes ${codes}`,
+    );
+  }
+  return { rate: r.requests.total / r.duration, p50: r.latency.p50 };
+}
+
+/** `concurrency` verifications always in flight for `seconds`; counts the completed ones. */
+async function argon2(hash: string, password: string, seconds: number): Promise<Sample> {
+  const start = performance.now();
+  const end = start + seconds * 1000;
+  let done = 0;
+  const worker = async () => {
+    while (performance.now() < end) {
+      if (!(await verify(hash, password))) throw new Error('argon2 verify rejected the right password');
+      done++;
+    }
+  };
+  await Promise.all(Array.from({ length: CONNECTIONS }, worker));
+  return { rate: done / ((performance.now() - start) / 1000) };
+}
+
+// --- statistics and the table ---
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+const fmtRate = (x: number) => (x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(1));
+const fmtRatio = (x: number) => (x >= 0.1 ? x.toFixed(2) : x.toFixed(3));
+
+function rateRow(label: string, samples: readonly Sample[]): string {
+  const rates = samples.map((s) => s.rate);
+  const p50s = samples.flatMap((s) => (s.p50 === undefined ? [] : [s.p50]));
+  // autocannon records latencies in whole milliseconds.
+  const p50 = median(p50s);
+  const latency = p50s.length === 0 ? '—' : p50 < 1 ? '< 1 ms' : `${Math.round(p50)} ms`;
+  return `| ${label} | ${fmtRate(median(rates))}/s | ${fmtRate(Math.min(...rates))}–${fmtRate(Math.max(...rates))} | ${latency} |`;
+}
+
+/** Ratios of the paired repetitions (subject and baseline measured back to back). */
+function ratioRow(label: string, subject: readonly Sample[], baseline: readonly Sample[]): string {
+  const ratios = subject.map((s, i) => s.rate / baseline[i].rate);
+  return `| **${label}** | **${fmtRatio(median(ratios))}** | ${fmtRatio(Math.min(...ratios))}–${fmtRatio(Math.max(...ratios))} | |`;
+}
+
+async function main(): Promise<void> {
+  const startedAt = performance.now();
+  progress(`starting a hub on ${DB_KIND} with ${TOTAL_USERS.toLocaleString('en-US')} users`);
+  database = await TestDatabase.create(DB_KIND);
+  const hub = await startServer(['hub', database.dataDir, database.url ?? '']);
+
+  const login = await fetch(`${hub.url}/v1/authorization`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ user: ADMIN.user, password: ADMIN.password }),
+  });
+  if (login.status !== 200) throw new Error(`admin login failed: ${login.status} ${await login.text()}`);
+  const token = ((await login.json()) as { token: string }).token;
+
+  const listRes = await fetch(hub.url + LIST_PATH, { headers: { authorization: token } });
+  const listText = await listRes.text();
+  const list = JSON.parse(listText) as { data: unknown[]; total: number };
+  if (listRes.status !== 200 || list.data.length !== 10 || list.total !== TOTAL_USERS) {
+    throw new Error(`unexpected user page: ${listRes.status} ${listText.slice(0, 200)}`);
+  }
+
+  // The bare route answers the very same page, so both serialize the same JSON.
+  const pageFile = path.join(database.dataDir, 'bench-page.json');
+  fs.writeFileSync(pageFile, listText);
+  const bare = await startServer(['bare', pageFile]);
+  const bareText = await (await fetch(bare.url + BARE_PATH)).text();
+  if (bareText.length !== listText.length) throw new Error('the bare route does not answer the same JSON');
+
+  // Same parameters as every stored hash (src/auth/passwords.ts).
+  const hash = await hashPassword(ADMIN.password);
+
+  const targets = {
+    login: {
+      url: `${hub.url}/v1/authorization`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user: ADMIN.user, password: ADMIN.password }),
+    },
+    list: { url: hub.url + LIST_PATH, headers: { authorization: token } },
+    bare: { url: bare.url + BARE_PATH },
+  };
+  const measure = {
+    argon2: (s: number) => argon2(hash, ADMIN.password, s),
+    login: (s: number) => http(targets.login, s),
+    bare: (s: number) => http(targets.bare, s),
+    list: (s: number) => http(targets.list, s),
+  };
+  type Name = keyof typeof measure;
+  const pairs: [Name, Name][] = [
+    ['argon2', 'login'],
+    ['bare', 'list'],
+  ];
+
+  if (WARMUP > 0) {
+    progress(`warm-up, ${WARMUP} s each`);
+    for (const name of Object.keys(measure) as Name[]) await measure[name](WARMUP);
+  }
+  const samples: Record<Name, Sample[]> = { argon2: [], login: [], bare: [], list: [] };
+  for (let rep = 0; rep < REPS; rep++) {
+    progress(`repetition ${rep + 1}/${REPS} (${SECONDS} s per measurement)`);
+    for (const pair of pairs) {
+      // Alternate which of a pair goes first, so a drift in the machine's load favours neither.
+      const order = rep % 2 === 0 ? pair : ([pair[1], pair[0]] as const);
+      for (const name of order) samples[name].push(await measure[name](SECONDS));
+    }
+  }
+
+  const dbLabel =
+    DB_KIND === 'sqlite'
+      ? 'SQLite (temp data dir, WAL, synchronous=FULL)'
+      : 'PostgreSQL (127.0.0.1, temp database, pool of 10)';
+  const threadpool = process.env.UV_THREADPOOL_SIZE ?? '4 (default)';
+  const elapsed = Math.round((performance.now() - startedAt) / 1000);
+  const lines = [
+    `### OTE hub benchmark (\`npm run bench\`)`,
+    '',
+    `- machine: ${os.availableParallelism()} cores (os.availableParallelism()), ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.platform()} ${os.arch()}`,
+    `- Node ${process.version}, libuv threadpool ${threadpool}; database: ${dbLabel}`,
+    `- ${REPS} repetitions × ${SECONDS} s per measurement after a ${WARMUP} s warm-up; ${CONNECTIONS} autocannon connections (and ${CONNECTIONS} verifications in flight); hub and bare server in child processes; ${elapsed} s in all`,
+    `- ratios: median (min–max) of the per-repetition ratios, subject and baseline measured back to back`,
+    '',
+    '| measurement | median | min–max | p50 latency |',
+    '|---|---:|---:|---:|',
+    rateRow(
+      `raw argon2id \`verify\` (m=${ARGON2_PARAMS.memoryCost} KiB, t=${ARGON2_PARAMS.timeCost}, p=${ARGON2_PARAMS.parallelism})`,
+      samples.argon2,
+    ),
+    rateRow('`POST /v1/authorization` (login of the system admin)', samples.login),
+    ratioRow('logins / raw verifications', samples.login, samples.argon2),
+    rateRow(`bare Fastify \`GET\` (the same ${listText.length}-byte JSON)`, samples.bare),
+    rateRow(`\`GET /v1/admin/user\` (page of 10 of ${TOTAL_USERS.toLocaleString('en-US')} users, admin token)`, samples.list),
+    ratioRow('admin/user / bare Fastify', samples.list, samples.bare),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    progress(`${signal}: cleaning up`);
+    cleanup().finally(() => process.exit(130));
+  });
+}
+
+try {
+  await main();
+} catch (err) {
+  process.exitCode = 1;
+  console.error(err);
+} finally {
+  await cleanup();
+}

@@ -1,0 +1,105 @@
+/**
+ * The HTTP servers under load, each in a child process of bench/run.ts so
+ * that autocannon (in the parent) does not share their event loop.
+ *   hub  <dataDir> [databaseUrl]  a real hub with TOTAL_USERS users (the admin and seeded ones)
+ *   bare <jsonFile>               a minimal Fastify with one GET route answering that JSON
+ * Reports `{ url }` over IPC once listening; stops on SIGTERM/SIGINT or when the parent goes away.
+ */
+import fs from 'node:fs';
+import Fastify from 'fastify';
+import { hashPassword } from '../src/auth/passwords.js';
+import type { Db } from '../src/db/index.js';
+import type { NewUser } from '../src/db/types.js';
+import { nowSeconds } from '../src/lib/time.js';
+import { createHub } from '../src/server/app.js';
+import { loadConfig } from '../src/server/config.js';
+import { UserStatus } from '../src/users/roles.js';
+import { ADMIN } from '../test/helpers/hub.js';
+import { BARE_PATH, TOTAL_USERS } from './common.js';
+
+const BATCH = 500;
+
+/**
+ * Inserts users straight through the hub's Kysely instance: creating 10,000
+ * through the API would cost 10,000 argon2 hashes (~10 minutes). Every row
+ * reuses ONE precomputed hash, which is fine for a read benchmark (nobody
+ * logs in as these users).
+ */
+async function seedUsers(db: Db, count: number): Promise<void> {
+  const passwordHash = await hashPassword('Bench-Passw0rd');
+  const now = nowSeconds();
+  await db.kysely.transaction().execute(async (trx) => {
+    for (let start = 1; start <= count; start += BATCH) {
+      const rows: NewUser[] = [];
+      for (let i = start; i < Math.min(start + BATCH, count + 1); i++) {
+        const name = `bench${String(i).padStart(5, '0')}`;
+        rows.push({
+          user_name: name,
+          name_key: name,
+          password_hash: passwordHash,
+          phone: '',
+          real_name: `Bench user ${i}`,
+          is_admin: 0,
+          is_system: 0,
+          status: UserStatus.approved,
+          business_id: null,
+          create_time: now,
+          update_time: now,
+        });
+      }
+      await trx.insertInto('users').values(rows).execute();
+    }
+  });
+}
+
+async function startHub(dataDir: string, databaseUrl: string | undefined) {
+  const config = loadConfig({
+    OTE_DATA_DIR: dataDir,
+    OTE_ADMIN_USER: ADMIN.user,
+    OTE_ADMIN_PASSWORD: ADMIN.password,
+    OTE_LOG_LEVEL: 'silent',
+    ...(databaseUrl ? { OTE_DATABASE_URL: databaseUrl } : {}),
+  });
+  const hub = await createHub(config);
+  try {
+    await seedUsers(hub.services.db, TOTAL_USERS - 1); // plus the bootstrapped admin
+    const url = await hub.app.listen({ host: '127.0.0.1', port: 0 });
+    return { url, close: () => hub.close() };
+  } catch (err) {
+    await hub.close();
+    throw err;
+  }
+}
+
+async function startBare(jsonFile: string) {
+  const body: unknown = JSON.parse(fs.readFileSync(jsonFile, 'utf8'));
+  const app = Fastify({ logger: false });
+  app.get(BARE_PATH, async () => body);
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  return { url, close: () => app.close() };
+}
+
+async function main(): Promise<void> {
+  const [mode, arg1, arg2] = process.argv.slice(2);
+  const server = mode === 'hub' ? await startHub(arg1, arg2 || undefined) : await startBare(arg1);
+  let closing = false;
+  const stop = () => {
+    if (closing) return;
+    closing = true;
+    // Bounded: a hung close must not keep the child (and its database) around.
+    setTimeout(() => process.exit(1), 10_000).unref();
+    server.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('disconnect', stop);
+  process.send?.({ url: server.url });
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
