@@ -1,6 +1,8 @@
 import { Counter, Histogram } from 'prom-client';
+import type { Role } from '../users/roles.js';
 import type { App } from './app-types.js';
 import { Forbidden, Unauthenticated } from './errors.js';
+import { recordRoute } from './route-table.js';
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -26,6 +28,10 @@ export function installAuth(app: App): void {
     const cfg = route.config as { allow?: unknown; public?: boolean } | undefined;
     if (!cfg?.public && !Array.isArray(cfg?.allow)) {
       throw new Error(`route ${route.method} ${route.url} declares neither config.allow nor config.public`);
+    }
+    for (const method of [route.method].flat()) {
+      const allow = (cfg?.allow as readonly Role[] | undefined) ?? null;
+      recordRoute(app, { method, url: route.url, allow, public: cfg?.public === true });
     }
   });
   app.addHook('onRequest', async (req, reply) => {
