@@ -25,6 +25,7 @@ import type { App, Services } from './app-types.js';
 import type { Config } from './config.js';
 import { installErrorHandling } from './error-handler.js';
 import { installAuditAndMetrics, installAuth } from './hooks.js';
+import { installJsonBodies } from './json-body.js';
 import { deriveKey, loadOrCreateSecret } from './secrets.js';
 import { validatorCompiler } from './validation.js';
 
@@ -106,6 +107,7 @@ function buildServices(config: Config, db: Db): Services {
 async function assemble(app: App): Promise<void> {
   // JSON only (API.md §1): without Fastify's text/plain parser such a body is a 415.
   app.removeContentTypeParser('text/plain');
+  installJsonBodies(app);
   app.setValidatorCompiler(validatorCompiler);
   installErrorHandling(app);
   installAuth(app);

@@ -123,6 +123,19 @@ for (const db of DATABASES) {
       expectStatus(array, 422, 'an array body');
     });
 
+    it('takes an empty JSON body on a body-less route as no body (clients that always send the header)', async () => {
+      const json = { 'content-type': 'application/json' };
+      const token = await api.login('admin', 'Admin-Passw0rd');
+      const fresh = expectStatus(await api.put('/v1/authorization', { token, rawBody: '', headers: json }), 200, 'refresh').token;
+      expectStatus(await api.delete('/v1/authorization', { token: fresh, rawBody: '', headers: json }), 200, 'logout');
+      expectStatus(await api.get('/v1/authorization', { token: fresh }), 401, 'logged out');
+      // A route that needs a body refuses the missing one by its schema.
+      expect422(await api.put('/v1/admin/setting', { token, rawBody: '', headers: json }), 'body', 'settings');
+      // Prototype poisoning stays an error.
+      const proto = await api.post('/v1/user', { rawBody: '{"__proto__":{"x":1}}', headers: json });
+      expectStatus(proto, 400, '__proto__');
+    });
+
     it('validates path ids: abc, 1.5, 0, -1 and 99999999999 are 422; an unknown id is 404', async () => {
       for (const id of ['abc', '1.5', '0', '-1', '99999999999', '2147483648']) {
         for (const [method, path, body] of [
