@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { ClusterTables } from './cluster-tables.js';
 
 /** 0/1 integers stand for booleans: the one representation both engines share. */
 export type Flag = number;
@@ -64,7 +65,7 @@ export interface SettingsTable {
   update_time: ColumnType<Seconds>;
 }
 
-export interface Database {
+export interface Database extends ClusterTables {
   users: UsersTable;
   businesses: BusinessesTable;
   sessions: SessionsTable;

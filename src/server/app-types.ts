@@ -8,9 +8,12 @@ import type {
 } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { DesiredStateBus } from '../agent-link/desired-bus.js';
+import type { AgentLink } from '../agent-link/link.js';
 import type { AuditService } from '../audit/service.js';
 import type { AuthService } from '../auth/service.js';
 import type { BusinessesService } from '../businesses/service.js';
+import type { ClustersService } from '../clusters/service.js';
+import type { NodesService } from '../nodes/service.js';
 import type { TokenService } from '../auth/tokens.js';
 import type { Db } from '../db/index.js';
 import type { SettingsService } from '../settings/service.js';
@@ -26,6 +29,10 @@ export interface Services {
   readonly auth: AuthService;
   readonly users: UsersService;
   readonly businesses: BusinessesService;
+  readonly clusters: ClustersService;
+  readonly nodes: NodesService;
+  /** Agent connections and the real desired-state bus; `addContributor` plugs in pull secrets, workloads. */
+  readonly agentLink: AgentLink;
   readonly settings: SettingsService;
   readonly audit: AuditService;
   readonly metrics: Registry;

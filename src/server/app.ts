@@ -4,7 +4,9 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { noDesiredStateBus } from '../agent-link/desired-bus.js';
+import { AgentLink } from '../agent-link/link.js';
+import { PgRelay, localRelay } from '../agent-link/relay.js';
+import { agentLinkRoutes } from '../agent-link/routes.js';
 import { auditRoutes } from '../audit/routes.js';
 import { AuditService } from '../audit/service.js';
 import { authRoutes } from '../auth/routes.js';
@@ -14,8 +16,12 @@ import { TokenService } from '../auth/tokens.js';
 import { businessesRoutes } from '../businesses/routes.js';
 import { BusinessesService } from '../businesses/service.js';
 import { statusOf as businessStatus } from '../businesses/store.js';
+import { clustersRoutes } from '../clusters/routes.js';
+import { ClustersService } from '../clusters/service.js';
 import { type Db, openDatabase } from '../db/index.js';
 import { healthRoutes } from '../health/routes.js';
+import { nodesRoutes } from '../nodes/routes.js';
+import { NodesService } from '../nodes/service.js';
 import { settingsRoutes } from '../settings/routes.js';
 import { SettingsService } from '../settings/service.js';
 import { bootstrapAdmin } from '../users/bootstrap.js';
@@ -88,6 +94,11 @@ function buildServices(config: Config, db: Db): Services {
   const settings = new SettingsService(db.kysely);
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
+  // On PostgreSQL several replicas may serve agents: desired-state changes travel by NOTIFY.
+  const relay = config.OTE_DATABASE_URL
+    ? new PgRelay(config.OTE_DATABASE_URL, db.kysely, randomUUID())
+    : localRelay;
+  const agentLink = new AgentLink(db.kysely, relay, { graceSeconds: config.OTE_HEARTBEAT_GRACE });
   const services: Services = {
     config,
     db,
@@ -96,10 +107,13 @@ function buildServices(config: Config, db: Db): Services {
     users: new UsersService(db.kysely, tokens, businessStatus),
     // The bus is read at each call: the agent link replaces `services.desired` after assembly.
     businesses: new BusinessesService(db.kysely, () => services.desired),
+    clusters: new ClustersService(db.kysely, agentLink, config.OTE_HEARTBEAT_GRACE),
+    nodes: new NodesService(db.kysely, agentLink, config.OTE_HEARTBEAT_GRACE),
+    agentLink,
     settings,
     audit: new AuditService(db.kysely),
     metrics,
-    desired: noDesiredStateBus,
+    desired: agentLink,
   };
   return services;
 }
@@ -126,6 +140,9 @@ async function assemble(app: App): Promise<void> {
   await app.register(authRoutes);
   await app.register(usersRoutes);
   await app.register(businessesRoutes);
+  await app.register(clustersRoutes);
+  await app.register(nodesRoutes);
+  await app.register(agentLinkRoutes);
   await app.register(settingsRoutes);
   await app.register(auditRoutes);
 }

@@ -1,0 +1,159 @@
+import { createHash } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { loadDesiredNamespaces } from '../businesses/desired.js';
+import type { Database } from '../db/types.js';
+import type { DesiredState } from './protocol.js';
+
+type Db = Kysely<Database>;
+
+/** The facts about a cluster a contributor may place things by. */
+export interface ClusterFacts {
+  readonly id: number;
+  readonly name: string;
+  readonly paused: boolean;
+  /** Cluster labels, byte order. */
+  readonly labels: readonly string[];
+}
+
+/**
+ * A domain that adds to clusters' desired state (the registry's pull secrets,
+ * Application Management's workloads). Called once per recompute with every
+ * affected cluster, so shared parts are computed once, not per cluster.
+ * Return nothing for a cluster that gets nothing.
+ */
+export interface DesiredStateContributor {
+  readonly name: string;
+  contribute(db: Db, clusters: readonly ClusterFacts[]): Promise<ReadonlyMap<number, Partial<DesiredState>>>;
+}
+
+export interface BuiltState {
+  readonly facts: ClusterFacts;
+  readonly state: DesiredState;
+  readonly hash: string;
+}
+
+/** SQLite's bound-parameter limit is generous but finite: long id lists go in chunks. */
+export const CHUNK = 500;
+
+export function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/**
+ * Each cluster's desired state as a pure function of the database: the
+ * namespaces of approved businesses (shared, read once), the node labels OTE
+ * manages, what contributors add, and the paused flag. Unknown ids are skipped.
+ */
+export async function buildDesired(
+  db: Db,
+  clusterIds: readonly number[],
+  contributors: readonly DesiredStateContributor[],
+): Promise<Map<number, BuiltState>> {
+  const out = new Map<number, BuiltState>();
+  if (clusterIds.length === 0) return out;
+  const facts: ClusterFacts[] = [];
+  const nodeLabels = new Map<number, Record<string, string[]>>();
+  for (const ids of chunks(clusterIds)) {
+    const rows = await db.selectFrom('clusters').select(['id', 'name', 'paused']).where('id', 'in', ids).execute();
+    const labels = await db
+      .selectFrom('cluster_labels')
+      .select(['cluster_id', 'label'])
+      .where('cluster_id', 'in', ids)
+      .orderBy('label')
+      .execute();
+    const byCluster = groupBy(labels, (l) => l.cluster_id);
+    for (const r of rows) {
+      facts.push({ id: r.id, name: r.name, paused: r.paused === 1, labels: (byCluster.get(r.id) ?? []).map((l) => l.label) });
+    }
+    const nl = await db
+      .selectFrom('node_labels')
+      .select(['cluster_id', 'node_name', 'label'])
+      .where('cluster_id', 'in', ids)
+      .orderBy('node_name')
+      .orderBy('label')
+      .execute();
+    for (const r of nl) {
+      const perNode = nodeLabels.get(r.cluster_id) ?? {};
+      (perNode[r.node_name] ??= []).push(r.label);
+      nodeLabels.set(r.cluster_id, perNode);
+    }
+  }
+  const namespaces = await loadDesiredNamespaces(db);
+  const contributed = await Promise.all(contributors.map((c) => c.contribute(db, facts)));
+  for (const f of facts) {
+    let state: DesiredState = {
+      namespaces,
+      nodeLabels: nodeLabels.get(f.id) ?? {},
+      pullSecrets: [],
+      workloads: [],
+      paused: f.paused,
+    };
+    for (const parts of contributed) {
+      const part = parts.get(f.id);
+      if (part) state = merge(state, part);
+    }
+    const canonical = canonicalize(state);
+    out.set(f.id, { facts: f, state: canonical, hash: hashState(canonical) });
+  }
+  return out;
+}
+
+/** Lists are concatenated, node labels united; `paused` stays the cluster's own. */
+function merge(a: DesiredState, b: Partial<DesiredState>): DesiredState {
+  const nodeLabels: Record<string, string[]> = { ...a.nodeLabels };
+  for (const [node, labels] of Object.entries(b.nodeLabels ?? {})) {
+    nodeLabels[node] = [...new Set([...(nodeLabels[node] ?? []), ...labels])];
+  }
+  return {
+    namespaces: b.namespaces ? [...new Set([...a.namespaces, ...b.namespaces])] : a.namespaces,
+    nodeLabels,
+    pullSecrets: b.pullSecrets ? [...a.pullSecrets, ...b.pullSecrets] : a.pullSecrets,
+    workloads: b.workloads ? [...a.workloads, ...b.workloads] : a.workloads,
+    paused: a.paused,
+  };
+}
+
+/** One order for everything, so equal states hash equally whatever order rows came in. */
+function canonicalize(s: DesiredState): DesiredState {
+  const nodeLabels: Record<string, string[]> = {};
+  for (const node of Object.keys(s.nodeLabels).sort()) nodeLabels[node] = [...s.nodeLabels[node]].sort();
+  return {
+    namespaces: [...s.namespaces].sort(),
+    nodeLabels,
+    pullSecrets: [...s.pullSecrets].sort((x, y) => cmp(`${x.namespace}/${x.name}`, `${y.namespace}/${y.name}`)),
+    workloads: s.workloads,
+    paused: s.paused,
+  };
+}
+
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** sha256 of the JSON with sorted object keys (workload objects may come in any key order). */
+export function hashState(s: DesiredState): string {
+  return createHash('sha256').update(stableJson(s)).digest('hex');
+}
+
+function stableJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o)
+      .sort()
+      .filter((k) => o[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${stableJson(o[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+function groupBy<T, K>(items: readonly T[], key: (t: T) => K): Map<K, T[]> {
+  const m = new Map<K, T[]>();
+  for (const i of items) {
+    const list = m.get(key(i));
+    if (list) list.push(i);
+    else m.set(key(i), [i]);
+  }
+  return m;
+}

@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import Compile from 'typebox/compile';
+import type { WebSocket } from 'ws';
+import { AgentMessage, CloseCode, type DesiredMessage } from './protocol.js';
+import type { AgentCluster } from './store.js';
+
+const checkMessage = Compile(AgentMessage);
+
+/** What a session reports to the link that owns it. */
+export interface SessionHandler {
+  onMessage(s: AgentSession, msg: AgentMessage): Promise<void>;
+  onClose(s: AgentSession): void;
+}
+
+/**
+ * One agent connection. Frames are handled one at a time, in order, so a
+ * heartbeat never overtakes the hello it follows.
+ */
+export class AgentSession {
+  readonly id = randomUUID();
+  /** Set once the hello has been handled and the session holds its cluster. */
+  active = false;
+  /** The generation last sent (null: nothing yet, so the next recompute sends). */
+  sentGeneration: number | null = null;
+  inventoryHash: string | null;
+  /** Milliseconds of the last frame of any kind (dead-socket sweep). */
+  lastFrame = Date.now();
+  hadAckError = false;
+  private helloSeen = false;
+  private queue: Promise<void> = Promise.resolve();
+  private closed = false;
+  private readonly helloTimer: NodeJS.Timeout;
+
+  constructor(
+    readonly socket: WebSocket,
+    readonly cluster: AgentCluster,
+    private readonly handler: SessionHandler,
+    helloTimeoutMs: number,
+  ) {
+    this.inventoryHash = cluster.inventoryHash;
+    this.helloTimer = setTimeout(() => this.close(CloseCode.protocolError, 'no hello'), helloTimeoutMs);
+    socket.on('message', (data, isBinary) => this.receive(data as Buffer, isBinary));
+    socket.on('close', () => this.closedByPeer());
+    socket.on('error', () => socket.terminate());
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  private receive(data: Buffer, isBinary: boolean): void {
+    this.lastFrame = Date.now();
+    let msg: unknown;
+    try {
+      msg = isBinary ? undefined : JSON.parse(data.toString('utf8'));
+    } catch {
+      msg = undefined;
+    }
+    if (!checkMessage.Check(msg)) {
+      this.close(CloseCode.protocolError, 'not a protocol message');
+      return;
+    }
+    const m = msg as AgentMessage;
+    if (m.type === 'hello') {
+      clearTimeout(this.helloTimer);
+      this.helloSeen = true;
+    } else if (!this.helloSeen) {
+      this.close(CloseCode.protocolError, 'the first frame must be a hello');
+      return;
+    }
+    this.queue = this.queue
+      .then(() => (this.closed ? undefined : this.handler.onMessage(this, m)))
+      .catch(() => this.close(1011, 'internal error'));
+  }
+
+  send(msg: DesiredMessage): void {
+    if (this.closed) return;
+    this.socket.send(JSON.stringify(msg));
+  }
+
+  /** Sends a pre-serialized frame (fan-out builds each frame once). */
+  sendRaw(frame: string): void {
+    if (!this.closed) this.socket.send(frame);
+  }
+
+  close(code: number, reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.helloTimer);
+    try {
+      this.socket.close(code, reason);
+    } catch {
+      this.socket.terminate();
+    }
+    // A peer that never answers the close handshake must not hold the socket.
+    setTimeout(() => this.socket.terminate(), 5000).unref();
+    this.handler.onClose(this);
+  }
+
+  private closedByPeer(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.helloTimer);
+    this.handler.onClose(this);
+  }
+}

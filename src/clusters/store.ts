@@ -1,0 +1,135 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/types.js';
+import { type Paging, applyPage } from '../server/paging.js';
+
+export type Db = Kysely<Database>;
+
+/** What the cluster API shows of a cluster row. */
+export interface ClusterRecord {
+  id: number;
+  name: string;
+  paused: number;
+  session_id: string | null;
+  last_heartbeat: number | null;
+  create_time: number;
+}
+
+const CLUSTER_COLUMNS = ['id', 'name', 'paused', 'session_id', 'last_heartbeat', 'create_time'] as const;
+
+export async function insertCluster(db: Db, name: string, tokenHash: string, now: number): Promise<number> {
+  const row = await db
+    .insertInto('clusters')
+    .values({ name, name_key: name.toLowerCase(), token_hash: tokenHash, paused: 0, create_time: now })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+export function findByName(db: Db, name: string): Promise<ClusterRecord | undefined> {
+  return db.selectFrom('clusters').select(CLUSTER_COLUMNS).where('name_key', '=', name.toLowerCase()).executeTakeFirst();
+}
+
+/** Clusters by name (case-insensitively); the caller compares the answer with what it asked for. */
+export function findByNames(db: Db, names: readonly string[]): Promise<ClusterRecord[]> {
+  const keys = [...new Set(names.map((n) => n.toLowerCase()))];
+  return db.selectFrom('clusters').select(CLUSTER_COLUMNS).where('name_key', 'in', keys).execute();
+}
+
+export async function listClusters(
+  db: Db,
+  label: string | undefined,
+  paging: Paging,
+): Promise<{ rows: (ClusterRecord & { node_count: number })[]; total: number }> {
+  const base = () => {
+    let q = db.selectFrom('clusters');
+    if (label !== undefined) {
+      q = q.where('clusters.id', 'in', db.selectFrom('cluster_labels').select('cluster_id').where('label', '=', label));
+    }
+    return q;
+  };
+  const { total } = await base()
+    .select((eb) => eb.fn.countAll<number>().as('total'))
+    .executeTakeFirstOrThrow();
+  const q = base()
+    .select(CLUSTER_COLUMNS.map((c) => `clusters.${c}` as const))
+    .select((eb) =>
+      eb
+        .selectFrom('nodes')
+        .select((e) => e.fn.countAll<number>().as('n'))
+        .whereRef('nodes.cluster_id', '=', 'clusters.id')
+        .as('node_count'),
+    )
+    .orderBy('clusters.name', paging.order)
+    .orderBy('clusters.id', paging.order);
+  const rows = await applyPage(q, paging).execute();
+  return { rows: rows.map((r) => ({ ...r, node_count: Number(r.node_count ?? 0) })), total: Number(total) };
+}
+
+/** Labels per cluster id, each list in byte order. */
+export async function labelsOf(db: Db, ids: readonly number[]): Promise<Map<number, string[]>> {
+  const out = new Map<number, string[]>();
+  if (ids.length === 0) return out;
+  const rows = await db
+    .selectFrom('cluster_labels')
+    .select(['cluster_id', 'label'])
+    .where('cluster_id', 'in', ids)
+    .orderBy('label')
+    .execute();
+  for (const r of rows) {
+    const list = out.get(r.cluster_id) ?? [];
+    list.push(r.label);
+    out.set(r.cluster_id, list);
+  }
+  return out;
+}
+
+export async function addLabel(db: Db, ids: readonly number[], label: string, now: number): Promise<void> {
+  await db
+    .insertInto('cluster_labels')
+    .values(ids.map((id) => ({ cluster_id: id, label, create_time: now })))
+    .onConflict((oc) => oc.columns(['cluster_id', 'label']).doNothing())
+    .execute();
+}
+
+export async function removeLabel(db: Db, ids: readonly number[], label: string): Promise<void> {
+  await db.deleteFrom('cluster_labels').where('cluster_id', 'in', ids).where('label', '=', label).execute();
+}
+
+export async function distinctLabels(db: Db): Promise<string[]> {
+  const rows = await db.selectFrom('cluster_labels').select('label').distinct().orderBy('label').execute();
+  return rows.map((r) => r.label);
+}
+
+export async function labelsPage(
+  db: Db,
+  clusterId: number,
+  paging: Paging,
+): Promise<{ rows: { label: string; create_time: number }[]; total: number }> {
+  const { total } = await db
+    .selectFrom('cluster_labels')
+    .select((eb) => eb.fn.countAll<number>().as('total'))
+    .where('cluster_id', '=', clusterId)
+    .executeTakeFirstOrThrow();
+  const q = db
+    .selectFrom('cluster_labels')
+    .select(['label', 'create_time'])
+    .where('cluster_id', '=', clusterId)
+    .orderBy('label', paging.order);
+  return { rows: await applyPage(q, paging).execute(), total: Number(total) };
+}
+
+export async function deleteCluster(db: Db, id: number): Promise<void> {
+  // Children first: SQLite enforces the cascade too, but explicit deletes keep both engines alike.
+  await db.deleteFrom('node_labels').where('cluster_id', '=', id).execute();
+  await db.deleteFrom('nodes').where('cluster_id', '=', id).execute();
+  await db.deleteFrom('cluster_labels').where('cluster_id', '=', id).execute();
+  await db.deleteFrom('clusters').where('id', '=', id).execute();
+}
+
+export async function setTokenHash(db: Db, id: number, tokenHash: string): Promise<void> {
+  await db.updateTable('clusters').set({ token_hash: tokenHash }).where('id', '=', id).execute();
+}
+
+export async function setPaused(db: Db, id: number, paused: boolean): Promise<void> {
+  await db.updateTable('clusters').set({ paused: paused ? 1 : 0 }).where('id', '=', id).execute();
+}

@@ -1,0 +1,294 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { CloseCode } from '../../src/agent-link/protocol.js';
+import { Api, expectStatus } from '../helpers/client.js';
+import { FakeAgent, connectStatus, nodeReport, until } from '../helpers/fake-agent.js';
+import { ADMIN, DATABASES, type TestHub, startHub } from '../helpers/hub.js';
+import { type Tenant, approvedUser, auditBusiness, createBusiness, makeTenant, uniqueName } from '../helpers/tenants.js';
+
+const GRACE = 2;
+
+for (const db of DATABASES) {
+  describe(`clusters (API.md §5, §11) [${db}]`, () => {
+    let hub: TestHub;
+    let api: Api;
+    let admin: string;
+    let tenant: Tenant;
+    const agents: FakeAgent[] = [];
+
+    /** Registers a cluster as the system administrator; the token is a secret from then on. */
+    async function register(name = uniqueName('c')): Promise<{ name: string; token: string; command: string }> {
+      const data = expectStatus(await api.post('/v1/cluster', { token: admin, body: { clusterName: name } }), 200, 'register')
+        .data;
+      return { name: data.clusterName, token: data.token, command: data.command };
+    }
+    async function connect(token: string, opts: Parameters<typeof FakeAgent.connect>[2] = {}): Promise<FakeAgent> {
+      const a = await FakeAgent.connect(hub.url, token, opts);
+      agents.push(a);
+      return a;
+    }
+    async function clusterRow(name: string) {
+      const body = expectStatus(await api.get('/v1/cluster', { token: admin }), 200);
+      return body.data.find((c: { clusterName: string }) => c.clusterName === name);
+    }
+
+    before(async () => {
+      hub = await startHub(db, { OTE_HEARTBEAT_GRACE: String(GRACE), OTE_PUBLIC_URL: 'https://hub.example.org:8443/' });
+      api = new Api(hub.url);
+      admin = await api.login(ADMIN.user, ADMIN.password);
+      tenant = await makeTenant(api, admin);
+    });
+    after(async () => {
+      for (const a of agents) a.close();
+      await hub?.close();
+    });
+
+    it('registers a cluster: a join token shown once, the exact agent command, 409 for a duplicate name', async () => {
+      const name = uniqueName('Edge');
+      const res = await api.post('/v1/cluster', { token: admin, body: { clusterName: name } });
+      const data = expectStatus(res, 200).data;
+      assert.equal(data.clusterName, name);
+      assert.match(data.token, /^[A-Za-z0-9_-]{43}$/, '256 random bits, base64url');
+      assert.equal(data.command, `npx ote agent --hub https://hub.example.org:8443 --token ${data.token}`);
+      const dup = await api.post('/v1/cluster', { token: admin, body: { clusterName: name.toUpperCase() } });
+      assert.match(expectStatus(dup, 409).message, /already exists/);
+      // Stored hashed: the token itself is nowhere in the database row.
+      const row = await hub.hub.services.db.kysely.selectFrom('clusters').selectAll().where('name', '=', name).executeTakeFirstOrThrow();
+      assert.ok(!JSON.stringify(row).includes(data.token));
+      assert.match(row.token_hash, /^[0-9a-f]{64}$/);
+    });
+
+    it('validates registration bodies and roles', async () => {
+      for (const clusterName of ['-bad', 'bad-', 'a_b', '', 'x'.repeat(64)]) {
+        const res = await api.post('/v1/cluster', { token: admin, body: { clusterName } });
+        assert.match(expectStatus(res, 422, clusterName).message, /clusterName/);
+      }
+      assert.match(expectStatus(await api.post('/v1/cluster', { token: admin, body: { clusterName: 'label' } }), 422).message, /reserved/);
+      const extra = await api.post('/v1/cluster', { token: admin, body: { clusterName: uniqueName('c'), token: 'mine' } });
+      assert.match(expectStatus(extra, 422).message, /token: unknown field/);
+      expectStatus(await api.post('/v1/cluster', { body: { clusterName: uniqueName('c') } }), 401);
+      for (const token of [tenant.admin.token, tenant.member.token]) {
+        expectStatus(await api.post('/v1/cluster', { token, body: { clusterName: uniqueName('c') } }), 403);
+        expectStatus(await api.get('/v1/cluster', { token }), 200);
+        expectStatus(await api.get('/v1/cluster/label', { token }), 200);
+      }
+      const loner = await approvedUser(api, admin);
+      expectStatus(await api.get('/v1/cluster', { token: loner.token }), 403, 'role 1 may not read clusters');
+    });
+
+    it('refuses a wrong join token with 401 before the upgrade; a good one connects and gets the namespaces', async () => {
+      assert.equal(await connectStatus(hub.url, 'not-a-token'), 401);
+      const c = await register();
+      assert.equal(await connectStatus(hub.url, `${c.token}x`), 401);
+      const agent = await connect(c.token, { nodes: [nodeReport('n1')] });
+      const first = await agent.waitForDesired(() => true);
+      assert.ok(first.generation >= 1);
+      assert.ok(first.state.namespaces.includes(`ns${tenant.businessId}`), 'approved business namespace');
+      assert.deepEqual(first.state.nodeLabels, {});
+      assert.equal(first.state.paused, false);
+      // The ack is recorded (heartbeats and acks are written in batches).
+      await until('ack recorded', async () => {
+        const row = await hub.hub.services.db.kysely
+          .selectFrom('clusters')
+          .select(['acked_generation'])
+          .where('name', '=', c.name)
+          .executeTakeFirstOrThrow();
+        return row.acked_generation === first.generation;
+      });
+      const row = await clusterRow(c.name);
+      assert.equal(row.isReady, true);
+      assert.equal(row.nodeCount, 1);
+      assert.ok(row.lastHeartbeat > 0);
+    });
+
+    it('pushes a new generation to every connected cluster when a business is approved', async () => {
+      const c = await register();
+      const agent = await connect(c.token);
+      const first = await agent.waitForDesired(() => true);
+      const owner = await approvedUser(api, admin, { isAdmin: true });
+      const bizId = await createBusiness(api, owner.token);
+      assert.ok(!first.state.namespaces.includes(`ns${bizId}`));
+      await auditBusiness(api, admin, bizId, 1);
+      const next = await agent.waitForDesired((m) => m.state.namespaces.includes(`ns${bizId}`));
+      assert.ok(next.generation > first.generation);
+    });
+
+    it('sends the full desired state first after every reconnect, with the same generation when nothing changed', async () => {
+      const c = await register();
+      const a1 = await connect(c.token);
+      const g1 = (await a1.waitForDesired(() => true)).generation;
+      a1.close();
+      await until('disconnect seen', async () => (await clusterRow(c.name)).isReady === false);
+      const a2 = await connect(c.token);
+      const again = await a2.waitForDesired(() => true);
+      assert.equal(again.generation, g1, 'same state, same generation');
+      assert.ok(again.state.namespaces.includes(`ns${tenant.businessId}`));
+    });
+
+    it('pause and resume push the paused flag as a new generation', async () => {
+      const c = await register();
+      const agent = await connect(c.token);
+      const g0 = (await agent.waitForDesired(() => true)).generation;
+      const res = await api.put(`/v1/cluster/${c.name}/pause`, { token: admin, body: { paused: true } });
+      assert.deepEqual(expectStatus(res, 200).data, { clusterName: c.name, paused: true });
+      const paused = await agent.waitForDesired((m) => m.state.paused);
+      assert.ok(paused.generation > g0);
+      assert.equal((await clusterRow(c.name)).paused, true);
+      assert.equal((await clusterRow(c.name)).isReady, true, 'a paused cluster stays ready');
+      expectStatus(await api.put(`/v1/cluster/${c.name}/pause`, { token: admin, body: { paused: false } }), 200);
+      const resumed = await agent.waitForDesired((m) => m.generation > paused.generation && !m.state.paused);
+      assert.equal(resumed.state.paused, false);
+      expectStatus(await api.put(`/v1/cluster/${c.name}/pause`, { token: admin, body: { paused: 'yes' } }), 422);
+      expectStatus(await api.put(`/v1/cluster/${c.name}/pause`, { token: admin, body: {} }), 422);
+      expectStatus(await api.put('/v1/cluster/nope-nope/pause', { token: admin, body: { paused: true } }), 404);
+      expectStatus(await api.put(`/v1/cluster/${c.name}/pause`, { token: tenant.admin.token, body: { paused: true } }), 403);
+    });
+
+    it('rotating the token closes the connected agent with 4001; the old token is refused, the new one works', async () => {
+      const c = await register();
+      const agent = await connect(c.token);
+      await agent.waitForDesired(() => true);
+      const res = await api.post(`/v1/cluster/${c.name}/token`, { token: admin });
+      const data = expectStatus(res, 200).data;
+      assert.notEqual(data.token, c.token);
+      assert.equal(data.command, `npx ote agent --hub https://hub.example.org:8443 --token ${data.token}`);
+      assert.equal(await agent.closeCode(), CloseCode.tokenRevoked);
+      assert.equal(await connectStatus(hub.url, c.token), 401);
+      const again = await connect(data.token);
+      await again.waitForDesired(() => true);
+      expectStatus(await api.post('/v1/cluster/nope-nope/token', { token: admin }), 404);
+      expectStatus(await api.post(`/v1/cluster/${c.name}/token`, { token: tenant.member.token }), 403);
+    });
+
+    it('deleting a cluster closes its agent with 4001 and revokes its token', async () => {
+      const c = await register();
+      const agent = await connect(c.token, { nodes: [nodeReport('gone-1')] });
+      await agent.waitForDesired(() => true);
+      expectStatus(await api.delete(`/v1/cluster/${c.name}`, { token: tenant.admin.token }), 403);
+      expectStatus(await api.delete(`/v1/cluster/${c.name.toUpperCase()}`, { token: admin }), 200);
+      assert.equal(await agent.closeCode(), CloseCode.tokenRevoked);
+      assert.equal(await connectStatus(hub.url, c.token), 401);
+      assert.equal(await clusterRow(c.name), undefined);
+      expectStatus(await api.get(`/v1/cluster/label/${c.name}`, { token: admin }), 404);
+      expectStatus(await api.delete(`/v1/cluster/${c.name}`, { token: admin }), 404);
+      const nodes = expectStatus(await api.get(`/v1/node?nodeName=gone-1`, { token: admin }), 200);
+      assert.equal(nodes.total, 0, 'its nodes went with it');
+      expectStatus(await api.delete('/v1/cluster/bad_name', { token: admin }), 422);
+    });
+
+    it('a newer connection of the same cluster replaces the older one (4002)', async () => {
+      const c = await register();
+      const a1 = await connect(c.token);
+      await a1.waitForDesired(() => true);
+      const a2 = await connect(c.token);
+      await a2.waitForDesired(() => true);
+      assert.equal(await a1.closeCode(), CloseCode.replaced);
+      assert.equal((await clusterRow(c.name)).isReady, true);
+    });
+
+    it('closes a connection that breaks the protocol (4003)', async () => {
+      const c = await register();
+      const a = await connect(c.token, { hello: false, heartbeatMs: 0 });
+      a.send('{not json');
+      assert.equal(await a.closeCode(), CloseCode.protocolError);
+      const b = await connect(c.token, { hello: false, heartbeatMs: 0 });
+      b.send({ type: 'heartbeat' });
+      assert.equal(await b.closeCode(), CloseCode.protocolError, 'the first frame must be a hello');
+      const d = await connect(c.token, { hello: false, heartbeatMs: 0 });
+      d.send({ type: 'hello', protocol: 99, agentVersion: 'x', appliedGeneration: null, nodes: [], workloads: [] });
+      assert.equal(await d.closeCode(), CloseCode.protocolError);
+    });
+
+    it('readiness: ready while heartbeating, not ready after the grace period, not ready once disconnected', async () => {
+      const c = await register();
+      const agent = await connect(c.token, { nodes: [nodeReport('r1')] });
+      await agent.waitForDesired(() => true);
+      assert.equal((await clusterRow(c.name)).isReady, true);
+      // Keep heartbeating past the grace period: still ready.
+      await new Promise((r) => setTimeout(r, (GRACE + 1) * 1000));
+      assert.equal((await clusterRow(c.name)).isReady, true);
+      agent.stopHeartbeats();
+      await until('not ready after the grace', async () => (await clusterRow(c.name)).isReady === false, (GRACE + 3) * 1000);
+      const nodes = expectStatus(await api.get(`/v1/node?clusterName=${c.name}`, { token: admin }), 200);
+      assert.equal(nodes.data[0].isReady, false, 'a node of an unready cluster is not ready');
+      assert.equal(nodes.meta.readyNodeCount, 0);
+      agent.startHeartbeats(300);
+      await until('ready again', async () => (await clusterRow(c.name)).isReady === true);
+    });
+
+    it('lists clusters with their labels, filters by label, pages (default: no limit)', async () => {
+      const names = [uniqueName('list'), uniqueName('list'), uniqueName('list')];
+      for (const n of names) await register(n);
+      const label = uniqueName('lab').toLowerCase();
+      expectStatus(await api.post('/v1/cluster/label', { token: admin, body: { clusterLabel: label, clusterName: names.slice(0, 2) } }), 200);
+      const all = expectStatus(await api.get('/v1/cluster', { token: tenant.member.token }), 200);
+      assert.equal(all.total, all.data.length, 'pageSize 0 by default: every cluster');
+      const sorted = [...all.data.map((c: { clusterName: string }) => c.clusterName)];
+      assert.deepEqual(sorted, [...sorted].sort((a, b) => (Buffer.from(a) < Buffer.from(b) ? -1 : 1)));
+      for (const key of ['clusterName', 'nodeCount', 'isReady', 'labels', 'createTime', 'lastHeartbeat']) {
+        assert.ok(key in all.data[0], `row has ${key}`);
+      }
+      const explicitAll = expectStatus(await api.get('/v1/cluster?clusterLabel=all', { token: admin }), 200);
+      assert.equal(explicitAll.total, all.total);
+      const labelled = expectStatus(await api.get(`/v1/cluster?clusterLabel=${label}`, { token: admin }), 200);
+      assert.equal(labelled.total, 2);
+      assert.deepEqual(labelled.data.map((c: { clusterName: string }) => c.clusterName).sort(), names.slice(0, 2).sort());
+      assert.deepEqual(labelled.data[0].labels, [label]);
+      assert.equal(labelled.data[0].isReady, false);
+      assert.equal(labelled.data[0].lastHeartbeat, null);
+      assert.equal(labelled.data[0].nodeCount, 0);
+      const paged = expectStatus(await api.get(`/v1/cluster?clusterLabel=${label}&page=2&pageSize=1`, { token: admin }), 200);
+      assert.equal(paged.total, 2);
+      assert.equal(paged.data.length, 1);
+      expectStatus(await api.get('/v1/cluster?pageSize=1001', { token: admin }), 422);
+      expectStatus(await api.get('/v1/cluster?clusterLabel=-x', { token: admin }), 422);
+    });
+
+    it('cluster labels: all or nothing, idempotent, sorted, paged per cluster', async () => {
+      const a = await register(uniqueName('lbl'));
+      const b = await register(uniqueName('lbl'));
+      const [l1, l2] = [`zz-${uniqueName('l')}`, `aa.${uniqueName('l')}`];
+      const bad = await api.post('/v1/cluster/label', {
+        token: admin,
+        body: { clusterLabel: l1, clusterName: [a.name, 'missing-one', 'missing-two'] },
+      });
+      const msg = expectStatus(bad, 422).message;
+      assert.match(msg, /clusterName/);
+      assert.match(msg, /missing-one/);
+      assert.match(msg, /missing-two/);
+      assert.equal((await clusterRow(a.name)).labels.length, 0, 'nothing applied');
+      for (let i = 0; i < 2; i++) {
+        expectStatus(await api.post('/v1/cluster/label', { token: admin, body: { clusterLabel: l1, clusterName: [a.name, b.name.toUpperCase()] } }), 200);
+      }
+      expectStatus(await api.post('/v1/cluster/label', { token: admin, body: { clusterLabel: l2, clusterName: [a.name] } }), 200);
+      assert.deepEqual((await clusterRow(a.name)).labels, [l2, l1].sort());
+      const labels = expectStatus(await api.get('/v1/cluster/label', { token: tenant.member.token }), 200).data as string[];
+      assert.ok(labels.includes(l1) && labels.includes(l2));
+      assert.deepEqual(labels, [...labels].sort());
+      const perCluster = expectStatus(await api.get(`/v1/cluster/label/${a.name}?pageSize=1`, { token: tenant.member.token }), 200);
+      assert.equal(perCluster.total, 2);
+      assert.equal(perCluster.data.length, 1);
+      assert.equal(perCluster.data[0].clusterLabel, [l1, l2].sort()[0]);
+      assert.ok(perCluster.data[0].createTime > 0);
+      expectStatus(await api.get('/v1/cluster/label/no-such-cluster', { token: admin }), 404);
+      // Removing: unknown names refuse everything; known ones lose the label (idempotent).
+      expectStatus(await api.delete('/v1/cluster/label', { token: admin, body: { clusterLabel: l1, clusterName: [a.name, 'ghost'] } }), 422);
+      assert.deepEqual((await clusterRow(a.name)).labels, [l2, l1].sort());
+      expectStatus(await api.delete('/v1/cluster/label', { token: admin, body: { clusterLabel: l1, clusterName: [a.name] } }), 200);
+      expectStatus(await api.delete('/v1/cluster/label', { token: admin, body: { clusterLabel: l1, clusterName: [a.name] } }), 200);
+      assert.deepEqual((await clusterRow(a.name)).labels, [l2]);
+      assert.deepEqual((await clusterRow(b.name)).labels, [l1]);
+      // Validation and roles.
+      for (const body of [
+        { clusterLabel: '-bad', clusterName: [a.name] },
+        { clusterLabel: 'ok', clusterName: [] },
+        { clusterLabel: 'ok' },
+        { clusterLabel: 'ok', clusterName: [a.name], extra: 1 },
+      ]) {
+        expectStatus(await api.post('/v1/cluster/label', { token: admin, body }), 422, JSON.stringify(body));
+      }
+      expectStatus(await api.post('/v1/cluster/label', { token: tenant.admin.token, body: { clusterLabel: 'x', clusterName: [a.name] } }), 403);
+      expectStatus(await api.delete('/v1/cluster/label', { token: tenant.admin.token, body: { clusterLabel: 'x', clusterName: [a.name] } }), 403);
+    });
+  });
+}
