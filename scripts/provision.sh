@@ -20,3 +20,8 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
   for _ in $(seq 1 50); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 0.2; done
   pg_isready -h 127.0.0.1 -p 5432
 fi
+
+# The agent tests: a real kube-apiserver + etcd (the shared envtest tool beside the repository;
+# built once into ~/.cache/kube-envtest, returns at once when cached).
+need etcd-server openssl curl
+bash "$(dirname "$0")/../../shared/tools/kube-envtest.sh" build

@@ -1,0 +1,70 @@
+import type { AppSpec } from './schemas.js';
+
+/**
+ * The rules of a spec that a JSON schema cannot say (cross-field and
+ * platform-dependent ones). Pure: answers `field: why` pairs, empty when valid.
+ */
+export interface SpecContext {
+  /** The platform setting `enableIngress`. */
+  readonly enableIngress: boolean;
+  /** OTE_REGISTRY_DOMAIN, when a platform registry is configured. */
+  readonly registryDomain?: string;
+}
+
+/** A first path component with "." or ":" or equal to "localhost" names a registry host (Docker's rule). */
+export function isFullReference(image: string): boolean {
+  const slash = image.indexOf('/');
+  if (slash < 0) return false;
+  const first = image.slice(0, slash);
+  return first.includes('.') || first.includes(':') || first === 'localhost';
+}
+
+/** The image reference the agent pulls: platform `project/repo` gets the registry domain; a full one is kept. */
+export function resolveImage(image: string, tag: string, registryDomain: string | undefined): string {
+  const repo = isFullReference(image) ? image : `${(registryDomain ?? '').replace(/\/+$/, '')}/${image}`;
+  return `${repo}:${tag}`;
+}
+
+export function specProblems(spec: AppSpec, ctx: SpecContext): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!isFullReference(spec.image)) {
+    if (!spec.image.includes('/')) {
+      out.image = 'must be "project/repo" of the platform registry or a full reference with a registry host';
+    } else if (!ctx.registryDomain) {
+      out.image = 'names the platform registry, which is not configured (OTE_REGISTRY_DOMAIN); give a full reference';
+    }
+  }
+  const ports = new Set<string>();
+  for (const [i, p] of spec.ports.entries()) {
+    const key = `${p.containerPort}/${p.protocol}`;
+    if (ports.has(key)) out[`ports[${i}]`] = `duplicates ${key}`;
+    ports.add(key);
+  }
+  if (spec.cpu !== undefined && Math.abs(Math.round(spec.cpu * 1000) - spec.cpu * 1000) > 1e-6) {
+    out.cpu = 'must be a multiple of 0.001 cores (one millicore)';
+  }
+  const names = new Set<string>();
+  const mounts = new Set<string>();
+  for (const [i, v] of spec.volumes.entries()) {
+    if (names.has(v.name)) out[`volumes[${i}].name`] = `duplicates "${v.name}"`;
+    if (mounts.has(v.mountPath)) out[`volumes[${i}].mountPath`] = `duplicates "${v.mountPath}"`;
+    for (const f of ['hostPath', 'mountPath'] as const) {
+      if (v[f].split('/').includes('..')) out[`volumes[${i}].${f}`] = 'must not contain ".."';
+    }
+    names.add(v.name);
+    mounts.add(v.mountPath);
+  }
+  if (isZero(spec.maxSurge) && isZero(spec.maxUnavailable)) {
+    out.maxUnavailable = 'must not be 0 when maxSurge is 0 (the rollout could never progress)';
+  }
+  if (spec.ingress) {
+    if (!ctx.enableIngress) {
+      out.ingress = 'is not accepted while the platform setting enableIngress is off';
+    } else if (!spec.ports.some((p) => p.containerPort === spec.ingress?.port && p.protocol === 'TCP')) {
+      out['ingress.port'] = 'must be one of the application\'s TCP ports';
+    }
+  }
+  return out;
+}
+
+const isZero = (v: number | string | undefined): boolean => v === 0 || v === '0%';

@@ -1,0 +1,60 @@
+import type { Generated } from 'kysely';
+
+/** Tables of Application Management (migration 005); listed in db/types.ts `Database`. */
+
+export interface ApplicationsTable {
+  id: Generated<number>;
+  business_id: number;
+  app_name: string;
+  /** Lower-cased name: unique per business case-insensitively (it names Kubernetes objects). */
+  name_key: string;
+  latest_revision: number;
+  running_revision: number | null;
+  replicas: number;
+  cluster_label: string;
+  rollout_batch: Generated<number>;
+  rollout_batch_start: number | null;
+  rollout_stopped: Generated<number>;
+  message: Generated<string>;
+  create_time: number;
+  update_time: number;
+}
+
+export interface AppRevisionsTable {
+  id: Generated<number>;
+  app_id: number;
+  revision: number;
+  /** The spec (schemas.ts AppSpec) as JSON text. */
+  spec: string;
+  status: number;
+  comment: string;
+  creator_id: number | null;
+  create_time: number;
+  update_time: number;
+}
+
+export interface AppClustersTable {
+  app_id: number;
+  cluster_id: number;
+  revision: number | null;
+  generation: Generated<number>;
+  observed_generation: Generated<number>;
+  desired_replicas: Generated<number>;
+  updated_replicas: Generated<number>;
+  ready_replicas: Generated<number>;
+  available_replicas: Generated<number>;
+  assigned_time: number;
+  reported: Generated<number>;
+  reported_revision: number | null;
+  removed: Generated<number>;
+  message: Generated<string>;
+  state: Generated<string>;
+  state_since: number;
+  update_time: number;
+}
+
+export interface AppTables {
+  applications: ApplicationsTable;
+  app_revisions: AppRevisionsTable;
+  app_clusters: AppClustersTable;
+}

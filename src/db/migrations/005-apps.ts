@@ -1,0 +1,78 @@
+import type { Kysely, Migration } from 'kysely';
+import { cText, withId } from '../columns.js';
+import type { DialectName } from '../index.js';
+
+/**
+ * Application Management (API.md §8): applications, their audited revisions
+ * (the spec as JSON text) and one status row per (application, cluster).
+ */
+export function m005Apps(dialect: DialectName): Migration {
+  return {
+    async up(db: Kysely<any>) {
+      await withId(db.schema.createTable('applications'), dialect)
+        .addColumn('business_id', 'integer', (c) => c.notNull().references('businesses.id'))
+        .addColumn('app_name', cText(dialect), (c) => c.notNull())
+        .addColumn('name_key', 'text', (c) => c.notNull())
+        .addColumn('latest_revision', 'integer', (c) => c.notNull())
+        // The approved revision that runs; null until one is approved.
+        .addColumn('running_revision', 'integer')
+        // Effective replicas: scaling changes them without a new revision.
+        .addColumn('replicas', 'integer', (c) => c.notNull())
+        // Denormalized from the running (else latest) revision for filtering.
+        .addColumn('cluster_label', 'text', (c) => c.notNull())
+        // The revision a batched rollout is moving clusters to, its batch and when that batch started.
+        .addColumn('rollout_batch', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('rollout_batch_start', 'bigint')
+        .addColumn('rollout_stopped', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('message', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('create_time', 'bigint', (c) => c.notNull())
+        .addColumn('update_time', 'bigint', (c) => c.notNull())
+        .addUniqueConstraint('applications_name_per_business', ['business_id', 'name_key'])
+        .execute();
+
+      await withId(db.schema.createTable('app_revisions'), dialect)
+        .addColumn('app_id', 'integer', (c) => c.notNull().references('applications.id').onDelete('cascade'))
+        .addColumn('revision', 'integer', (c) => c.notNull())
+        .addColumn('spec', 'text', (c) => c.notNull())
+        // 0 pending, 1 approved, 2 rejected (the audit body's 1|2).
+        .addColumn('status', 'integer', (c) => c.notNull())
+        .addColumn('comment', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('creator_id', 'integer')
+        .addColumn('create_time', 'bigint', (c) => c.notNull())
+        .addColumn('update_time', 'bigint', (c) => c.notNull())
+        .addUniqueConstraint('app_revisions_number', ['app_id', 'revision'])
+        .execute();
+
+      // One row per cluster the application targets or was removed from; no FK to
+      // clusters: rows of a deleted cluster are ignored (joined away) and pruned.
+      await db.schema
+        .createTable('app_clusters')
+        .addColumn('app_id', 'integer', (c) => c.notNull().references('applications.id').onDelete('cascade'))
+        .addColumn('cluster_id', 'integer', (c) => c.notNull())
+        // The revision this cluster is meant to run (batched rollouts advance it batch by batch).
+        .addColumn('revision', 'integer')
+        .addColumn('generation', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('observed_generation', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('desired_replicas', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('updated_replicas', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('ready_replicas', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('available_replicas', 'integer', (c) => c.notNull().defaultTo(0))
+        // When the cluster was given that revision (the progress deadline counts from here).
+        .addColumn('assigned_time', 'bigint', (c) => c.notNull())
+        // The last workload status the agent reported (reported = 0: none yet); the revision
+        // is read off the object's label, so a report of the old object never counts for the new one.
+        .addColumn('reported', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('reported_revision', 'integer')
+        // deleteDeploy removed it from this cluster (1) until the label returns.
+        .addColumn('removed', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('message', 'text', (c) => c.notNull().defaultTo(''))
+        // The state last seen and since when (alerts show "since").
+        .addColumn('state', 'text', (c) => c.notNull().defaultTo('pending'))
+        .addColumn('state_since', 'bigint', (c) => c.notNull())
+        .addColumn('update_time', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('app_clusters_pk', ['app_id', 'cluster_id'])
+        .execute();
+      await db.schema.createIndex('app_clusters_cluster').on('app_clusters').column('cluster_id').execute();
+    },
+  };
+}
