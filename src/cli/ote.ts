@@ -1,9 +1,10 @@
 import { parseArgs } from 'node:util';
+import { agent } from './agent.js';
 import { serve } from './serve.js';
 
 const USAGE = `usage:
   ote serve [--host HOST] [--port PORT] [--data-dir DIR] [--database-url URL] [--public-url URL]
-  ote agent --hub URL --token TOKEN [--kubeconfig PATH] [--ca FILE]`;
+  ote agent --hub URL --token TOKEN [--kubeconfig PATH] [--ca FILE] [--heartbeat SECONDS]`;
 
 /** The `ote` command: `serve` runs the hub; `agent` runs in an edge cluster. */
 export async function main(argv: readonly string[]): Promise<void> {
@@ -28,6 +29,21 @@ export async function main(argv: readonly string[]): Promise<void> {
         OTE_DATABASE_URL: values['database-url'],
         OTE_PUBLIC_URL: values['public-url'],
       });
+      return;
+    }
+    case 'agent': {
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          hub: { type: 'string' },
+          token: { type: 'string' },
+          kubeconfig: { type: 'string' },
+          ca: { type: 'string' },
+          heartbeat: { type: 'string' },
+        },
+        strict: true,
+      });
+      await agent(values);
       return;
     }
     case undefined:

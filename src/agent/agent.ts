@@ -1,0 +1,96 @@
+import fs from 'node:fs';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { type AgentMessage, PROTOCOL_VERSION } from '../agent-link/protocol.js';
+import type { ClusterApi } from './cluster-api.js';
+import { HubConnection } from './hub-connection.js';
+import { type Inventory, KubeInventory } from './inventory.js';
+import { KubeClusterApi } from './kube-cluster-api.js';
+import type { Logger } from './log.js';
+import { reconcile } from './reconcile.js';
+import { Reconciler } from './reconciler.js';
+
+export interface AgentOptions {
+  readonly hubUrl: string;
+  readonly token: string;
+  readonly kubeConfig: KubeConfig;
+  /** PEM of the hub's CA (wss with a private CA). */
+  readonly ca?: string;
+  readonly heartbeatSeconds: number;
+  readonly log: Logger;
+}
+
+export interface RunningAgent {
+  /** Resolves with the reason when the hub rejects the join token (the agent has stopped). */
+  readonly rejected: Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** The agent's version, from the package (the same path from src/ and dist/). */
+export function agentVersion(): string {
+  try {
+    const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+    return String(pkg.version);
+  } catch {
+    return 'unknown';
+  }
+}
+
+/**
+ * Runs the agent: watches the cluster, then holds the hub connection. Desired
+ * states go to the reconciler; its acks and inventory changes go back to the hub.
+ */
+export async function startAgent(
+  opts: AgentOptions,
+  deps: { cluster?: ClusterApi; inventory?: Inventory } = {},
+): Promise<RunningAgent> {
+  const { log } = opts;
+  const cluster = deps.cluster ?? new KubeClusterApi(opts.kubeConfig);
+  const inventory = deps.inventory ?? new KubeInventory(opts.kubeConfig, log);
+  log.info('watching the cluster', { server: opts.kubeConfig.getCurrentCluster()?.server });
+  await inventory.start();
+  log.info('cluster inventory ready', { nodes: inventory.nodes().length });
+
+  let link: HubConnection | null = null;
+  const reconciler = new Reconciler({
+    apply: (state) => reconcile(cluster, state),
+    ack: (a) => link?.send({ type: 'ack', ...a }),
+    log,
+  });
+  const version = agentVersion();
+  let rejectedWith: (reason: string) => void = () => {};
+  const rejected = new Promise<string>((resolve) => {
+    rejectedWith = resolve;
+  });
+  const heartbeat = (): AgentMessage => ({ type: 'heartbeat', nodes: inventory.nodes(), workloads: inventory.workloads() });
+  link = new HubConnection({
+    hubUrl: opts.hubUrl,
+    token: opts.token,
+    ca: opts.ca,
+    heartbeatMs: opts.heartbeatSeconds * 1000,
+    log,
+    hello: () => ({
+      type: 'hello',
+      protocol: PROTOCOL_VERSION,
+      agentVersion: version,
+      appliedGeneration: reconciler.appliedGeneration,
+      nodes: inventory.nodes(),
+      workloads: inventory.workloads(),
+    }),
+    heartbeat,
+    onDesired: (msg) => reconciler.submit({ generation: msg.generation, state: msg.state }),
+    onRejected: (reason) => rejectedWith(reason),
+  });
+  inventory.onChange(() => link?.send(heartbeat()));
+  link.start();
+
+  let stopping: Promise<void> | null = null;
+  const stop = () => {
+    stopping ??= (async () => {
+      await link?.stop();
+      await reconciler.stop();
+      await inventory.stop();
+    })();
+    return stopping;
+  };
+  return { rejected, stop };
+}

@@ -1,0 +1,67 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const CLI = path.join(REPO, 'test/helpers/ote-cli.ts');
+
+/** A real `ote` process (agent or hub) started from the sources. */
+export interface OteProcess {
+  readonly pid: number;
+  readonly child: ChildProcess;
+  /** stdout + stderr so far. */
+  log(): string;
+  /** Resolves with the exit code (or the signal name) when the process ends. */
+  readonly exited: Promise<number | string>;
+  /** Sends `signal` (SIGTERM by default) to this pid; SIGKILL if it has not ended after `graceMs`. */
+  stop(signal?: NodeJS.Signals, graceMs?: number): Promise<number | string>;
+}
+
+/** Spawns `node --import tsx test/helpers/ote-cli.ts ...args`. */
+export function spawnOte(args: readonly string[], env: Record<string, string> = {}): OteProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+    cwd: REPO,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (d) => {
+    output += d;
+  });
+  child.stderr?.on('data', (d) => {
+    output += d;
+  });
+  const exited = new Promise<number | string>((resolve) => {
+    child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown'));
+  });
+  if (child.pid === undefined) throw new Error('could not spawn the ote command');
+  const pid = child.pid;
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM', graceMs = 5000) => {
+    if (child.exitCode !== null || child.signalCode !== null) return exited;
+    process.kill(pid, signal);
+    const timer = setTimeout(() => {
+      if (child.exitCode === null && child.signalCode === null) process.kill(pid, 'SIGKILL');
+    }, graceMs);
+    try {
+      return await exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  return { pid, child, log: () => output, exited, stop };
+}
+
+export interface AgentProcessOptions {
+  readonly hubUrl: string;
+  readonly token: string;
+  readonly kubeconfig: string;
+  /** Seconds between heartbeats. */
+  readonly heartbeat?: number;
+}
+
+/** Starts the real agent (`ote agent`) as a child process. */
+export function startAgentProcess(opts: AgentProcessOptions): OteProcess {
+  const args = ['agent', '--hub', opts.hubUrl, '--token', opts.token, '--kubeconfig', opts.kubeconfig];
+  if (opts.heartbeat !== undefined) args.push('--heartbeat', String(opts.heartbeat));
+  return spawnOte(args);
+}
