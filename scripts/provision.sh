@@ -21,6 +21,10 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
   pg_isready -h 127.0.0.1 -p 5432
 fi
 
+# The OCI registry tests: CNCF Distribution 2.8 (docker-registry) and a real client (skopeo).
+# The package's own service is not needed: tests start their own registry.
+need docker-registry skopeo
+
 # The agent tests: a real kube-apiserver + etcd (the shared envtest tool beside the repository;
 # built once into ~/.cache/kube-envtest, returns at once when cached).
 need etcd-server openssl curl

@@ -35,6 +35,16 @@ export class BusinessesService {
     this.deletionHooks.push(hook);
   }
 
+  /**
+   * A users-domain deletion hook (`users.onDelete`): a deleted user's pending
+   * or disapproved applications are withdrawn (status 3), so no business is
+   * approved without its creator and their names are free again. An approved
+   * business already blocks the deletion of its creator (409).
+   */
+  readonly withdrawApplications = async (trx: store.Db, userId: number): Promise<void> => {
+    await store.withdrawApplications(trx, userId, nowSeconds());
+  };
+
   /** An approved admin without a pending or approved business applies for one; it joins it at once. */
   async create(caller: Caller, input: CreateBusinessBody): Promise<number> {
     if (!caller.isAdmin || caller.role === 4) {

@@ -157,3 +157,13 @@ export async function dropMembers(trx: Db, businessId: number, now: number): Pro
     .where('business_id', '=', businessId)
     .execute();
 }
+
+/** The pending and disapproved businesses a user created become deleted (the user is being deleted). */
+export async function withdrawApplications(trx: Db, userId: number, now: number): Promise<void> {
+  await trx
+    .updateTable('businesses')
+    .set({ status: BusinessStatus.deleted, update_time: now })
+    .where('user_id', '=', userId)
+    .where('status', 'in', [BusinessStatus.pending, BusinessStatus.disapproved])
+    .execute();
+}

@@ -1,5 +1,6 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { ClusterTables } from './cluster-tables.js';
+import type { RegistryTables } from './registry-tables.js';
 
 /** 0/1 integers stand for booleans: the one representation both engines share. */
 export type Flag = number;
@@ -65,7 +66,8 @@ export interface SettingsTable {
   update_time: ColumnType<Seconds>;
 }
 
-export interface Database extends ClusterTables {
+/** Repository management tables (migration 004) live in registry-tables.ts. */
+export interface Database extends RegistryTables, ClusterTables {
   users: UsersTable;
   businesses: BusinessesTable;
   sessions: SessionsTable;

@@ -19,6 +19,8 @@ import type { Db } from '../db/index.js';
 import type { SettingsService } from '../settings/service.js';
 import type { Caller, Role } from '../users/roles.js';
 import type { UsersService } from '../users/service.js';
+import type { RegistryHub } from '../registry/hub.js';
+import type { RepositoryServices } from '../repository/index.js';
 import type { Config } from './config.js';
 
 /** Everything routes reach: built once per hub in server/app.ts. */
@@ -38,6 +40,10 @@ export interface Services {
   readonly metrics: Registry;
   /** Wake-up after a committed change of desired state; replaced by the agent link. */
   desired: DesiredStateBus;
+  /** The registry's token server, event intake and API client (API.md §10). */
+  readonly registry: RegistryHub;
+  /** Repository management (API.md §7). */
+  readonly repository: RepositoryServices;
 }
 
 export type App = FastifyInstance<

@@ -115,6 +115,7 @@ function buildServices(config: Config, db: Db): Services {
     metrics,
     desired: agentLink,
   };
+  services.users.onDelete(services.businesses.withdrawApplications);
   return services;
 }
 

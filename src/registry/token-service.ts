@@ -1,0 +1,96 @@
+import type { Kysely } from 'kysely';
+import { verifyDummy, verifyPassword } from '../auth/passwords.js';
+import type { Database } from '../db/types.js';
+import { Unauthenticated } from '../server/errors.js';
+import { BusinessStatus, UserStatus } from '../users/roles.js';
+import { ROBOT_PREFIX, type RobotCredentials } from './robots.js';
+import { type Access, type ActionSet, intersect, parseScopes, projectOf } from './scopes.js';
+import type { IssuedToken, RegistryTokenSigner } from './signer.js';
+
+/** Who asks for a registry token, resolved from HTTP Basic credentials. */
+type Principal =
+  | { readonly kind: 'anonymous' }
+  | { readonly kind: 'robot'; readonly businessId: number }
+  | { readonly kind: 'account'; readonly name: string; readonly platform: boolean; readonly businessId: number | null };
+
+const ALL: ActionSet = new Set(['pull', 'push', 'delete']);
+const PULL: ActionSet = new Set(['pull']);
+const NONE: ActionSet = new Set();
+
+/**
+ * The token endpoint's rules (API.md §10): a registry account may push, pull
+ * and delete in its business's projects (the system administrator's in all),
+ * a business's pull robot may pull from its business's projects, and anybody
+ * may pull from public projects. The grant is what was asked ∩ what is allowed.
+ */
+export class RegistryTokenService {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly signer: RegistryTokenSigner,
+    private readonly robots: RobotCredentials,
+  ) {}
+
+  async issue(credentials: { user: string; password: string } | null, scopes: readonly string[]): Promise<IssuedToken> {
+    const who = credentials ? await this.authenticate(credentials.user, credentials.password) : ({ kind: 'anonymous' } as const);
+    const granted: Access[] = [];
+    const asked = parseScopes(scopes).filter((a) => a.type === 'repository');
+    const projects = await this.projects(asked.map((a) => projectOf(a.name)).filter((p): p is string => p !== null));
+    for (const a of asked) {
+      const project = projects.get(projectOf(a.name) ?? '');
+      const actions = intersect(a.actions, project ? allowed(who, project) : NONE);
+      if (actions.length > 0) granted.push({ type: a.type, name: a.name, actions });
+    }
+    const subject = who.kind === 'anonymous' ? '' : who.kind === 'robot' ? this.robots.userName(who.businessId) : who.name;
+    return this.signer.sign(subject, granted);
+  }
+
+  private async authenticate(user: string, password: string): Promise<Principal> {
+    if (user.startsWith(ROBOT_PREFIX)) {
+      const businessId = this.robots.verify(user, password);
+      if (businessId === null) throw new Unauthenticated('wrong registry user name or password');
+      const b = await this.db.selectFrom('businesses').select('status').where('id', '=', businessId).executeTakeFirst();
+      // A robot of a business that is no longer approved keeps only what anonymous callers have.
+      return b?.status === BusinessStatus.approved ? { kind: 'robot', businessId } : { kind: 'anonymous' };
+    }
+    const row = await this.db
+      .selectFrom('registry_accounts as a')
+      .innerJoin('users as u', 'u.id', 'a.user_id')
+      .leftJoin('businesses as b', 'b.id', 'u.business_id')
+      .select(['a.user_name', 'a.password_hash', 'u.status', 'u.is_system', 'u.business_id', 'b.status as business_status'])
+      .where('a.name_key', '=', user.toLowerCase())
+      .executeTakeFirst();
+    const valid = row ? await verifyPassword(row.password_hash, password) : (await verifyDummy(password), false);
+    if (!row || !valid) throw new Unauthenticated('wrong registry user name or password');
+    if (row.status === UserStatus.forbidden || row.status === UserStatus.notApproved) {
+      throw new Unauthenticated('account forbidden');
+    }
+    const member = row.status === UserStatus.approved && row.business_status === BusinessStatus.approved;
+    return {
+      kind: 'account',
+      name: row.user_name,
+      platform: row.is_system === 1,
+      businessId: member ? row.business_id : null,
+    };
+  }
+
+  private async projects(names: string[]): Promise<Map<string, { businessId: number; public: boolean }>> {
+    const out = new Map<string, { businessId: number; public: boolean }>();
+    if (names.length === 0) return out;
+    const rows = await this.db
+      .selectFrom('projects')
+      .select(['name', 'business_id', 'public'])
+      .where('name', 'in', [...new Set(names)].slice(0, 500))
+      .execute();
+    for (const r of rows) out.set(r.name, { businessId: r.business_id, public: r.public === 1 });
+    return out;
+  }
+}
+
+function allowed(who: Principal, project: { businessId: number; public: boolean }): ActionSet {
+  const base = project.public ? PULL : NONE;
+  if (who.kind === 'robot') return who.businessId === project.businessId ? PULL : base;
+  if (who.kind === 'account') {
+    if (who.platform || who.businessId === project.businessId) return ALL;
+  }
+  return base;
+}

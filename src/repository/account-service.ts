@@ -1,0 +1,75 @@
+import type { Kysely } from 'kysely';
+import { hashPassword } from '../auth/passwords.js';
+import { isUniqueViolation } from '../db/errors.js';
+import type { Database } from '../db/types.js';
+import { nowSeconds } from '../lib/time.js';
+import type { RegistryHub } from '../registry/hub.js';
+import { RESERVED_PREFIX } from '../registry/robots.js';
+import { Conflict, NotFound, ValidationError } from '../server/errors.js';
+import type { Caller } from '../users/roles.js';
+import type { AccountPasswordBody, CreateAccountBody } from './schemas.js';
+
+type Db = Kysely<Database>;
+
+/**
+ * Registry accounts (API.md §7): one per platform user, the HTTP Basic
+ * credentials `docker login`/skopeo present to the token endpoint. The hash is
+ * argon2id like platform passwords.
+ */
+export class AccountsService {
+  constructor(
+    private readonly db: Db,
+    private readonly registry: RegistryHub,
+  ) {}
+
+  async create(caller: Caller, input: CreateAccountBody): Promise<number> {
+    this.registry.requireClient();
+    if (input.user.toLowerCase().startsWith(RESERVED_PREFIX)) {
+      throw new ValidationError({ user: `names starting with "${RESERVED_PREFIX}" are reserved for the platform` });
+    }
+    const hash = await hashPassword(input.password);
+    const now = nowSeconds();
+    if (await this.has(caller.userId)) throw new Conflict('you already have a registry account');
+    try {
+      const row = await this.db
+        .insertInto('registry_accounts')
+        .values({
+          user_id: caller.userId,
+          user_name: input.user,
+          name_key: input.user.toLowerCase(),
+          password_hash: hash,
+          create_time: now,
+          update_time: now,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      return row.id;
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      // Either constraint: a concurrent second account of this user, or the name is taken.
+      if (await this.has(caller.userId)) throw new Conflict('you already have a registry account');
+      throw new Conflict(`user: the registry user name "${input.user}" is already taken`);
+    }
+  }
+
+  async changePassword(caller: Caller, input: AccountPasswordBody): Promise<void> {
+    this.registry.requireClient();
+    const hash = await hashPassword(input.password);
+    const res = await this.db
+      .updateTable('registry_accounts')
+      .set({ password_hash: hash, update_time: nowSeconds() })
+      .where('user_id', '=', caller.userId)
+      .executeTakeFirst();
+    if (Number(res.numUpdatedRows) === 0) throw new NotFound('you have no registry account');
+  }
+
+  async has(userId: number): Promise<boolean> {
+    const row = await this.db.selectFrom('registry_accounts').select('id').where('user_id', '=', userId).executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /** User deletion hook: the registry account goes with its user, in the same transaction. */
+  static async removeForUser(trx: Db, userId: number): Promise<void> {
+    await trx.deleteFrom('registry_accounts').where('user_id', '=', userId).execute();
+  }
+}

@@ -1,0 +1,24 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/types.js';
+import { ValidationError } from '../server/errors.js';
+import { BusinessStatus, type Caller } from '../users/roles.js';
+
+/**
+ * The business a create acts for: the caller's own (roles 2 and 3), or the
+ * approved business a system administrator names with `businessId`.
+ */
+export async function actingBusiness(db: Kysely<Database>, caller: Caller, businessId: number | undefined): Promise<number> {
+  if (caller.role !== 4) {
+    if (businessId !== undefined) {
+      throw new ValidationError({ businessId: 'unknown field (only the system administrator may set it)' });
+    }
+    // The routes admit roles 2-3 here, who always act for an approved business.
+    return caller.tenantId as number;
+  }
+  if (businessId === undefined) throw new ValidationError({ businessId: 'is required for the system administrator' });
+  const b = await db.selectFrom('businesses').select('status').where('id', '=', businessId).executeTakeFirst();
+  if (b?.status !== BusinessStatus.approved) {
+    throw new ValidationError({ businessId: 'must be the id of an approved business' });
+  }
+  return businessId;
+}

@@ -1,0 +1,60 @@
+import type { DesiredStateBus } from '../agent-link/desired-bus.js';
+import type { AgentLink } from '../agent-link/link.js';
+import type { AuthService } from '../auth/service.js';
+import type { BusinessesService } from '../businesses/service.js';
+import type { Db } from '../db/index.js';
+import { RegistryHub } from '../registry/hub.js';
+import type { Config } from '../server/config.js';
+import { deriveKey } from '../server/secrets.js';
+import type { SettingsService } from '../settings/service.js';
+import type { UsersService } from '../users/service.js';
+import { AccountsService } from './account-service.js';
+import { ExternalService } from './external-service.js';
+import { ImagesService } from './image-service.js';
+import { ProjectsService } from './project-service.js';
+import { pullSecretContributor } from './pull-secrets.js';
+import { SecretBox } from './secret-box.js';
+
+export interface RepositoryServices {
+  readonly projects: ProjectsService;
+  readonly images: ImagesService;
+  readonly accounts: AccountsService;
+  readonly external: ExternalService;
+  readonly box: SecretBox;
+  /** The pull secrets' part of every cluster's desired state. */
+  readonly contributor: ReturnType<typeof pullSecretContributor>;
+}
+
+/** Builds the registry wiring and the repository domain from the hub's secret and database. */
+export function buildRepository(
+  config: Config,
+  db: Db,
+  master: string,
+  deps: { settings: SettingsService; desired: () => DesiredStateBus },
+): { registry: RegistryHub; repository: RepositoryServices } {
+  const registry = new RegistryHub(config, db.kysely, master);
+  const box = new SecretBox(deriveKey(master, 'registry-passwords'));
+  return {
+    registry,
+    repository: {
+      projects: new ProjectsService(db.kysely, registry, deps.settings),
+      images: new ImagesService(db.kysely, registry),
+      accounts: new AccountsService(db.kysely, registry),
+      external: new ExternalService(db.kysely, box, deps.desired),
+      box,
+      contributor: pullSecretContributor(registry, box),
+    },
+  };
+}
+
+/** The repository domain's hooks into users, auth and businesses. */
+export function wireRepository(
+  r: RepositoryServices,
+  deps: { auth: AuthService; users: UsersService; businesses: BusinessesService; agentLink: AgentLink },
+): void {
+  deps.agentLink.addContributor(r.contributor);
+  deps.auth.hasRepoAccount = (userId) => r.accounts.has(userId);
+  deps.users.onDelete((trx, userId) => AccountsService.removeForUser(trx, userId));
+  // A business with projects cannot be deleted (API.md §4): its images would be orphaned.
+  deps.businesses.onDelete((trx, businessId) => r.projects.refuseBusinessWithProjects(trx, businessId));
+}

@@ -1,0 +1,62 @@
+import type { Kysely } from 'kysely';
+import type { ClusterFacts, DesiredStateContributor } from '../agent-link/desired-builder.js';
+import type { DesiredState, PullSecret } from '../agent-link/protocol.js';
+import type { Database } from '../db/types.js';
+import type { RegistryHub } from '../registry/hub.js';
+import { BusinessStatus } from '../users/roles.js';
+import { allSealedOfApproved } from './external-store.js';
+import type { SecretBox } from './secret-box.js';
+
+/**
+ * Name of each business's platform-registry pull secret. It holds a dot, which
+ * no external `repositoryId` can (`[a-z0-9-]`), so the two never collide.
+ * Application Management references it for private platform projects.
+ */
+export const PLATFORM_PULL_SECRET = 'ote.registry';
+
+/** A `.dockerconfigjson` document for one registry. */
+export function dockerConfigJson(address: string, user: string, password: string): string {
+  const auth = Buffer.from(`${user}:${password}`).toString('base64');
+  return JSON.stringify({ auths: { [address]: { username: user, password, auth } } });
+}
+
+/**
+ * Every pull secret clusters must hold (the same for every cluster): per
+ * approved business, its pull robot for the platform registry (when one is
+ * configured) and one secret per external repository, in `ns<businessId>`.
+ */
+export async function pullSecretsFor(db: Kysely<Database>, registry: RegistryHub, box: SecretBox): Promise<PullSecret[]> {
+  const out: PullSecret[] = [];
+  if (registry.domain) {
+    const approved = await db.selectFrom('businesses').select('id').where('status', '=', BusinessStatus.approved).execute();
+    for (const b of approved) {
+      out.push({
+        namespace: `ns${b.id}`,
+        name: PLATFORM_PULL_SECRET,
+        dockerConfigJson: dockerConfigJson(registry.domain, registry.robots.userName(b.id), registry.robots.password(b.id)),
+      });
+    }
+  }
+  for (const e of await allSealedOfApproved(db)) {
+    out.push({
+      namespace: `ns${e.business_id}`,
+      name: e.repository_id,
+      dockerConfigJson: dockerConfigJson(e.address, e.user_name, box.open(e.password_enc)),
+    });
+  }
+  return out;
+}
+
+/** Plugs the pull secrets into the agent link's desired-state builder. */
+export function pullSecretContributor(registry: RegistryHub, box: SecretBox): DesiredStateContributor {
+  return {
+    name: 'registry-pull-secrets',
+    async contribute(db: Kysely<Database>, clusters: readonly ClusterFacts[]) {
+      const out = new Map<number, Partial<DesiredState>>();
+      if (clusters.length === 0) return out;
+      const pullSecrets = await pullSecretsFor(db, registry, box);
+      for (const c of clusters) out.set(c.id, { pullSecrets });
+      return out;
+    },
+  };
+}

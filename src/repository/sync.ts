@@ -1,0 +1,60 @@
+import { nowSeconds } from '../lib/time.js';
+import type { RegistryClient } from '../registry/client.js';
+import * as images from './image-store.js';
+
+type Project = { readonly id: number; readonly name: string };
+
+/** Manifest reads at once while filling in tags the hub has not seen. */
+const PARALLEL = 8;
+
+/**
+ * Brings the mirrored images and tags of one project in line with the
+ * registry: its catalog and tag lists are the truth, events only add the real
+ * times. A lost event therefore loses nothing; a tag first seen here gets the
+ * time it was seen.
+ */
+export class RegistrySync {
+  constructor(
+    private readonly db: images.Db,
+    private readonly client: RegistryClient,
+  ) {}
+
+  async project(project: Project): Promise<void> {
+    const prefix = `${project.name}/`;
+    const repos = (await this.client.catalog()).filter((r) => r.startsWith(prefix));
+    const tagLists = await Promise.all(repos.map((r) => this.client.tags(r)));
+    for (let i = 0; i < repos.length; i += 1) await this.apply(project, repos[i], tagLists[i]);
+    const known = new Set(repos);
+    for (const img of await images.imagesOfProject(this.db, project.id)) {
+      if (!known.has(img.name)) await images.deleteImage(this.db, img.id);
+    }
+  }
+
+  async repository(project: Project, repository: string): Promise<void> {
+    await this.apply(project, repository, await this.client.tags(repository));
+  }
+
+  private async apply(project: Project, repository: string, tags: readonly string[] | null): Promise<void> {
+    const existing = await images.findImage(this.db, repository);
+    if (!tags || tags.length === 0) {
+      if (existing) await images.deleteImage(this.db, existing.id);
+      return;
+    }
+    const now = nowSeconds();
+    const imageId = existing?.id ?? (await images.ensureImage(this.db, project.id, repository, now));
+    const rows = new Map((await images.tagsOf(this.db, imageId)).map((t) => [t.tag, t]));
+    const wanted = new Set(tags);
+    await images.deleteTags(this.db, imageId, [...rows.keys()].filter((t) => !wanted.has(t)));
+    const unknown = tags.filter((t) => rows.get(t)?.size == null);
+    for (let i = 0; i < unknown.length; i += PARALLEL) {
+      const batch = unknown.slice(i, i + PARALLEL);
+      const infos = await Promise.all(batch.map((t) => this.client.manifest(repository, t)));
+      for (let j = 0; j < batch.length; j += 1) {
+        const info = infos[j];
+        if (!info) continue; // deleted between the tag list and now
+        if (rows.has(batch[j])) await images.setTagSize(this.db, imageId, batch[j], info.digest, info.size);
+        else await images.upsertTag(this.db, imageId, batch[j], info.digest, info.size, now);
+      }
+    }
+  }
+}
