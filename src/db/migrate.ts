@@ -2,12 +2,14 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'k
 import type { DialectName } from './index.js';
 import { m001Initial } from './migrations/001-initial.js';
 import { m003Clusters } from './migrations/003-clusters.js';
+import { m004Registry } from './migrations/004-registry.js';
 
 /** Versioned migrations, in order; a migration never changes once released. */
 function migrations(dialect: DialectName): Record<string, Migration> {
   return {
     '001-initial': m001Initial(dialect),
     '003-clusters': m003Clusters(dialect),
+    '004-registry': m004Registry(dialect),
   };
 }
 

@@ -20,6 +20,9 @@ import { clustersRoutes } from '../clusters/routes.js';
 import { ClustersService } from '../clusters/service.js';
 import { type Db, openDatabase } from '../db/index.js';
 import { healthRoutes } from '../health/routes.js';
+import { registryRoutes } from '../registry/routes.js';
+import { buildRepository, wireRepository } from '../repository/index.js';
+import { repositoryRoutes } from '../repository/routes.js';
 import { nodesRoutes } from '../nodes/routes.js';
 import { NodesService } from '../nodes/service.js';
 import { settingsRoutes } from '../settings/routes.js';
@@ -99,6 +102,8 @@ function buildServices(config: Config, db: Db): Services {
     ? new PgRelay(config.OTE_DATABASE_URL, db.kysely, randomUUID())
     : localRelay;
   const agentLink = new AgentLink(db.kysely, relay, { graceSeconds: config.OTE_HEARTBEAT_GRACE });
+  // Registry token server and repository management (API.md §7, §10); the bus is read at each call.
+  const { registry, repository } = buildRepository(config, db, master, { settings, desired: () => services.desired });
   const services: Services = {
     config,
     db,
@@ -114,7 +119,10 @@ function buildServices(config: Config, db: Db): Services {
     audit: new AuditService(db.kysely),
     metrics,
     desired: agentLink,
+    registry,
+    repository,
   };
+  wireRepository(repository, services);
   services.users.onDelete(services.businesses.withdrawApplications);
   return services;
 }
@@ -146,4 +154,6 @@ async function assemble(app: App): Promise<void> {
   await app.register(agentLinkRoutes);
   await app.register(settingsRoutes);
   await app.register(auditRoutes);
+  await app.register(registryRoutes);
+  await app.register(repositoryRoutes);
 }
