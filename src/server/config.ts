@@ -56,18 +56,16 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: Partial<Record<key
     if (value !== undefined && value !== '') raw[key] = value;
   }
   const unknown = Object.keys(env).filter((k) => k.startsWith('OTE_') && !(k in ConfigSchema.properties));
+  // Before Default/Convert, which change `raw` in place.
+  const bad = new Map<string, string>(numberTextErrors(raw));
   const withDefaults = Value.Default(ConfigSchema, raw);
   const converted = Value.Convert(ConfigSchema, withDefaults) as Record<string, unknown>;
-  const errors = [...Value.Errors(ConfigSchema, converted)];
-  if (errors.length > 0) {
-    const seen = new Set<string>();
-    const lines: string[] = [];
-    for (const e of errors) {
-      const name = e.instancePath.replace(/^\//, '');
-      if (seen.has(name)) continue;
-      seen.add(name);
-      lines.push(`${name}: ${MESSAGES[name as keyof Config] ?? e.message}`);
-    }
+  for (const e of Value.Errors(ConfigSchema, converted)) {
+    const name = e.instancePath.replace(/^\//, '');
+    if (!bad.has(name)) bad.set(name, MESSAGES[name as keyof Config] ?? e.message);
+  }
+  if (bad.size > 0) {
+    const lines = [...bad].map(([name, why]) => `${name}: ${why}`);
     throw new ConfigError(`invalid configuration: ${lines.join('; ')}`);
   }
   if (unknown.length > 0) {
@@ -75,6 +73,19 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: Partial<Record<key
     process.emitWarning(`unknown configuration variables ignored: ${unknown.join(', ')}`);
   }
   return converted as Config;
+}
+
+// Value.Convert truncates "1.5" to 1 and reads "0x50" as 80: a number must be written plainly.
+const NUMBER_TEXT = { integer: /^-?[0-9]+$/, number: /^-?[0-9]+(\.[0-9]+)?$/ } as const;
+
+function* numberTextErrors(raw: Record<string, unknown>): Iterable<[string, string]> {
+  for (const [name, value] of Object.entries(raw)) {
+    const type = (ConfigSchema.properties as Record<string, { type?: unknown }>)[name]?.type;
+    if (typeof value !== 'string' || (type !== 'integer' && type !== 'number')) continue;
+    if (!NUMBER_TEXT[type].test(value.trim())) {
+      yield [name, type === 'integer' ? 'must be a whole number' : 'must be a decimal number'];
+    }
+  }
 }
 
 /** The address agents and registries use to reach the hub. */
