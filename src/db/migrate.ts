@@ -3,6 +3,7 @@ import type { DialectName } from './index.js';
 import { m001Initial } from './migrations/001-initial.js';
 import { m003Clusters } from './migrations/003-clusters.js';
 import { m004Registry } from './migrations/004-registry.js';
+import { m005Apps } from './migrations/005-apps.js';
 
 /** Versioned migrations, in order; a migration never changes once released. */
 function migrations(dialect: DialectName): Record<string, Migration> {
@@ -10,6 +11,7 @@ function migrations(dialect: DialectName): Record<string, Migration> {
     '001-initial': m001Initial(dialect),
     '003-clusters': m003Clusters(dialect),
     '004-registry': m004Registry(dialect),
+    '005-apps': m005Apps(dialect),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { AppTables } from '../apps/tables.js';
 import type { ClusterTables } from './cluster-tables.js';
 import type { RegistryTables } from './registry-tables.js';
 
@@ -67,7 +68,7 @@ export interface SettingsTable {
 }
 
 /** Repository management tables (migration 004) live in registry-tables.ts. */
-export interface Database extends RegistryTables, ClusterTables {
+export interface Database extends RegistryTables, ClusterTables, AppTables {
   users: UsersTable;
   businesses: BusinessesTable;
   sessions: SessionsTable;

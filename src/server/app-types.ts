@@ -9,6 +9,7 @@ import type {
 import type { Registry } from 'prom-client';
 import type { DesiredStateBus } from '../agent-link/desired-bus.js';
 import type { AgentLink } from '../agent-link/link.js';
+import type { AppsService } from '../apps/service.js';
 import type { AuditService } from '../audit/service.js';
 import type { AuthService } from '../auth/service.js';
 import type { BusinessesService } from '../businesses/service.js';
@@ -35,6 +36,7 @@ export interface Services {
   readonly nodes: NodesService;
   /** Agent connections and the real desired-state bus; `addContributor` plugs in pull secrets, workloads. */
   readonly agentLink: AgentLink;
+  readonly apps: AppsService;
   readonly settings: SettingsService;
   readonly audit: AuditService;
   readonly metrics: Registry;

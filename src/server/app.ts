@@ -7,6 +7,10 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import { AgentLink } from '../agent-link/link.js';
 import { PgRelay, localRelay } from '../agent-link/relay.js';
 import { agentLinkRoutes } from '../agent-link/routes.js';
+import { appsRoutes } from '../apps/routes.js';
+import { AppsService } from '../apps/service.js';
+import { DbStatusReader } from '../apps/status.js';
+import { wireApps } from '../apps/wire.js';
 import { auditRoutes } from '../audit/routes.js';
 import { AuditService } from '../audit/service.js';
 import { authRoutes } from '../auth/routes.js';
@@ -25,6 +29,7 @@ import { buildRepository, wireRepository } from '../repository/index.js';
 import { repositoryRoutes } from '../repository/routes.js';
 import { nodesRoutes } from '../nodes/routes.js';
 import { NodesService } from '../nodes/service.js';
+import { nowSeconds } from '../lib/time.js';
 import { settingsRoutes } from '../settings/routes.js';
 import { SettingsService } from '../settings/service.js';
 import { bootstrapAdmin } from '../users/bootstrap.js';
@@ -112,6 +117,13 @@ function buildServices(config: Config, db: Db): Services {
     users: new UsersService(db.kysely, tokens, businessStatus),
     // The bus is read at each call: the agent link replaces `services.desired` after assembly.
     businesses: new BusinessesService(db.kysely, () => services.desired),
+    apps: new AppsService(
+      db.kysely,
+      settings,
+      config.OTE_REGISTRY_DOMAIN,
+      new DbStatusReader(config.OTE_HEARTBEAT_GRACE, nowSeconds),
+      () => services.desired,
+    ),
     clusters: new ClustersService(db.kysely, agentLink, config.OTE_HEARTBEAT_GRACE),
     nodes: new NodesService(db.kysely, agentLink, config.OTE_HEARTBEAT_GRACE),
     agentLink,
@@ -123,6 +135,7 @@ function buildServices(config: Config, db: Db): Services {
     repository,
   };
   wireRepository(repository, services);
+  wireApps(services);
   services.users.onDelete(services.businesses.withdrawApplications);
   return services;
 }
@@ -152,6 +165,7 @@ async function assemble(app: App): Promise<void> {
   await app.register(clustersRoutes);
   await app.register(nodesRoutes);
   await app.register(agentLinkRoutes);
+  await app.register(appsRoutes);
   await app.register(settingsRoutes);
   await app.register(auditRoutes);
   await app.register(registryRoutes);
