@@ -21,10 +21,43 @@ const bodyAjv = makeAjv({ coerceTypes: false });
 // Query strings and path parameters arrive as text.
 const textAjv = makeAjv({ coerceTypes: 'array' });
 
-export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) =>
-  (httpPart === 'body' ? bodyAjv : textAjv).compile(schema as object) as ReturnType<
-    FastifySchemaCompiler<unknown>
-  >;
+type Validator = ReturnType<FastifySchemaCompiler<unknown>> & { errors?: ErrorObject[] | null };
+
+export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) => {
+  if (httpPart === 'body') return bodyAjv.compile(schema as object) as Validator;
+  return plainNumbers(textAjv.compile(schema as object) as Validator, schema as SchemaLike);
+};
+
+interface SchemaLike {
+  properties?: Record<string, { type?: unknown; errorMessage?: unknown }>;
+}
+
+// ajv's coercion reads "1e3" as 1000 and "0x10" as 16: in a path or query, a
+// number must be written plainly, so /v1/admin/user/0x10 is a 422, not user 16.
+const NUMBER_TEXT = { integer: /^-?[0-9]+$/, number: /^-?[0-9]+(\.[0-9]+)?$/ } as const;
+
+function plainNumbers(validate: Validator, schema: SchemaLike): Validator {
+  const numeric = Object.entries(schema.properties ?? {}).filter(
+    (e): e is [string, { type: 'integer' | 'number'; errorMessage?: unknown }] =>
+      e[1].type === 'integer' || e[1].type === 'number',
+  );
+  if (numeric.length === 0) return validate;
+  const wrapped = ((data: Record<string, unknown> | null) => {
+    for (const [name, prop] of numeric) {
+      const raw = data?.[name];
+      const texts = Array.isArray(raw) ? raw : [raw];
+      if (texts.some((t) => typeof t === 'string' && !NUMBER_TEXT[prop.type].test(t))) {
+        const message = typeof prop.errorMessage === 'string' ? prop.errorMessage : `must be ${prop.type}`;
+        wrapped.errors = [{ instancePath: `/${name}`, schemaPath: '', keyword: 'type', params: {}, message }];
+        return false;
+      }
+    }
+    const ok = validate(data);
+    wrapped.errors = validate.errors;
+    return ok;
+  }) as Validator;
+  return wrapped;
+}
 
 /** Turns ajv errors into `field: why` pairs, one per field. */
 export function fieldErrors(errors: readonly ErrorObject[], part: string | undefined): Record<string, string> {

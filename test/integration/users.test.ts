@@ -134,6 +134,9 @@ for (const db of DATABASES) {
           ['order=up', 'order'],
           ['status=4', 'status'],
           ['status=x', 'status'],
+          ['status=1e0', 'status'],
+          ['page=1e1', 'page'],
+          ['pageSize=0x10', 'pageSize'],
         ];
         for (const [query, field] of cases) {
           const res = await api.get(`/v1/admin/user?${query}`, { token: admin });

@@ -137,7 +137,7 @@ for (const db of DATABASES) {
     });
 
     it('validates path ids: abc, 1.5, 0, -1 and 99999999999 are 422; an unknown id is 404', async () => {
-      for (const id of ['abc', '1.5', '0', '-1', '99999999999', '2147483648']) {
+      for (const id of ['abc', '1.5', '0', '-1', '99999999999', '2147483648', '1e3', '0x10', '%201', '1%20']) {
         for (const [method, path, body] of [
           ['PUT', `/v1/admin/user/${id}`, { status: 1 }],
           ['PUT', `/v1/admin/user/${id}/password`, { password: 'Abcdefg1' }],
