@@ -41,7 +41,7 @@ const input = (over: Partial<WorkloadInput> = {}): WorkloadInput => ({
   ...over,
 });
 // biome-ignore lint: the objects are open-ended JSON
-const find = (objs: Record<string, any>[], kind: string) => objs.find((o) => o.kind === kind);
+const find = (objs: Record<string, any>[], kind: string): Record<string, any> => objs.find((o) => o.kind === kind) as Record<string, any>;
 
 describe('Kubernetes objects of an application', () => {
   it('builds the Deployment field by field', () => {
