@@ -22,7 +22,12 @@ import { type Tenant, type TenantUser, approvedUser, makeTenant, newPassword, pe
 interface Ctx {
   readonly a: Tenant;
   readonly b: Tenant;
+  /** An id and a name no object has. */
   readonly missing: number;
+  readonly missingName: string;
+  /** Objects of business A (made only when the hub has their routes). */
+  readonly appId?: number;
+  readonly thirdId?: string;
 }
 interface Probe {
   readonly path: string;
@@ -45,9 +50,13 @@ interface Row {
   readonly foreign?: ((c: Ctx) => Probe) | string;
   /** The route revokes the token it is called with: log in afresh for each call. */
   readonly fresh?: boolean;
+  /** Public routes with their own credentials: what a platform login token in `Authorization` gets. */
+  readonly asUser?: number;
 }
 
 const ANY: readonly Role[] = [0, 1, 2, 3, 4];
+const INFRA = 'clusters are platform-wide infrastructure (API.md §2), not tenant objects';
+const APP_UPDATE = { image: 'registry.example.com/proj/web', tag: 'v2' };
 const P = 'public' as const;
 const strongPassword = newPassword();
 
@@ -120,6 +129,57 @@ const ROWS: readonly Row[] = [
     expect: 404,
     foreign: (c) => ({ path: `/v1/business/id/${c.a.businessId}` }),
   },
+  // clusters and labels (§5): platform-wide infrastructure, no tenant objects
+  { route: 'GET /v1/cluster', allow: [2, 3, 4] },
+  { route: 'POST /v1/cluster', allow: [4], probe: () => ({ path: '/v1/cluster', body: {} }), expect: 422 },
+  { route: 'DELETE /v1/cluster/:clusterName', allow: [4], probe: (c) => ({ path: `/v1/cluster/${c.missingName}` }), expect: 404, foreign: INFRA },
+  { route: 'POST /v1/cluster/:clusterName/token', allow: [4], probe: (c) => ({ path: `/v1/cluster/${c.missingName}/token` }), expect: 404, foreign: INFRA },
+  { route: 'PUT /v1/cluster/:clusterName/pause', allow: [4], probe: (c) => ({ path: `/v1/cluster/${c.missingName}/pause`, body: { paused: true } }), expect: 404, foreign: INFRA },
+  { route: 'GET /v1/cluster/label', allow: [2, 3, 4] },
+  { route: 'POST /v1/cluster/label', allow: [4], probe: () => ({ path: '/v1/cluster/label', body: {} }), expect: 422 },
+  { route: 'DELETE /v1/cluster/label', allow: [4], probe: () => ({ path: '/v1/cluster/label', body: {} }), expect: 422 },
+  { route: 'GET /v1/cluster/label/:clusterName', allow: [2, 3, 4], probe: (c) => ({ path: `/v1/cluster/label/${c.missingName}` }), expect: 404, foreign: INFRA },
+  // nodes (§6)
+  { route: 'GET /v1/node', allow: [2, 3, 4] },
+  { route: 'GET /v1/node/label', allow: [2, 3, 4] },
+  { route: 'POST /v1/node/label', allow: [4], probe: () => ({ path: '/v1/node/label', body: {} }), expect: 422 },
+  { route: 'DELETE /v1/node/label', allow: [4], probe: () => ({ path: '/v1/node/label', body: {} }), expect: 422 },
+  // the agent's connection (§11): its own join token, so a user token is no credential there
+  { route: 'GET /v1/agent/connect', allow: P, expect: 401 },
+  // repository (§7); the test hub has no registry: project, image, tag and account endpoints answer 503 once authorized
+  { route: 'GET /v1/repository/project', allow: [2, 3, 4], expect: 503 },
+  { route: 'POST /v1/repository/project', allow: [3, 4], probe: () => ({ path: '/v1/repository/project', body: {} }), expect: 422 },
+  { route: 'DELETE /v1/repository/project', allow: [3, 4], probe: () => ({ path: '/v1/repository/project', body: {} }), expect: 422 },
+  { route: 'GET /v1/repository/image', allow: [2, 3, 4], expect: 422 },
+  { route: 'DELETE /v1/repository/image', allow: [3, 4], probe: () => ({ path: '/v1/repository/image', body: {} }), expect: 422 },
+  { route: 'GET /v1/repository/image/tag', allow: [2, 3, 4], expect: 422 },
+  { route: 'DELETE /v1/repository/image/tag', allow: [3, 4], probe: () => ({ path: '/v1/repository/image/tag', body: {} }), expect: 422 },
+  { route: 'POST /v1/repository/user', allow: [2, 3, 4], probe: () => ({ path: '/v1/repository/user', body: {} }), expect: 422 },
+  { route: 'PUT /v1/repository/user/password', allow: [1, 2, 3, 4], probe: () => ({ path: '/v1/repository/user/password', body: {} }), expect: 422 },
+  { route: 'POST /v1/repository/third', allow: [3, 4], probe: () => ({ path: '/v1/repository/third', body: {} }), expect: 422 },
+  { route: 'DELETE /v1/repository/third', allow: [3, 4], probe: () => ({ path: '/v1/repository/third', body: {} }), expect: 422 },
+  { route: 'GET /v1/repository/third', allow: [2, 3, 4] },
+  {
+    route: 'GET /v1/repository/third/:repositoryId',
+    allow: [2, 3, 4],
+    probe: (c) => ({ path: `/v1/repository/third/${c.missingName}` }),
+    expect: 404,
+    foreign: (c) => ({ path: `/v1/repository/third/${c.thirdId}` }),
+  },
+  // registry token service (§10): public, with their own credentials
+  { route: 'GET /v1/registry/token', allow: P, asUser: 401 }, // Basic credentials of a registry account, or none
+  { route: 'GET /v1/registry/certificate', allow: P },
+  { route: 'POST /v1/registry/notifications', allow: P, probe: () => ({ path: '/v1/registry/notifications', body: {} }), expect: 401 },
+  // applications (§8)
+  { route: 'POST /v1/app', allow: [2, 3, 4], probe: () => ({ path: '/v1/app', body: {} }), expect: 422 },
+  { route: 'GET /v1/app', allow: [2, 3, 4] },
+  { route: 'GET /v1/app/:id', allow: [2, 3, 4], probe: (c) => ({ path: `/v1/app/${c.missing}` }), expect: 404, foreign: (c) => ({ path: `/v1/app/${c.appId}` }) },
+  { route: 'PUT /v1/app/:id', allow: [2, 3, 4], probe: (c) => ({ path: `/v1/app/${c.missing}`, body: APP_UPDATE }), expect: 404, foreign: (c) => ({ path: `/v1/app/${c.appId}`, body: APP_UPDATE }) },
+  { route: 'PUT /v1/app/:id/audit', allow: [4], probe: (c) => ({ path: `/v1/app/${c.missing}/audit`, body: { status: 2 } }), expect: 404, foreign: (c) => ({ path: `/v1/app/${c.appId}/audit`, body: { status: 2 } }) },
+  { route: 'PUT /v1/app/:id/replicas', allow: [2, 3, 4], probe: (c) => ({ path: `/v1/app/${c.missing}/replicas`, body: { replicas: 2 } }), expect: 404, foreign: (c) => ({ path: `/v1/app/${c.appId}/replicas`, body: { replicas: 2 } }) },
+  { route: 'GET /v1/app/:id/revision', allow: [2, 3, 4], probe: (c) => ({ path: `/v1/app/${c.missing}/revision` }), expect: 404, foreign: (c) => ({ path: `/v1/app/${c.appId}/revision` }) },
+  { route: 'PUT /v1/app/:id/rollback', allow: [2, 3, 4], probe: (c) => ({ path: `/v1/app/${c.missing}/rollback`, body: { revision: 1 } }), expect: 404, foreign: (c) => ({ path: `/v1/app/${c.appId}/rollback`, body: { revision: 1 } }) },
+  { route: 'DELETE /v1/app/:id', allow: [2, 3, 4], probe: (c) => ({ path: `/v1/app/${c.missing}` }), expect: 404, foreign: (c) => ({ path: `/v1/app/${c.appId}` }) },
   // settings and audit log (§9)
   { route: 'GET /v1/admin/setting', allow: [4] },
   { route: 'PUT /v1/admin/setting', allow: [4], probe: () => ({ path: '/v1/admin/setting', body: {} }), expect: 422 },
@@ -142,7 +202,7 @@ const key = (method: string, url: string) => `${method} ${url}`;
 
 /** The expected status of a caller for a route's probe. */
 function expected(row: Row, caller: TestCaller): number {
-  if (row.allow === 'public') return row.expect ?? 200;
+  if (row.allow === 'public') return (caller.role !== null ? row.asUser : undefined) ?? row.expect ?? 200;
   if (caller.role === null) return 401;
   if (!row.allow.includes(caller.role)) return 403;
   return row.expect ?? 200;
@@ -163,7 +223,22 @@ for (const db of DATABASES) {
       const [a, b] = [await makeTenant(api, system), await makeTenant(api, system)];
       const pending = await pendingUser(api, { isAdmin: true });
       const noBusiness = await approvedUser(api, system, { isAdmin: true });
-      ctx = { a, b, missing: 999_999 };
+      const has = (route: string) => routeTable(hub.hub.app).some((r) => key(r.method, r.url) === route);
+      let appId: number | undefined;
+      if (has('POST /v1/app')) {
+        const body = { appName: 'table-app', image: 'registry.example.com/proj/web', tag: 'v1' };
+        const res = await api.post('/v1/app', { token: a.admin.token, body });
+        assert.equal(res.status, 200, `an application of A: ${res.text}`);
+        appId = res.body.data.id;
+      }
+      let thirdId: string | undefined;
+      if (has('POST /v1/repository/third')) {
+        thirdId = 'table-third';
+        const body = { repositoryId: thirdId, address: 'registry.example.com:5000', user: 'puller', password: strongPassword };
+        const res = await api.post('/v1/repository/third', { token: a.admin.token, body });
+        assert.equal(res.status, 200, `an external repository of A: ${res.text}`);
+      }
+      ctx = { a, b, missing: 999_999, missingName: 'no-such-object', appId, thirdId };
       const c = (name: CallerName, role: Role | null, foreign: boolean, login: TenantUser | null, token: string | null) =>
         ({ name, role, foreign, login, token }) as TestCaller;
       callers = [
@@ -227,7 +302,10 @@ for (const db of DATABASES) {
         }
       }
       assert.deepEqual(failures, [], `${failures.length} of ${cases} cases answered otherwise`);
-      console.log(`# authorization table [${db}]: ${covered} routes (HEAD twins included) x ${callers.length} callers = ${cases} cases`);
+      const heads = routes().filter((r) => r.method === 'HEAD').length;
+      console.log(
+        `# authorization table [${db}]: ${ROWS.length} rows; ${covered} routes (${covered - heads} + ${heads} HEAD twins) x ${callers.length} callers = ${cases} cases`,
+      );
     });
 
     it("answers 404 to callers outside business A for A's objects on every route with an id", async () => {
@@ -250,6 +328,14 @@ for (const db of DATABASES) {
       const a = await api.get(`/v1/business/id/${ctx.a.businessId}`, { token: ctx.a.admin.token });
       assert.equal(a.body.data.status, 1);
       await api.login(ctx.a.member.user, ctx.a.member.password);
+      if (ctx.appId !== undefined) {
+        const app = await api.get(`/v1/app/${ctx.appId}`, { token: ctx.a.admin.token });
+        assert.equal(app.status, 200, "A's application survived B's calls");
+        assert.equal(app.body.data.replicas, 1);
+      }
+      if (ctx.thirdId !== undefined) {
+        assert.equal((await api.get(`/v1/repository/third/${ctx.thirdId}`, { token: ctx.a.member.token })).status, 200);
+      }
       console.log(`# authorization table [${db}]: ${cases} cross-tenant cases`);
     });
   });
