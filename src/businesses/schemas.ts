@@ -18,15 +18,15 @@ export const BusinessName = Type.String({
  * they are free text for the system administrator who audits the request, so
  * any string (empty included) within a length limit is accepted.
  */
-const FreeText = (max: number) =>
-  Type.String({ maxLength: max, errorMessage: `must be a string of at most ${max} characters` });
+const FreeText = (max: number, description: string) =>
+  Type.String({ maxLength: max, description, errorMessage: `must be a string of at most ${max} characters` });
 
 export const CreateBusinessBody = Type.Object(
   {
     name: BusinessName,
-    introduce: FreeText(1024),
-    objective: FreeText(1024),
-    scale: FreeText(64),
+    introduce: FreeText(1024, 'introduction of the business (free text, may be empty)'),
+    objective: FreeText(1024, 'purpose of the business (free text, may be empty)'),
+    scale: FreeText(64, 'the scale of resources it expects to use, as text (e.g. "1400000000" or "10 clusters")'),
   },
   { additionalProperties: false },
 );
@@ -34,7 +34,7 @@ export type CreateBusinessBody = Static<typeof CreateBusinessBody>;
 
 export const AuditBusinessBody = Type.Object(
   {
-    comment: FreeText(1024),
+    comment: FreeText(1024, 'the audit comment shown to the applicant (may be empty)'),
     status: Type.Union([Type.Literal(1), Type.Literal(2)], {
       errorMessage: 'must be 1 (approved) or 2 (disapproved)',
     }),
