@@ -33,6 +33,8 @@ export class RegistryClient {
   constructor(
     baseUrl: string,
     private readonly signer: RegistryTokenSigner,
+    /** Names per catalog request; Distribution answers at most 1000 and links to the next page. */
+    private readonly catalogPage = CATALOG_PAGE,
   ) {
     this.base = baseUrl.replace(/\/+$/, '');
   }
@@ -40,7 +42,7 @@ export class RegistryClient {
   /** Every repository name, following the `Link` header page by page. */
   async catalog(): Promise<string[]> {
     const names: string[] = [];
-    let next: string | null = `/v2/_catalog?n=${CATALOG_PAGE}`;
+    let next: string | null = `/v2/_catalog?n=${this.catalogPage}`;
     const access = [{ type: 'registry', name: 'catalog', actions: ['*'] }];
     while (next) {
       const res = await this.request('GET', next, access);
