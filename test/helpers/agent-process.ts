@@ -21,7 +21,8 @@ export interface OteProcess {
 export function spawnOte(args: readonly string[], env: Record<string, string> = {}): OteProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
     cwd: REPO,
-    env: { ...process.env, ...env },
+    // The parent's OTE_* settings (test switches included) never leak into the child: it gets exactly `env`.
+    env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OTE_'))), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
