@@ -2,6 +2,8 @@ import type { DesiredState } from '../agent-link/protocol.js';
 import { type BackoffPolicy, RECONCILE_BACKOFF, backoffDelay } from './backoff.js';
 import type { Logger } from './log.js';
 
+export const DEFAULT_RESYNC_MS = 5 * 60_000;
+
 export interface Desired {
   readonly generation: number;
   readonly state: DesiredState;
@@ -20,6 +22,8 @@ export interface ReconcilerDeps {
   readonly ack: (ack: Ack) => void;
   readonly log: Logger;
   readonly backoff?: BackoffPolicy;
+  /** Re-applies the last state this often, repairing drift (a hand-deleted namespace or label). */
+  readonly resyncMs?: number;
   readonly setTimer?: (fn: () => void, ms: number) => unknown;
   readonly clearTimer?: (timer: unknown) => void;
   readonly random?: () => number;
@@ -29,7 +33,9 @@ export interface ReconcilerDeps {
  * Applies desired states one at a time, the newest winning: a state that
  * arrives during a reconcile is applied right after it, and older queued ones
  * are skipped. A failed reconcile is acked `ok: false` and retried with
- * backoff until it succeeds or a newer state arrives. A paused state is not
+ * backoff until it succeeds or a newer state arrives; a state that succeeded
+ * is re-applied every `resyncMs` (as controllers resync) so drift is repaired
+ * even when the hub has nothing new to say. A paused state is not
  * applied and not acked (the hub sees the cluster has not taken that
  * generation); the resume arrives as a new generation.
  */
@@ -40,6 +46,8 @@ export class Reconciler {
   private failures = 0;
   private stopped = false;
   private applied: number | null = null;
+  /** The last ack sent, so a resync that changes nothing says nothing. */
+  private lastAck = '';
   private pausedAt: number | null = null;
 
   constructor(private readonly deps: ReconcilerDeps) {}
@@ -58,6 +66,8 @@ export class Reconciler {
     if (this.stopped) return;
     this.cancelRetry();
     this.failures = 0;
+    // Whatever the hub sends is answered, even if the outcome is the same as last time (e.g. after a reconnect).
+    this.lastAck = '';
     this.latest = desired;
     this.kick();
   }
@@ -100,19 +110,26 @@ export class Reconciler {
       if (errors.length === 0) {
         this.applied = d.generation;
         this.failures = 0;
-        this.deps.log.info('desired state applied', { generation: d.generation });
-        this.deps.ack({ generation: d.generation, ok: true });
+        this.sendAck({ generation: d.generation, ok: true });
+        if (!this.latest) this.again(d, this.deps.resyncMs ?? DEFAULT_RESYNC_MS);
         continue;
       }
       const error = errors.join('; ');
-      this.deps.log.warn('desired state not fully applied; will retry', { generation: d.generation, error });
-      this.deps.ack({ generation: d.generation, ok: false, error });
-      if (!this.latest) this.scheduleRetry(d);
+      this.sendAck({ generation: d.generation, ok: false, error });
+      if (!this.latest) this.again(d, backoffDelay(this.deps.backoff ?? RECONCILE_BACKOFF, this.failures++, this.deps.random));
     }
   }
 
-  private scheduleRetry(d: Desired): void {
-    const delay = backoffDelay(this.deps.backoff ?? RECONCILE_BACKOFF, this.failures++, this.deps.random);
+  private sendAck(ack: Ack): void {
+    const text = JSON.stringify(ack);
+    if (text === this.lastAck) return;
+    this.lastAck = text;
+    if (ack.ok) this.deps.log.info('desired state applied', { generation: ack.generation });
+    else this.deps.log.warn('desired state not fully applied; retrying', { generation: ack.generation, error: ack.error });
+    this.deps.ack(ack);
+  }
+
+  private again(d: Desired, delay: number): void {
     const set = this.deps.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
     this.retryTimer = set(() => {
       this.retryTimer = null;

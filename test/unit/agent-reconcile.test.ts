@@ -132,8 +132,41 @@ describe('Reconciler (newest wins, retries, paused)', () => {
     timers.shift()?.fn();
     await r.idle();
     assert.deepEqual(acks.at(-1), { generation: 4, ok: true });
-    assert.equal(timers.length, 0, 'no retry after success');
+    assert.deepEqual(timers.map((t) => t.ms), [300_000], 'after success only the 5-minute resync is scheduled');
     assert.equal(r.appliedGeneration, 4);
+  });
+
+  it('does not repeat an unchanged failure ack while retrying', async () => {
+    const { r, acks, timers } = harness(async () => ['still broken']);
+    r.submit({ generation: 1, state: state() });
+    await r.idle();
+    for (let i = 0; i < 3; i++) {
+      timers.shift()?.fn();
+      await r.idle();
+    }
+    assert.deepEqual(acks, [{ generation: 1, ok: false, error: 'still broken' }]);
+    r.submit({ generation: 1, state: state() });
+    await r.idle();
+    assert.equal(acks.length, 2, 'a state the hub sends again (reconnect) is always answered');
+  });
+
+  it('re-applies the last state on the resync timer (drift repair), silently when nothing changed', async () => {
+    let applies = 0;
+    let fail = false;
+    const { r, acks, timers } = harness(async () => {
+      applies += 1;
+      return fail ? ['drift could not be repaired'] : [];
+    });
+    r.submit({ generation: 2, state: state({ namespaces: ['ns1'] }) });
+    await r.idle();
+    timers.shift()?.fn();
+    await r.idle();
+    assert.equal(applies, 2);
+    assert.deepEqual(acks, [{ generation: 2, ok: true }], 'an unchanged outcome is not re-acked');
+    fail = true;
+    timers.shift()?.fn();
+    await r.idle();
+    assert.deepEqual(acks.at(-1), { generation: 2, ok: false, error: 'drift could not be repaired' });
   });
 
   it('drops a pending retry when a newer state arrives', async () => {
@@ -141,9 +174,10 @@ describe('Reconciler (newest wins, retries, paused)', () => {
     r.submit({ generation: 1, state: state() });
     await r.idle();
     assert.equal(timers.length, 1);
+    assert.equal(timers[0].ms, 500, 'a retry is pending');
     r.submit({ generation: 2, state: state({ namespaces: ['x'] }) });
     await r.idle();
-    assert.equal(timers.length, 0);
+    assert.deepEqual(timers.map((t) => t.ms), [300_000], 'the retry is gone; only the resync remains');
     assert.deepEqual(acks.at(-1), { generation: 2, ok: true });
   });
 
