@@ -64,6 +64,9 @@ function openPostgres(url: string): Db {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   // An idle client's error (server restart) must not crash the process; the next query reports it.
   pool.on('error', () => {});
+  // A checked-out client has no listener of the pool's, and Kysely adds none: a connection lost
+  // mid-query would be an uncaught 'error' event that kills the hub. The query itself still fails.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const u = new URL(url);
   return {

@@ -144,6 +144,10 @@ for (const db of DATABASES) {
       expectStatus(res, 401, 'expired');
       assert.match(res.body.message, /expired/);
 
+      // The real key but no expiry, or another issuer: refused.
+      const { exp: _exp, ...noExp } = claims;
+      expectStatus(await api.get('/v1/authorization', { token: await signToken(realKey, noExp) }), 401, 'no exp');
+      expectStatus(await api.get('/v1/authorization', { token: await signToken(realKey, { ...claims, iss: 'someone-else' }) }), 401, 'issuer');
       // A live session bound to another user: swapping `sub` must not work even with the real key.
       const adminId = claimsOf(admin).sub;
       const swapped = await signToken(realKey, { ...claims, sub: adminId });
