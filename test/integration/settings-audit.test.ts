@@ -185,6 +185,13 @@ for (const db of DATABASES) {
         assert.match(metrics.text, /^# HELP /m);
         assert.match(metrics.text, /ote_http_requests_total\{[^}]*route="\/v1\/authorization"[^}]*\} \d+/);
         assert.match(metrics.text, /process_cpu_user_seconds_total/);
+        // Unmatched paths share one label (no cardinality explosion) and are not audited.
+        await api.delete('/v1/no-such-thing-4711');
+        const after = await api.get('/metrics');
+        assert.ok(!after.text.includes('no-such-thing-4711'));
+        assert.match(after.text, /route="unmatched"/);
+        const audited = (await audit('pageSize=20')).data;
+        assert.ok(!audited.some((r) => r.target.includes('no-such-thing-4711')));
       });
 
       it('serves the OpenAPI 3 document built from the request schemas, and the /docs reference', async () => {

@@ -60,6 +60,16 @@ for (const db of DATABASES) {
       expectStatus(await api.post('/v1/user', { body: userBody({ user: ADMIN.user.toUpperCase() }) }), 409, 'the admin name');
     });
 
+    it('lets exactly one of several simultaneous registrations of one name win; the rest are 409, none 500', async () => {
+      const name = `Race${randomBytes(3).toString('hex')}`;
+      const bodies = [name, name.toLowerCase(), name.toUpperCase(), name, name].map((user) => userBody({ user }));
+      for (const b of bodies) api.secrets.add(b.password);
+      const results = await Promise.all(bodies.map((body) => api.post('/v1/user', { body })));
+      const statuses = results.map((r) => r.status).sort();
+      assert.deepEqual(statuses, [200, 409, 409, 409, 409]);
+      assert.equal(expectStatus(await api.get(`/v1/admin/user?user=${name}`, { token: admin }), 200).total, 1);
+    });
+
     describe('listing', () => {
       // Byte order: upper case sorts before lower case on both engines.
       const tag = randomBytes(3).toString('hex');
