@@ -12,7 +12,8 @@ export function tokenFrom(header: string | undefined): string | null {
   const value = header.trim();
   const m = /^Bearer\s+(\S+)$/i.exec(value);
   if (m) return m[1];
-  return /^\S+$/.test(value) ? value : null;
+  // "Bearer" alone is a scheme without its token, not a token.
+  return /^\S+$/.test(value) && !/^Bearer$/i.test(value) ? value : null;
 }
 
 /**
