@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { LoginThrottle } from '../auth/throttle.js';
 import type { Database } from '../db/types.js';
 import type { Config } from '../server/config.js';
 import { Unavailable } from '../server/errors.js';
@@ -30,7 +31,13 @@ export class RegistryHub {
       }));
     this.signer = new RegistryTokenSigner(loadKey, config.OTE_REGISTRY_SERVICE);
     this.robots = new RobotCredentials(deriveKey(master, 'registry-robots'));
-    this.tokens = new RegistryTokenService(db, this.signer, this.robots);
+    const throttle = new LoginThrottle({
+      pairFailures: config.OTE_LOGIN_PAIR_FAILURES,
+      pairDelay: config.OTE_LOGIN_PAIR_DELAY,
+      pairMaxDelay: config.OTE_LOGIN_PAIR_MAX_DELAY,
+      addressFailures: config.OTE_LOGIN_ADDRESS_FAILURES,
+    });
+    this.tokens = new RegistryTokenService(db, this.signer, this.robots, throttle);
     this.client = config.OTE_REGISTRY_URL ? new RegistryClient(config.OTE_REGISTRY_URL, this.signer) : null;
     this.domain = config.OTE_REGISTRY_DOMAIN ?? (config.OTE_REGISTRY_URL ? new URL(config.OTE_REGISTRY_URL).host : null);
     this.notifySecret =

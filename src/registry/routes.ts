@@ -41,7 +41,7 @@ export async function registryRoutes(app: App): Promise<void> {
         throw new Unauthenticated('malformed Basic credentials');
       }
       try {
-        return await registry.tokens.issue(credentials, req.query.scope ?? []);
+        return await registry.tokens.issue(credentials, req.query.scope ?? [], req.ip);
       } catch (err) {
         if (err instanceof Unauthenticated) reply.header('www-authenticate', 'Basic realm="ote registry"');
         throw err;

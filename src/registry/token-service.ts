@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely';
 import { verifyDummy, verifyPassword } from '../auth/passwords.js';
 import type { Database } from '../db/types.js';
-import { Unauthenticated } from '../server/errors.js';
+import type { LoginThrottle } from '../auth/throttle.js';
+import { TooManyRequests, Unauthenticated } from '../server/errors.js';
 import { BusinessStatus, UserStatus } from '../users/roles.js';
 import { ROBOT_PREFIX, type RobotCredentials } from './robots.js';
 import { type Access, type ActionSet, intersect, parseScopes, projectOf } from './scopes.js';
@@ -28,10 +29,16 @@ export class RegistryTokenService {
     private readonly db: Kysely<Database>,
     private readonly signer: RegistryTokenSigner,
     private readonly robots: RobotCredentials,
+    /** The login limits apply to registry passwords too: the token endpoint is as guessable as login. */
+    private readonly throttle: LoginThrottle,
   ) {}
 
-  async issue(credentials: { user: string; password: string } | null, scopes: readonly string[]): Promise<IssuedToken> {
-    const who = credentials ? await this.authenticate(credentials.user, credentials.password) : ({ kind: 'anonymous' } as const);
+  async issue(
+    credentials: { user: string; password: string } | null,
+    scopes: readonly string[],
+    address: string,
+  ): Promise<IssuedToken> {
+    const who = credentials ? await this.throttled(credentials, address) : ({ kind: 'anonymous' } as const);
     const granted: Access[] = [];
     const asked = parseScopes(scopes).filter((a) => a.type === 'repository');
     const projects = await this.projects(asked.map((a) => projectOf(a.name)).filter((p): p is string => p !== null));
@@ -42,6 +49,20 @@ export class RegistryTokenService {
     }
     const subject = who.kind === 'anonymous' ? '' : who.kind === 'robot' ? this.robots.userName(who.businessId) : who.name;
     return this.signer.sign(subject, granted);
+  }
+
+  private async throttled(c: { user: string; password: string }, address: string): Promise<Principal> {
+    const key = `registry:${c.user.toLowerCase()}`;
+    const wait = this.throttle.retryAfter(key, address);
+    if (wait > 0) throw new TooManyRequests(`too many failed registry logins; retry in ${wait} s`, wait);
+    try {
+      const who = await this.authenticate(c.user, c.password);
+      this.throttle.success(key, address);
+      return who;
+    } catch (err) {
+      if (err instanceof Unauthenticated) this.throttle.failure(key, address);
+      throw err;
+    }
   }
 
   private async authenticate(user: string, password: string): Promise<Principal> {

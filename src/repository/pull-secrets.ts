@@ -25,7 +25,12 @@ export function dockerConfigJson(address: string, user: string, password: string
  * approved business, its pull robot for the platform registry (when one is
  * configured) and one secret per external repository, in `ns<businessId>`.
  */
-export async function pullSecretsFor(db: Kysely<Database>, registry: RegistryHub, box: SecretBox): Promise<PullSecret[]> {
+export async function pullSecretsFor(
+  db: Kysely<Database>,
+  registry: RegistryHub,
+  box: SecretBox,
+  unreadable?: (businessId: number, repositoryId: string) => void,
+): Promise<PullSecret[]> {
   const out: PullSecret[] = [];
   if (registry.domain) {
     const approved = await db.selectFrom('businesses').select('id').where('status', '=', BusinessStatus.approved).execute();
@@ -38,10 +43,18 @@ export async function pullSecretsFor(db: Kysely<Database>, registry: RegistryHub
     }
   }
   for (const e of await allSealedOfApproved(db)) {
+    let password: string;
+    try {
+      password = box.open(e.password_enc);
+    } catch {
+      // Sealed under another hub secret (OTE_SECRET_KEY changed): skip it rather than fail every cluster.
+      unreadable?.(e.business_id, e.repository_id);
+      continue;
+    }
     out.push({
       namespace: `ns${e.business_id}`,
       name: e.repository_id,
-      dockerConfigJson: dockerConfigJson(e.address, e.user_name, box.open(e.password_enc)),
+      dockerConfigJson: dockerConfigJson(e.address, e.user_name, password),
     });
   }
   return out;
@@ -54,7 +67,9 @@ export function pullSecretContributor(registry: RegistryHub, box: SecretBox): De
     async contribute(db: Kysely<Database>, clusters: readonly ClusterFacts[]) {
       const out = new Map<number, Partial<DesiredState>>();
       if (clusters.length === 0) return out;
-      const pullSecrets = await pullSecretsFor(db, registry, box);
+      const pullSecrets = await pullSecretsFor(db, registry, box, (businessId, repositoryId) =>
+        process.emitWarning(`external repository "${repositoryId}" of business ${businessId}: its password cannot be decrypted with this hub's secret; re-enter it`),
+      );
       for (const c of clusters) out.set(c.id, { pullSecrets });
       return out;
     },

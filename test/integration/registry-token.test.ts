@@ -134,6 +134,20 @@ for (const db of DATABASES) {
       expectStatus(badRobot, 401);
     });
 
+    it('throttles repeated wrong registry passwords like logins (429 with Retry-After, even for the right one)', async () => {
+      const c = await makeTenant(api, admin);
+      const acc = { user: uniqueName('r'), password: newPassword() };
+      api.secrets.add(acc.password);
+      expectStatus(await api.post('/v1/repository/user', { token: c.member.token, body: acc }), 200);
+      const call = (password: string) => api.get('/v1/registry/token', { headers: { authorization: basic(acc.user, password) } });
+      for (let i = 0; i < 5; i += 1) expectStatus(await call('Wrong-passw0rd'), 401, `failure ${i + 1}`);
+      const throttled = await call(acc.password);
+      expectStatus(throttled, 429);
+      assert.ok(Number(throttled.headers.get('retry-after')) >= 1);
+      await new Promise((r) => setTimeout(r, 1100));
+      expectStatus(await call(acc.password), 200);
+    });
+
     it('records push and delete events sent with the shared secret and the registry media type', async () => {
       const repo = `${priv}/events`;
       const digest = `sha256:${'a'.repeat(64)}`;
