@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
-import { startAgent } from '../agent/agent.js';
+import { type AgentOptions, type RunningAgent, startAgent } from '../agent/agent.js';
 import { jsonLogger } from '../agent/log.js';
 
 export interface AgentFlags {
@@ -14,23 +14,23 @@ export interface AgentFlags {
 /** Exit status when the hub rejects the join token: a supervisor should not just restart with the same one. */
 export const EXIT_TOKEN_REJECTED = 3;
 
-/** Runs the edge agent until SIGINT/SIGTERM, or until the hub rejects its token (exit 3). */
-export async function agent(flags: AgentFlags): Promise<void> {
-  const log = jsonLogger();
-  const fail = (msg: string): never => {
-    console.error(`ote agent: ${msg}`);
-    process.exit(2);
-  };
-  if (!flags.hub) fail('--hub URL is required');
-  if (!flags.token) fail('--token TOKEN is required (the join token of POST /v1/cluster)');
-  if (!/^(https?|wss?):\/\//.test(flags.hub ?? '')) fail('--hub must be an http:// or https:// URL');
-  const heartbeat = Number(flags.heartbeat ?? '10');
-  if (!Number.isFinite(heartbeat) || heartbeat < 0.1 || heartbeat > 3600) fail('--heartbeat must be seconds between 0.1 and 3600');
+/** A flag that does not fit; the message names it. */
+export class UsageError extends Error {}
+
+/** Checks the flags and loads the files they name (kubeconfig, CA). */
+export function agentSettings(flags: AgentFlags): Omit<AgentOptions, 'log'> {
+  if (!flags.hub) throw new UsageError('--hub URL is required');
+  if (!flags.token) throw new UsageError('--token TOKEN is required (the join token of POST /v1/cluster)');
+  if (!/^(https?|wss?):\/\/[^/]/.test(flags.hub)) throw new UsageError('--hub must be an http:// or https:// URL');
+  const heartbeatSeconds = Number(flags.heartbeat ?? '10');
+  if (!Number.isFinite(heartbeatSeconds) || heartbeatSeconds < 0.1 || heartbeatSeconds > 3600) {
+    throw new UsageError('--heartbeat must be seconds between 0.1 and 3600');
+  }
   let ca: string | undefined;
   try {
     ca = flags.ca ? fs.readFileSync(flags.ca, 'utf8') : undefined;
   } catch (err) {
-    fail(`--ca: cannot read ${flags.ca}: ${(err as Error).message}`);
+    throw new UsageError(`--ca: cannot read ${flags.ca}: ${(err as Error).message}`);
   }
   const kubeConfig = new KubeConfig();
   try {
@@ -38,35 +38,42 @@ export async function agent(flags: AgentFlags): Promise<void> {
     if (flags.kubeconfig) kubeConfig.loadFromFile(flags.kubeconfig);
     else kubeConfig.loadFromDefault();
   } catch (err) {
-    fail(`cannot load the Kubernetes configuration: ${(err as Error).message}`);
+    throw new UsageError(`cannot load the Kubernetes configuration: ${(err as Error).message}`);
   }
-  if (!kubeConfig.getCurrentCluster()) fail('no Kubernetes cluster configured (use --kubeconfig or $KUBECONFIG)');
+  if (!kubeConfig.getCurrentCluster()) {
+    throw new UsageError('no Kubernetes cluster configured (use --kubeconfig or $KUBECONFIG)');
+  }
+  return { hubUrl: flags.hub, token: flags.token, kubeConfig, ca, heartbeatSeconds };
+}
 
-  let running: Awaited<ReturnType<typeof startAgent>> | null = null;
+/** Runs the edge agent until SIGINT/SIGTERM, or until the hub rejects its token (exit 3). Bad flags: exit 2. */
+export async function agent(flags: AgentFlags): Promise<void> {
+  let settings: Omit<AgentOptions, 'log'>;
+  try {
+    settings = agentSettings(flags);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    console.error(`ote agent: ${err.message}`);
+    process.exit(2);
+  }
+  const log = jsonLogger();
+  let running: RunningAgent | null = null;
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info('stopping', { signal });
-    const done = running ? running.stop() : Promise.resolve();
-    done.then(
+    (running ? running.stop() : Promise.resolve()).then(
       () => process.exit(0),
       () => process.exit(1),
     );
   };
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));
-  running = await startAgent({
-    hubUrl: flags.hub as string,
-    token: flags.token as string,
-    kubeConfig,
-    ca,
-    heartbeatSeconds: heartbeat,
-    log,
-  });
+  running = await startAgent({ ...settings, log });
   if (stopping) return;
   const reason = await running.rejected;
-  log.error(`${reason}; stopping. Register the agent again with a new token (POST /v1/cluster/<name>/token).`);
+  log.error(`${reason}; stopping. Run the agent again with a new join token (POST /v1/cluster/<name>/token).`);
   await running.stop();
   process.exit(EXIT_TOKEN_REJECTED);
 }

@@ -1,6 +1,9 @@
 import { parseArgs } from 'node:util';
-import { agent } from './agent.js';
-import { serve } from './serve.js';
+// Each command loads only its own code: the agent on an edge machine never loads the hub (nor its native SQLite driver).
+type Serve = typeof import('./serve.js').serve;
+type Agent = typeof import('./agent.js').agent;
+const serve: Serve = async (flags) => (await import('./serve.js')).serve(flags);
+const agent: Agent = async (flags) => (await import('./agent.js')).agent(flags);
 
 const USAGE = `usage:
   ote serve [--host HOST] [--port PORT] [--data-dir DIR] [--database-url URL] [--public-url URL]
