@@ -4,7 +4,7 @@ import * as images from './image-store.js';
 
 type Project = { readonly id: number; readonly name: string };
 
-/** Manifest reads at once while filling in tags the hub has not seen. */
+/** Registry reads at once (tag lists, manifests of tags the hub has not seen). */
 const PARALLEL = 8;
 
 /**
@@ -22,8 +22,11 @@ export class RegistrySync {
   async project(project: Project): Promise<void> {
     const prefix = `${project.name}/`;
     const repos = (await this.client.catalog()).filter((r) => r.startsWith(prefix));
-    const tagLists = await Promise.all(repos.map((r) => this.client.tags(r)));
-    for (let i = 0; i < repos.length; i += 1) await this.apply(project, repos[i], tagLists[i]);
+    for (let i = 0; i < repos.length; i += PARALLEL) {
+      const batch = repos.slice(i, i + PARALLEL);
+      const tagLists = await Promise.all(batch.map((r) => this.client.tags(r)));
+      for (let j = 0; j < batch.length; j += 1) await this.apply(project, batch[j], tagLists[j]);
+    }
     const known = new Set(repos);
     for (const img of await images.imagesOfProject(this.db, project.id)) {
       if (!known.has(img.name)) await images.deleteImage(this.db, img.id);
