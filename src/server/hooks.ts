@@ -30,6 +30,10 @@ export function installAuth(app: App): void {
     if (!cfg?.public && !Array.isArray(cfg?.allow)) {
       throw new Error(`route ${route.method} ${route.url} declares neither config.allow nor config.public`);
     }
+    // The OpenAPI document requires the token globally: a public route says it needs none.
+    if (cfg?.public && route.schema && !('security' in route.schema)) {
+      route.schema = { ...route.schema, security: [] } as typeof route.schema;
+    }
     for (const method of [route.method].flat()) {
       const allow = (cfg?.allow as readonly Role[] | undefined) ?? null;
       recordRoute(app, { method, url: route.url, allow, public: cfg?.public === true });

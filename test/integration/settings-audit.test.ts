@@ -205,6 +205,12 @@ for (const db of DATABASES) {
         assert.deepEqual([...schema.required].sort(), ['isAdmin', 'password', 'phone', 'realName', 'user']);
         assert.equal(schema.additionalProperties, false);
         assert.ok(!JSON.stringify(doc).includes('password_hash'));
+        // The token is required globally; login and registration say they need none.
+        assert.deepEqual(doc.security, [{ token: [] }]);
+        assert.deepEqual(doc.paths['/v1/authorization'].post.security, []);
+        assert.deepEqual(register.security, []);
+        assert.equal(doc.paths['/v1/authorization'].get.security, undefined, 'GET /v1/authorization needs the token');
+        assert.equal(doc.paths['/v1/admin/user'].get.security, undefined);
         const docs = await api.get('/docs');
         assert.equal(docs.status, 200);
         assert.match(docs.text, /<html/i);
