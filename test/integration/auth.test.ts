@@ -78,6 +78,30 @@ for (const db of DATABASES) {
       assert.match(unknown.body.message, /user name or password/);
     });
 
+    it('spends about as long on an unknown user as on a wrong password (no user enumeration by timing)', async () => {
+      const u = await createUser(api, admin);
+      const timed = async (user: string) => {
+        const start = process.hrtime.bigint();
+        expectStatus(await api.post('/v1/authorization', { body: { user, password: 'Wrong-pass1' } }), 401);
+        return Number(process.hrtime.bigint() - start) / 1e6;
+      };
+      const wrong: number[] = [];
+      const unknown: number[] = [];
+      for (let round = 0; round < 3; round++) {
+        // Two failures at most in a row, then a success, so throttling never starts.
+        wrong.push(await timed(u.user), await timed(u.user));
+        await api.login(u.user, u.password);
+        unknown.push(await timed(`ghost${round}x${randomBytes(3).toString('hex')}`));
+        unknown.push(await timed(`ghost${round}y${randomBytes(3).toString('hex')}`));
+      }
+      const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+      // Without the dummy verification an unknown user answers ~50x faster than argon2 takes.
+      assert.ok(
+        median(unknown) > 0.3 * median(wrong),
+        `unknown user ${median(unknown).toFixed(1)} ms vs wrong password ${median(wrong).toFixed(1)} ms`,
+      );
+    });
+
     it('stores passwords as argon2id with the OWASP parameters', async () => {
       const u = await registerUser(api);
       const row = await hub.hub.services.db.kysely
