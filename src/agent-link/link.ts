@@ -2,7 +2,14 @@ import type { WebSocket } from 'ws';
 import { nowSeconds } from '../lib/time.js';
 import type { DesiredStateBus } from './desired-bus.js';
 import { type DesiredStateContributor, buildDesired } from './desired-builder.js';
-import { type AgentMessage, CloseCode, type DesiredMessage, type NodeReport, PROTOCOL_VERSION } from './protocol.js';
+import {
+  type AgentMessage,
+  CloseCode,
+  type DesiredMessage,
+  type NodeReport,
+  PROTOCOL_VERSION,
+  type WorkloadStatus,
+} from './protocol.js';
 import type { Relay, RelayMessage } from './relay.js';
 import { AgentSession, type SessionHandler } from './session.js';
 import * as store from './store.js';
@@ -22,6 +29,9 @@ interface Logger {
 }
 const quiet: Logger = { info: () => {}, warn: () => {}, error: () => {} };
 
+/** Application Management reads the workload status agents report (hello and heartbeats). */
+export type WorkloadIntake = (clusterId: number, workloads: readonly WorkloadStatus[]) => Promise<void>;
+
 /**
  * The hub side of the agent protocol (API.md §11) and the real desired-state
  * bus. Each replica recomputes and pushes only the clusters whose agents it
@@ -34,6 +44,7 @@ export class AgentLink implements DesiredStateBus, SessionHandler {
   /** Every open socket, also those still waiting for a hello (closed on stop). */
   private readonly open = new Set<AgentSession>();
   private readonly contributors: DesiredStateContributor[] = [];
+  private readonly workloadIntakes: WorkloadIntake[] = [];
   private heartbeats = new Map<number, number>();
   private acks = new Map<number, number>();
   private pending: Set<number> | 'all' | null = null;
@@ -56,6 +67,10 @@ export class AgentLink implements DesiredStateBus, SessionHandler {
   /** Registry, Application Management: parts of the desired state that other domains own. */
   addContributor(c: DesiredStateContributor): void {
     this.contributors.push(c);
+  }
+
+  onWorkloads(hook: WorkloadIntake): void {
+    this.workloadIntakes.push(hook);
   }
 
   get connectedClusters(): number {
@@ -112,6 +127,7 @@ export class AgentLink implements DesiredStateBus, SessionHandler {
         this.relay.publish({ kind: 'session', cluster: id, session: s.id });
         this.log.info({ cluster: s.cluster.name, agentVersion: msg.agentVersion }, 'agent connected');
         await this.intake(s, msg.nodes);
+        await this.workloadIntake(id, msg.workloads);
         // The first frame after a hello is the full desired state, whatever was sent before.
         s.sentGeneration = null;
         this.schedule([id]);
@@ -121,6 +137,7 @@ export class AgentLink implements DesiredStateBus, SessionHandler {
         if (!s.active) return;
         this.heartbeats.set(id, nowSeconds());
         if (msg.nodes) await this.intake(s, msg.nodes);
+        if (msg.workloads) await this.workloadIntake(id, msg.workloads);
         return;
       case 'ack':
         if (!s.active) return;
@@ -155,6 +172,16 @@ export class AgentLink implements DesiredStateBus, SessionHandler {
     if (hash === s.inventoryHash) return;
     await store.replaceInventory(this.db, s.cluster.id, nodes, hash, nowSeconds());
     s.inventoryHash = hash;
+  }
+
+  private async workloadIntake(clusterId: number, workloads: readonly WorkloadStatus[]): Promise<void> {
+    for (const hook of this.workloadIntakes) {
+      try {
+        await hook(clusterId, workloads);
+      } catch (err) {
+        this.log.warn({ err, clusterId }, 'could not take in the workload status');
+      }
+    }
   }
 
   // --- desired state ---

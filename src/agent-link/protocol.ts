@@ -41,6 +41,8 @@ export const WorkloadStatus = Type.Object({
   readyReplicas: Type.Integer(),
   availableReplicas: Type.Integer(),
   message: Type.String(),
+  /** The object's labels: Application Management reads which revision the object shows. */
+  labels: Type.Optional(Type.Record(Type.String(), Type.String())),
 });
 export type WorkloadStatus = Static<typeof WorkloadStatus>;
 

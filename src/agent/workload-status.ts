@@ -24,5 +24,6 @@ export function toWorkloadStatus(obj: WorkloadLike): WorkloadStatus {
     availableReplicas: daemonSet ? num(s.numberAvailable) : num(s.availableReplicas),
     // The first failing condition says why a rollout is stuck; empty when all is well.
     message: conditions.find((c) => c.status === 'False')?.message ?? '',
+    labels: obj.metadata?.labels ?? {},
   };
 }

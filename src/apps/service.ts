@@ -20,15 +20,22 @@ import type {
   ScaleAppBody,
   UpdateAppBody,
 } from './schemas.js';
-import { type StatusReader, summarize } from './status.js';
+import { Rollouts } from './rollout.js';
+import { type DbStatusReader, summarize } from './status.js';
 import * as store from './store.js';
 import { RevisionStatus } from './store.js';
 
 const STATUS_NAMES = ['pending', 'approved', 'rejected'] as const;
 const statusNumber = (s: (typeof STATUS_NAMES)[number]): number => STATUS_NAMES.indexOf(s);
 
-/** Hooks run in the transaction that makes a revision the running one (batched rollouts start there). */
-export type RunningRevisionHook = (trx: store.Db, app: store.AppRecord, revision: number, spec: AppSpec) => Promise<void>;
+/** Hooks run in the transaction that makes a revision the running one; `before` is the application as it was. */
+export type RunningRevisionHook = (
+  trx: store.Db,
+  before: store.AppRecord,
+  revision: number,
+  spec: AppSpec,
+  now: number,
+) => Promise<void>;
 
 /**
  * Application Management (API.md §8): audited revisions of a business's
@@ -42,10 +49,16 @@ export class AppsService {
     private readonly db: store.Db,
     private readonly settings: SettingsService,
     private readonly registryDomain: string | undefined,
-    private readonly statuses: StatusReader,
+    private readonly statuses: DbStatusReader,
     /** Read at each call: the agent link replaces `services.desired` after assembly. */
     private readonly bus: () => DesiredStateBus,
-  ) {}
+  ) {
+    this.rollouts = new Rollouts(db, statuses, bus);
+    this.onRunningRevision(this.rollouts.begin);
+  }
+
+  /** Batched rollouts; the routes plugin starts and stops its periodic check with the server. */
+  readonly rollouts: Rollouts;
 
   onRunningRevision(hook: RunningRevisionHook): void {
     this.runningHooks.push(hook);
@@ -252,6 +265,7 @@ export class AppsService {
 
   /** Makes an approved revision the one that runs (its replicas, its placement). */
   private async makeRunning(trx: store.Db, appId: number, revision: number, spec: AppSpec, now: number): Promise<void> {
+    const before = (await store.getApp(trx, { kind: 'platform' }, appId)) as store.AppRecord;
     await store.updateApp(trx, appId, {
       running_revision: revision,
       replicas: spec.replicas,
@@ -259,8 +273,7 @@ export class AppsService {
       message: '',
       update_time: now,
     });
-    const app = (await store.getApp(trx, { kind: 'platform' }, appId)) as store.AppRecord;
-    for (const hook of this.runningHooks) await hook(trx, app, revision, spec);
+    for (const hook of this.runningHooks) await hook(trx, before, revision, spec, now);
   }
 
   /** The spec the application is described by: the running revision's, else the latest, with the effective replicas. */

@@ -1,3 +1,4 @@
+import { isReady } from '../clusters/readiness.js';
 import type { ClusterState, ClusterStatusRow } from './schemas.js';
 import { ALL } from './placement.js';
 import type { AppRecord, Db } from './store.js';
@@ -67,20 +68,38 @@ export interface StatusReader {
   forApps(db: Db, apps: readonly AppRecord[]): Promise<Map<number, ClusterStatusRow[]>>;
 }
 
-interface SpecFacts {
+export interface SpecFacts {
   readonly kind: 'Deployment' | 'DaemonSet';
   readonly progressDeadlineSeconds: number;
+  readonly batchSize?: number;
+  readonly pauseOnFailure: boolean;
+}
+
+/** One target (or removed-from) cluster of an application with its derived state. */
+export interface ClusterEntry {
+  readonly clusterId: number;
+  readonly row: ClusterStatusRow;
+  readonly paused: boolean;
+  /** The rollout batch that assigned the cluster its revision (0: none). */
+  readonly batch: number;
+  readonly removed: boolean;
 }
 
 /** Per-cluster rows computed from the database: placement, the reports kept in app_clusters, cluster liveness. */
 export class DbStatusReader implements StatusReader {
   constructor(
-    private readonly graceSeconds: number,
-    private readonly clock: () => number,
+    readonly graceSeconds: number,
+    readonly clock: () => number,
   ) {}
 
   async forApps(db: Db, apps: readonly AppRecord[]): Promise<Map<number, ClusterStatusRow[]>> {
-    const out = new Map<number, ClusterStatusRow[]>();
+    const entries = await this.entries(db, apps);
+    return new Map([...entries].map(([id, list]) => [id, list.map((e) => e.row)]));
+  }
+
+  /** Every cluster an application is placed on (or was removed from), with its state. */
+  async entries(db: Db, apps: readonly AppRecord[]): Promise<Map<number, ClusterEntry[]>> {
+    const out = new Map<number, ClusterEntry[]>();
     const running = apps.filter((a) => a.running_revision !== null);
     for (const a of apps) out.set(a.id, []);
     if (running.length === 0) return out;
@@ -101,15 +120,16 @@ export class DbStatusReader implements StatusReader {
     const rowOf = new Map(rows.map((r) => [`${r.app_id}:${r.cluster_id}`, r]));
     const facts = await specFacts(db, running);
     for (const app of running) {
-      const f = facts.get(app.id) ?? { kind: 'Deployment', progressDeadlineSeconds: 600 };
-      const list: ClusterStatusRow[] = [];
+      const f = facts.get(app.id) ?? { kind: 'Deployment', progressDeadlineSeconds: 600, pauseOnFailure: true };
+      const list: ClusterEntry[] = [];
       for (const c of clusters) {
         const row = rowOf.get(`${app.id}:${c.id}`);
         const targeted = app.cluster_label === ALL || labelled.has(`${c.id}\u0000${app.cluster_label}`);
-        if (!targeted && !row?.removed) continue;
-        const ready = c.session_id !== null && c.last_heartbeat !== null && now - c.last_heartbeat <= this.graceSeconds;
+        if (!targeted) continue;
+        const ready = isReady(c, now, this.graceSeconds);
         const inRollout = app.rollout_batch_start !== null;
-        const assigned = inRollout ? (row?.revision ?? null) : app.running_revision;
+        const removed = row?.removed === 1;
+        const assigned = removed ? null : inRollout ? (row?.revision ?? null) : app.running_revision;
         const report: Report | null = row?.reported
           ? {
               revision: row.reported_revision,
@@ -123,11 +143,11 @@ export class DbStatusReader implements StatusReader {
             }
           : null;
         const { state, message } = clusterState({
-          removed: row?.removed === 1,
+          removed,
           clusterReady: ready,
           paused: c.paused === 1,
           assigned,
-          assignedTime: row?.assigned_time ?? app.update_time,
+          assignedTime: row && (inRollout || row.assigned_time >= app.update_time) ? row.assigned_time : app.update_time,
           report,
           kind: f.kind,
           replicas: app.replicas,
@@ -135,14 +155,20 @@ export class DbStatusReader implements StatusReader {
           now,
         });
         list.push({
-          clusterName: c.name,
-          revision: assigned,
-          desiredReplicas: report?.desiredReplicas ?? 0,
-          readyReplicas: report?.readyReplicas ?? 0,
-          availableReplicas: report?.availableReplicas ?? 0,
-          state,
-          message,
-          updateTime: row?.update_time ?? app.update_time,
+          clusterId: c.id,
+          paused: c.paused === 1,
+          batch: row?.batch ?? 0,
+          removed,
+          row: {
+            clusterName: c.name,
+            revision: assigned,
+            desiredReplicas: report?.desiredReplicas ?? 0,
+            readyReplicas: report?.readyReplicas ?? 0,
+            availableReplicas: report?.availableReplicas ?? 0,
+            state,
+            message,
+            updateTime: Math.max(row?.update_time ?? 0, row?.assigned_time ?? 0, app.update_time),
+          },
         });
       }
       out.set(app.id, list);
@@ -151,20 +177,28 @@ export class DbStatusReader implements StatusReader {
   }
 }
 
-async function specFacts(db: Db, apps: readonly AppRecord[]): Promise<Map<number, SpecFacts>> {
+/** What the running revision's spec says about rollouts (a rollout runs under its target revision's rules). */
+export async function specFacts(db: Db, apps: readonly AppRecord[]): Promise<Map<number, SpecFacts>> {
   const out = new Map<number, SpecFacts>();
+  const withRunning = apps.filter((a) => a.running_revision !== null);
+  if (withRunning.length === 0) return out;
   const revs = await db
     .selectFrom('app_revisions')
     .select(['app_id', 'revision', 'spec'])
-    .where('app_id', 'in', apps.map((a) => a.id))
+    .where((eb) =>
+      eb.or(withRunning.map((a) => eb.and([eb('app_id', '=', a.id), eb('revision', '=', a.running_revision as number)]))),
+    )
     .execute();
-  for (const app of apps) {
-    const rev = revs.find((r) => r.app_id === app.id && r.revision === app.running_revision);
-    if (!rev) continue;
-    const spec = JSON.parse(rev.spec) as { kind?: 'Deployment' | 'DaemonSet'; rollout?: { progressDeadlineSeconds?: number } };
-    out.set(app.id, {
+  for (const rev of revs) {
+    const spec = JSON.parse(rev.spec) as {
+      kind?: 'Deployment' | 'DaemonSet';
+      rollout?: { progressDeadlineSeconds?: number; batchSize?: number; pauseOnFailure?: boolean };
+    };
+    out.set(rev.app_id, {
       kind: spec.kind ?? 'Deployment',
       progressDeadlineSeconds: spec.rollout?.progressDeadlineSeconds ?? 600,
+      batchSize: spec.rollout?.batchSize,
+      pauseOnFailure: spec.rollout?.pauseOnFailure ?? true,
     });
   }
   return out;

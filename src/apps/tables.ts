@@ -43,13 +43,13 @@ export interface AppClustersTable {
   updated_replicas: Generated<number>;
   ready_replicas: Generated<number>;
   available_replicas: Generated<number>;
+  batch: Generated<number>;
   assigned_time: number;
   reported: Generated<number>;
   reported_revision: number | null;
   removed: Generated<number>;
   message: Generated<string>;
-  state: Generated<string>;
-  state_since: number;
+  /** When the report last changed (alerts say "since"). */
   update_time: number;
 }
 

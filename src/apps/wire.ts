@@ -1,10 +1,18 @@
+import { nowSeconds } from '../lib/time.js';
 import type { Services } from '../server/app-types.js';
 import { appsContributor } from './desired.js';
+import { workloadIntake } from './intake.js';
+import { nodeLabelGuard } from './node-labels.js';
 
 /**
  * Plugs Application Management into the seams other domains offer: the agent
- * link's desired-state contributors (workloads per cluster).
+ * link's desired-state contributors (workloads per cluster) and workload
+ * status intake, and the nodes domain's label-removal hook (deleteDeploy).
  */
 export function wireApps(services: Services): void {
-  services.agentLink.addContributor(appsContributor(services.settings, services.config.OTE_REGISTRY_DOMAIN));
+  const { agentLink, apps, nodes, settings, config, db } = services;
+  agentLink.addContributor(appsContributor(settings, config.OTE_REGISTRY_DOMAIN));
+  // A new report may complete a rollout batch: look at once rather than at the next tick.
+  agentLink.onWorkloads(workloadIntake(db.kysely, nowSeconds, () => apps.rollouts.poke()));
+  nodes.onLastLabelRemoved(nodeLabelGuard);
 }

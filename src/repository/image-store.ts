@@ -101,6 +101,10 @@ export async function deleteImage(db: Db, imageId: number): Promise<void> {
   await db.deleteFrom('images').where('id', '=', imageId).execute();
 }
 
+export function imagesOfProjects(db: Db, projectIds: readonly number[]) {
+  return db.selectFrom('images').select(['id', 'name', 'project_id']).where('project_id', 'in', [...projectIds]).execute();
+}
+
 export function imagesOfProject(db: Db, projectId: number) {
   return db.selectFrom('images').select(['id', 'name']).where('project_id', '=', projectId).execute();
 }

@@ -2,7 +2,7 @@ import { isUniqueViolation } from '../db/errors.js';
 import { scopeOf } from '../db/scope.js';
 import { nowSeconds } from '../lib/time.js';
 import type { RegistryHub } from '../registry/hub.js';
-import { Conflict, NotFound, ValidationError } from '../server/errors.js';
+import { Conflict, NotFound, Unavailable, ValidationError } from '../server/errors.js';
 import type { SettingsService } from '../settings/service.js';
 import type { Caller } from '../users/roles.js';
 import { actingBusiness } from './acting.js';
@@ -20,8 +20,14 @@ export class ProjectsService {
   ) {}
 
   async list(caller: Caller, q: ListProjectsQuery): Promise<{ rows: ProjectRow[]; total: number }> {
-    this.registry.requireClient();
+    const client = this.registry.requireClient();
     const { rows, total } = await store.listProjects(this.db, scopeOf(caller), q, q);
+    try {
+      await new RegistrySync(this.db, client).catalogOf(rows);
+    } catch (err) {
+      // A registry outage must not hide the projects: the counts the events left are shown.
+      if (!(err instanceof Unavailable)) throw err;
+    }
     const counts = await images.imageCounts(this.db, rows.map((r) => r.id));
     return {
       rows: rows.map((r) => ({

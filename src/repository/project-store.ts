@@ -1,5 +1,6 @@
-import { type Kysely, type SelectQueryBuilder, sql } from 'kysely';
+import { type Kysely, type SelectQueryBuilder, type Selectable, sql } from 'kysely';
 import type { Scope } from '../db/scope.js';
+import type { ProjectsTable } from '../db/registry-tables.js';
 import type { Database } from '../db/types.js';
 import { type Paging, applyPage, likeContains } from '../server/paging.js';
 
@@ -56,7 +57,12 @@ export interface ProjectFilter {
   readonly public?: boolean;
 }
 
-export async function listProjects(db: Db, scope: Scope, filter: ProjectFilter, paging: Paging) {
+export async function listProjects(
+  db: Db,
+  scope: Scope,
+  filter: ProjectFilter,
+  paging: Paging,
+): Promise<{ rows: Selectable<ProjectsTable>[]; total: number }> {
   const where = (q: ProjectsQuery) => {
     let r = visible(q, scope);
     if (filter.projectName) {
@@ -69,7 +75,7 @@ export async function listProjects(db: Db, scope: Scope, filter: ProjectFilter, 
     .select((eb) => eb.fn.countAll<number>().as('total'))
     .executeTakeFirstOrThrow();
   const rows = await applyPage(where(db.selectFrom('projects')).selectAll().orderBy('projects.id', paging.order), paging).execute();
-  return { rows, total: Number(total) };
+  return { rows: rows as Selectable<ProjectsTable>[], total: Number(total) };
 }
 
 /** Deletes projects with their (empty) image rows. */

@@ -1,5 +1,6 @@
 import { nowSeconds } from '../lib/time.js';
 import type { RegistryClient } from '../registry/client.js';
+import { projectOf } from '../registry/scopes.js';
 import * as images from './image-store.js';
 
 type Project = { readonly id: number; readonly name: string };
@@ -31,6 +32,26 @@ export class RegistrySync {
     for (const img of await images.imagesOfProject(this.db, project.id)) {
       if (!known.has(img.name)) await images.deleteImage(this.db, img.id);
     }
+  }
+
+  /**
+   * The cheap check behind project lists (`imageCount`): one catalog walk;
+   * repositories the hub never heard of get their tags read, vanished ones go.
+   */
+  async catalogOf(projects: readonly Project[]): Promise<void> {
+    if (projects.length === 0) return;
+    const byName = new Map(projects.map((p) => [p.name, p]));
+    const catalog = await this.client.catalog();
+    const rows = await images.imagesOfProjects(this.db, projects.map((p) => p.id));
+    const known = new Set(rows.map((r) => r.name));
+    const unknown = catalog.filter((r) => byName.has(projectOf(r) ?? '') && !known.has(r));
+    for (let i = 0; i < unknown.length; i += PARALLEL) {
+      const batch = unknown.slice(i, i + PARALLEL);
+      const tagLists = await Promise.all(batch.map((r) => this.client.tags(r)));
+      for (let j = 0; j < batch.length; j += 1) await this.apply(byName.get(projectOf(batch[j])!)!, batch[j], tagLists[j]);
+    }
+    const present = new Set(catalog);
+    for (const r of rows) if (!present.has(r.name)) await images.deleteImage(this.db, r.id);
   }
 
   async repository(project: Project, repository: string): Promise<void> {

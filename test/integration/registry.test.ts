@@ -199,11 +199,19 @@ describe(`registry end to end with docker-registry and skopeo [${db}]`, { skip: 
     const repo = `${projects.aPrivate}/lost`;
     assert.ok((await push(image.dir, 'v1', `${registry.host}/${repo}:v1`, creds.a)).ok);
     await waitUntil(async () => Boolean(await hub.hub.services.db.kysely.selectFrom('images').select('id').where('name', '=', repo).executeTakeFirst()), 15_000, 'the push event');
+    const imageCount = async () =>
+      expectStatus(await api.get(`/v1/repository/project?projectName=${projects.aPrivate}`, { token: a.admin.token }), 200).data[0]
+        .imageCount as number;
+    const counted = await imageCount();
+    assert.ok(counted >= 1);
     // Forget everything the events said, as if they had never arrived.
     const kysely = hub.hub.services.db.kysely;
     const img = await kysely.selectFrom('images').select('id').where('name', '=', repo).executeTakeFirstOrThrow();
     await kysely.deleteFrom('image_tags').where('image_id', '=', img.id).execute();
     await kysely.deleteFrom('images').where('id', '=', img.id).execute();
+    assert.equal(await imageCount(), counted, "the project list's imageCount reads the catalog too");
+    await kysely.deleteFrom('image_tags').where('image_id', 'in', kysely.selectFrom('images').select('id').where('name', '=', repo)).execute();
+    await kysely.deleteFrom('images').where('name', '=', repo).execute();
     const list = expectStatus(await api.get(`/v1/repository/image?projectName=${projects.aPrivate}&pageSize=0`, { token: a.admin.token }), 200);
     const row = list.data.find((r: { imageName: string }) => r.imageName === repo);
     assert.ok(row, 'the image is back from the catalog');

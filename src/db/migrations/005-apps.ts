@@ -20,7 +20,8 @@ export function m005Apps(dialect: DialectName): Migration {
         .addColumn('replicas', 'integer', (c) => c.notNull())
         // Denormalized from the running (else latest) revision for filtering.
         .addColumn('cluster_label', 'text', (c) => c.notNull())
-        // The revision a batched rollout is moving clusters to, its batch and when that batch started.
+        // A batched rollout: its current batch, when that batch started (null: no rollout in
+        // progress, every target cluster runs running_revision) and whether it stopped on a failure.
         .addColumn('rollout_batch', 'integer', (c) => c.notNull().defaultTo(0))
         .addColumn('rollout_batch_start', 'bigint')
         .addColumn('rollout_stopped', 'integer', (c) => c.notNull().defaultTo(0))
@@ -44,7 +45,7 @@ export function m005Apps(dialect: DialectName): Migration {
         .execute();
 
       // One row per cluster the application targets or was removed from; no FK to
-      // clusters: rows of a deleted cluster are ignored (joined away) and pruned.
+      // clusters: rows of a deleted cluster are simply never joined again.
       await db.schema
         .createTable('app_clusters')
         .addColumn('app_id', 'integer', (c) => c.notNull().references('applications.id').onDelete('cascade'))
@@ -57,18 +58,16 @@ export function m005Apps(dialect: DialectName): Migration {
         .addColumn('updated_replicas', 'integer', (c) => c.notNull().defaultTo(0))
         .addColumn('ready_replicas', 'integer', (c) => c.notNull().defaultTo(0))
         .addColumn('available_replicas', 'integer', (c) => c.notNull().defaultTo(0))
-        // When the cluster was given that revision (the progress deadline counts from here).
+        // The rollout batch that gave it that revision, and when (the progress deadline counts from here).
+        .addColumn('batch', 'integer', (c) => c.notNull().defaultTo(0))
         .addColumn('assigned_time', 'bigint', (c) => c.notNull())
         // The last workload status the agent reported (reported = 0: none yet); the revision
         // is read off the object's label, so a report of the old object never counts for the new one.
         .addColumn('reported', 'integer', (c) => c.notNull().defaultTo(0))
         .addColumn('reported_revision', 'integer')
-        // deleteDeploy removed it from this cluster (1) until the label returns.
+        // deleteDeploy removed it from this cluster (1) until a new revision of it runs.
         .addColumn('removed', 'integer', (c) => c.notNull().defaultTo(0))
         .addColumn('message', 'text', (c) => c.notNull().defaultTo(''))
-        // The state last seen and since when (alerts show "since").
-        .addColumn('state', 'text', (c) => c.notNull().defaultTo('pending'))
-        .addColumn('state_since', 'bigint', (c) => c.notNull())
         .addColumn('update_time', 'bigint', (c) => c.notNull())
         .addPrimaryKeyConstraint('app_clusters_pk', ['app_id', 'cluster_id'])
         .execute();

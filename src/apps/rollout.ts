@@ -1,0 +1,193 @@
+import type { DesiredStateBus } from '../agent-link/desired-bus.js';
+import { clusterIdsFor, clustersWithLabel } from './placement.js';
+import type { AppSpec } from './schemas.js';
+import { type ClusterEntry, type DbStatusReader, specFacts } from './status.js';
+import type { AppRecord, Db } from './store.js';
+
+interface Logger {
+  warn(obj: object, msg: string): void;
+}
+
+/**
+ * Batched rollouts (API.md §8 `rollout`): a new running revision reaches
+ * `batchSize` clusters at a time; the next batch starts when the previous one
+ * is available; a batch not available by `progressDeadlineSeconds` stops the
+ * rollout (the rest keep the previous revision) and the application says why.
+ * Paused clusters are skipped and get the revision when the rollout ends.
+ * State lives in the database (applications.rollout_*, app_clusters.revision
+ * and batch), so any hub replica may move a rollout on; each move is a
+ * conditional update, so two replicas never both take it.
+ */
+export class Rollouts {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private again = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly statuses: DbStatusReader,
+    private readonly bus: () => DesiredStateBus,
+    private readonly log: Logger = { warn: () => {} },
+  ) {}
+
+  /** Runs in the transaction that makes `revision` the running one (approve, auto-approve, rollback). */
+  readonly begin = async (trx: Db, before: AppRecord, revision: number, spec: AppSpec, now: number): Promise<void> => {
+    const id = before.id;
+    // A new running revision is placed afresh: deleteDeploy removals end here.
+    await trx.updateTable('app_clusters').set({ removed: 0 }).where('app_id', '=', id).execute();
+    if (!spec.rollout?.batchSize) {
+      await trx.updateTable('applications').set({ rollout_batch: 0, rollout_batch_start: null, rollout_stopped: 0 }).where('id', '=', id).execute();
+      await trx.updateTable('app_clusters').set({ revision, batch: 0, assigned_time: now }).where('app_id', '=', id).execute();
+      return;
+    }
+    if (before.rollout_batch_start === null) {
+      // Freeze what every cluster runs now; the rollout then moves them batch by batch.
+      const current = before.running_revision === null ? [] : await clustersWithLabel(trx, before.cluster_label);
+      await trx.updateTable('app_clusters').set({ revision: null, batch: 0 }).where('app_id', '=', id).execute();
+      for (const c of current) {
+        await trx
+          .insertInto('app_clusters')
+          .values({ app_id: id, cluster_id: c.id, revision: before.running_revision, batch: 0, assigned_time: now, update_time: now })
+          .onConflict((oc) => oc.columns(['app_id', 'cluster_id']).doUpdateSet({ revision: before.running_revision, batch: 0 }))
+          .execute();
+      }
+    }
+    await trx
+      .updateTable('applications')
+      .set({ rollout_batch: 0, rollout_batch_start: now, rollout_stopped: 0, message: '' })
+      .where('id', '=', id)
+      .execute();
+    const app = await trx.selectFrom('applications').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    await this.nextBatch(trx, app, spec.rollout.batchSize, now);
+  };
+
+  /** Starts the periodic check (deadlines pass without any event). */
+  start(periodMs: number): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => this.poke(), periodMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+
+  /** Re-checks active rollouts soon (a report came in, a label changed); runs are never concurrent. */
+  poke(): void {
+    if (!this.timer) return; // not started, or the hub is stopping
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = (async () => {
+      do {
+        this.again = false;
+        try {
+          await this.check();
+        } catch (err) {
+          this.log.warn({ err }, 'could not move rollouts on; the next check retries');
+        }
+      } while (this.again && this.timer);
+    })().finally(() => {
+      this.running = null;
+    });
+  }
+
+  /** One pass over every application with a rollout that is moving. */
+  async check(): Promise<void> {
+    const apps = await this.db
+      .selectFrom('applications')
+      .selectAll()
+      .where('rollout_batch_start', 'is not', null)
+      .where('rollout_stopped', '=', 0)
+      .execute();
+    if (apps.length === 0) return;
+    const entries = await this.statuses.entries(this.db, apps);
+    const facts = await specFacts(this.db, apps);
+    const now = this.statuses.clock();
+    for (const app of apps) {
+      const f = facts.get(app.id);
+      if (!f?.batchSize) continue;
+      const batch = (entries.get(app.id) ?? []).filter(
+        (e) => e.batch === app.rollout_batch && e.row.revision === app.running_revision && !e.paused && !e.removed,
+      );
+      const waiting = batch.filter((e) => e.row.state !== 'available');
+      if (waiting.length > 0 && now - (app.rollout_batch_start as number) <= f.progressDeadlineSeconds) continue;
+      await this.move(app, f.batchSize, f.pauseOnFailure, waiting, f.progressDeadlineSeconds, now);
+    }
+  }
+
+  private async move(
+    app: AppRecord,
+    batchSize: number,
+    pauseOnFailure: boolean,
+    failed: readonly ClusterEntry[],
+    deadline: number,
+    now: number,
+  ): Promise<void> {
+    const why =
+      failed.length === 0
+        ? ''
+        : `batch ${app.rollout_batch} of revision ${app.running_revision} was not available within ${deadline} s on ${failed
+            .map((e) => `${e.row.clusterName} (${e.row.state}${e.row.message ? `: ${e.row.message}` : ''})`)
+            .join(', ')}`;
+    const moved = await this.db.transaction().execute(async (trx) => {
+      // Only the replica whose view is still current moves the rollout.
+      const claim = await trx
+        .updateTable('applications')
+        .set({ update_time: app.update_time })
+        .where('id', '=', app.id)
+        .where('rollout_batch', '=', app.rollout_batch)
+        .where('rollout_batch_start', '=', app.rollout_batch_start)
+        .where('running_revision', '=', app.running_revision)
+        .where('rollout_stopped', '=', 0)
+        .executeTakeFirst();
+      if (Number(claim.numUpdatedRows) !== 1) return false;
+      if (failed.length > 0 && pauseOnFailure) {
+        await trx
+          .updateTable('applications')
+          .set({ rollout_stopped: 1, message: `rollout stopped: ${why}; the other clusters keep the previous revision` })
+          .where('id', '=', app.id)
+          .execute();
+        return true;
+      }
+      if (failed.length > 0) {
+        await trx.updateTable('applications').set({ message: `${why}; the rollout went on (pauseOnFailure is off)` }).where('id', '=', app.id).execute();
+      }
+      await this.nextBatch(trx, app, batchSize, now);
+      return true;
+    });
+    if (moved) this.bus().changed(await clusterIdsFor(this.db, [app.cluster_label]));
+  }
+
+  /** Gives the running revision to the next clusters, or ends the rollout when none is left. */
+  private async nextBatch(trx: Db, app: AppRecord, batchSize: number, now: number): Promise<void> {
+    const revision = app.running_revision as number;
+    const targets = await trx
+      .selectFrom('clusters')
+      .leftJoin('app_clusters', (j) => j.onRef('app_clusters.cluster_id', '=', 'clusters.id').on('app_clusters.app_id', '=', app.id))
+      .select(['clusters.id', 'clusters.name', 'clusters.paused', 'app_clusters.revision', 'app_clusters.removed'])
+      .where('clusters.id', 'in', (await clustersWithLabel(trx, app.cluster_label)).map((c) => c.id).concat([-1]))
+      .orderBy('clusters.name')
+      .orderBy('clusters.id')
+      .execute();
+    const next = targets.filter((c) => c.revision !== revision && c.paused !== 1 && c.removed !== 1).slice(0, batchSize);
+    if (next.length === 0) {
+      // Done: every target runs the revision (paused ones when they resume).
+      await trx.updateTable('applications').set({ rollout_batch_start: null }).where('id', '=', app.id).execute();
+      await trx.updateTable('app_clusters').set({ revision, assigned_time: now }).where('app_id', '=', app.id).execute();
+      return;
+    }
+    const batch = app.rollout_batch + 1;
+    for (const c of next) {
+      await trx
+        .insertInto('app_clusters')
+        .values({ app_id: app.id, cluster_id: c.id, revision, batch, assigned_time: now, update_time: now })
+        .onConflict((oc) => oc.columns(['app_id', 'cluster_id']).doUpdateSet({ revision, batch, assigned_time: now }))
+        .execute();
+    }
+    await trx.updateTable('applications').set({ rollout_batch: batch, rollout_batch_start: now }).where('id', '=', app.id).execute();
+  }
+}
