@@ -134,6 +134,14 @@ for (const db of DATABASES) {
       expectStatus(badRobot, 401);
     });
 
+    it("answers containerd's OAuth2 POST with 404, so it falls back to the GET token flow", async () => {
+      const res = await api.post('/v1/registry/token', {
+        rawBody: 'grant_type=password&service=edge-registry&client_id=containerd-client&username=x&password=y',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
+      assert.equal(res.status, 404);
+    });
+
     it('throttles repeated wrong registry passwords like logins (429 with Retry-After, even for the right one)', async () => {
       const c = await makeTenant(api, admin);
       const acc = { user: uniqueName('r'), password: newPassword() };

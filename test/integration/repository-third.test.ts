@@ -149,6 +149,20 @@ for (const db of DATABASES) {
       expectStatus(dup, 409);
       assert.match(dup.body.message, /repositoryId/);
       expectStatus(await third(b.admin.token, body({ repositoryId })), 200);
+      // The system administrator names the business when a repositoryId is used by several.
+      const ambiguous = await api.get(`/v1/repository/third/${repositoryId}`, { token: admin });
+      expectStatus(ambiguous, 422);
+      assert.match(ambiguous.body.message, /businessId/);
+      const ofB = expectStatus(await api.get(`/v1/repository/third/${repositoryId}?businessId=${b.businessId}`, { token: admin }), 200);
+      assert.equal(ofB.data.businessId, b.businessId);
+      const del = await api.delete('/v1/repository/third', { token: admin, body: { repositoryId: [repositoryId] } });
+      expectStatus(del, 422);
+      expectStatus(
+        await api.delete('/v1/repository/third', { token: admin, body: { repositoryId: [repositoryId], businessId: b.businessId } }),
+        200,
+      );
+      expectStatus(await api.get(`/v1/repository/third/${repositoryId}`, { token: a.member.token }), 200, "A's stays");
+      expectStatus(await api.get(`/v1/repository/third/${repositoryId}`, { token: b.member.token }), 404, "B's is gone");
     });
 
     it("isolates businesses: another business's record is 404 and never listed", async () => {
