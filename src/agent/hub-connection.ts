@@ -22,6 +22,8 @@ export interface HubConnectionOptions {
   /** The hub refused the join token (HTTP 401/403 or close 4001): redialing cannot help. */
   readonly onRejected: (reason: string) => void;
   readonly backoff?: BackoffPolicy;
+  /** No frame or pong for this long drops the link (default: 3 heartbeats, at least 15 s). */
+  readonly silenceMs?: number;
 }
 
 /** `http://hub/x` → `ws://hub/x/v1/agent/connect`. */
@@ -174,7 +176,7 @@ export class HubConnection {
     this.stopHeartbeats();
     const every = this.opts.heartbeatMs;
     // No frame or pong for 3 intervals (at least 15 s): the link is dead even if TCP has not noticed.
-    const deadAfter = Math.max(3 * every, 15_000);
+    const deadAfter = this.opts.silenceMs ?? Math.max(3 * every, 15_000);
     this.heartbeatTimer = setInterval(() => {
       if (Date.now() - this.lastSeen > deadAfter) {
         this.opts.log.warn('no answer from the hub; dropping the connection', { silentMs: Date.now() - this.lastSeen });

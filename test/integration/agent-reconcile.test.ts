@@ -234,4 +234,49 @@ describe('agent reconciler against a real kube-apiserver', () => {
       await inventory.stop();
     }
   });
+
+  it('reports the status of the workloads it manages (and only those) through a watch', async () => {
+    const api2 = { ...deployment('ns1', 'api'), spec: { ...(deployment('ns1', 'api').spec as object), replicas: 2 } };
+    assert.deepEqual(await reconcile(api, state({ namespaces: ['ns1'], workloads: [api2] })), []);
+    const inventory = new KubeInventory(kube.kc, silentLogger, 50);
+    let changes = 0;
+    inventory.onChange(() => {
+      changes += 1;
+    });
+    try {
+      await inventory.start();
+      const reported = inventory.workloads();
+      assert.deepEqual(reported.map((w) => w.name), ['api'], 'the unmanaged Deployment "theirs" is not reported');
+      const { labels, ...status } = reported[0] as (typeof reported)[number] & { labels?: Record<string, string> };
+      assert.deepEqual(status, {
+        namespace: 'ns1',
+        name: 'api',
+        kind: 'Deployment',
+        generation: 1,
+        observedGeneration: 0,
+        desiredReplicas: 2,
+        updatedReplicas: 0,
+        readyReplicas: 0,
+        availableReplicas: 0,
+        message: '',
+      });
+      if (labels) assert.equal(labels[MANAGED_BY.key], 'ote');
+      // No controllers here: play the Deployment controller and write the status.
+      const current = await apps.readNamespacedDeployment({ namespace: 'ns1', name: 'api' });
+      await apps.replaceNamespacedDeploymentStatus({
+        namespace: 'ns1',
+        name: 'api',
+        body: {
+          ...current,
+          status: { observedGeneration: 1, replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2 },
+        },
+      });
+      await eventually('the new status reported, with a change event', () => {
+        const w = inventory.workloads()[0];
+        return changes > 0 && w?.availableReplicas === 2 && w.observedGeneration === 1 && w.updatedReplicas === 2;
+      });
+    } finally {
+      await inventory.stop();
+    }
+  });
 });
