@@ -72,7 +72,11 @@ export function installAuditAndMetrics(app: App): void {
     const route = req.routeOptions.url ?? 'unmatched';
     requests.inc({ method: req.method, route, status: reply.statusCode });
     duration.observe({ method: req.method, route }, reply.elapsedTime / 1000);
-    if (!STATE_CHANGING.has(req.method) || !req.routeOptions.url || req.routeOptions.config.noAudit) return;
+  });
+  // Written before the response leaves (onSend, not onResponse): a client that has its answer
+  // finds the row, and a hub stopping right after a change cannot lose it.
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (!STATE_CHANGING.has(req.method) || !req.routeOptions.url || req.routeOptions.config.noAudit) return payload;
     try {
       await app.services.audit.record({
         userId: req.caller?.userId ?? null,
@@ -85,5 +89,6 @@ export function installAuditAndMetrics(app: App): void {
     } catch (err) {
       req.log.error({ err }, 'could not write the audit log');
     }
+    return payload;
   });
 }

@@ -131,6 +131,17 @@ for (const db of DATABASES) {
         assert.ok(rows.some((r) => r.target === `/v1/admin/user/${adminId}` && r.result === 409), 'conflict');
       });
 
+      it('has written the row by the time the caller has its answer', async () => {
+        const kysely = hub.hub.services.db.kysely;
+        for (let i = 0; i < 10; i++) {
+          const name = userBody().user;
+          expectStatus(await api.post('/v1/authorization', { body: { user: name, password: 'Wrong-pass1' } }), 401);
+          const row = await kysely.selectFrom('audit_log').select('result').where('user_name', '=', name).executeTakeFirst();
+          assert.equal(row?.result, 401, `the row of call ${i + 1} is there at once`);
+          // (different names: a pair is throttled only after 5 of its own failures)
+        }
+      });
+
       it('pages newest first by default and filters by user and action', async () => {
         const page1 = await audit('pageSize=3');
         assert.equal(page1.data.length, 3);
