@@ -7,8 +7,8 @@ import type { PullSecret } from '../agent-link/protocol.js';
  * `app.kubernetes.io/managed-by: ote`.
  */
 export interface ClusterApi {
-  getNamespace(name: string): Promise<NamespaceInfo | null>;
-  listManagedNamespaces(): Promise<NamespaceInfo[]>;
+  /** Every namespace (one list call: a resync must not cost a request per namespace). */
+  listNamespaces(): Promise<NamespaceInfo[]>;
   /** Creates it with the managed label. */
   createNamespace(name: string): Promise<void>;
   deleteNamespace(name: string): Promise<void>;
@@ -18,8 +18,8 @@ export interface ClusterApi {
   patchNodeLabels(node: string, changes: Readonly<Record<string, string | null>>): Promise<void>;
 
   getSecret(namespace: string, name: string): Promise<SecretInfo | null>;
-  /** Secrets of type `kubernetes.io/dockerconfigjson` that carry the managed label, in any namespace. */
-  listManagedPullSecrets(): Promise<SecretInfo[]>;
+  /** Secrets that carry the managed label, of any type, in any namespace. */
+  listManagedSecrets(): Promise<SecretInfo[]>;
   /** Creates (or replaces, when `replace`) the managed pull secret. */
   putPullSecret(secret: PullSecret, replace: boolean): Promise<void>;
   deleteSecret(namespace: string, name: string): Promise<void>;

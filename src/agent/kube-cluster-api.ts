@@ -37,13 +37,8 @@ export class KubeClusterApi implements ClusterApi {
     this.objects = KubernetesObjectApi.makeApiClient(kc);
   }
 
-  async getNamespace(name: string): Promise<NamespaceInfo | null> {
-    const ns = await orNull(() => this.core.readNamespace({ name }));
-    return ns && namespaceInfo(ns);
-  }
-
-  async listManagedNamespaces(): Promise<NamespaceInfo[]> {
-    const list = await call(() => this.core.listNamespace({ labelSelector: MANAGED_SELECTOR }));
+  async listNamespaces(): Promise<NamespaceInfo[]> {
+    const list = await call(() => this.core.listNamespace());
     return list.items.map(namespaceInfo);
   }
 
@@ -75,10 +70,8 @@ export class KubeClusterApi implements ClusterApi {
     return s && secretInfo(s);
   }
 
-  async listManagedPullSecrets(): Promise<SecretInfo[]> {
-    const list = await call(() =>
-      this.core.listSecretForAllNamespaces({ labelSelector: MANAGED_SELECTOR, fieldSelector: `type=${DOCKER_CONFIG_TYPE}` }),
-    );
+  async listManagedSecrets(): Promise<SecretInfo[]> {
+    const list = await call(() => this.core.listSecretForAllNamespaces({ labelSelector: MANAGED_SELECTOR }));
     return list.items.map(secretInfo);
   }
 

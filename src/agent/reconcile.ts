@@ -1,5 +1,5 @@
 import { type DesiredState, MANAGED_BY, NODE_LABEL_PREFIX, type PullSecret } from '../agent-link/protocol.js';
-import type { ClusterApi, KindRef, KubeObject, ObjectRef } from './cluster-api.js';
+import type { ClusterApi, KindRef, KubeObject, NamespaceInfo, ObjectRef } from './cluster-api.js';
 
 export const DOCKER_CONFIG_TYPE = 'kubernetes.io/dockerconfigjson';
 
@@ -29,18 +29,23 @@ export async function reconcile(api: ClusterApi, state: DesiredState): Promise<s
       errors.push(`${what}: ${err instanceof Error ? err.message : String(err)}`);
     }
   };
+  // One list of namespaces serves every check below; a resync costs a few list calls, not one GET per object.
   const managed = new Set<string>();
   const usable = new Set<string>();
+  const desired = new Set(state.namespaces);
+  let namespaces: NamespaceInfo[] | null = null;
   await attempt('namespaces', async () => {
-    for (const ns of await api.listManagedNamespaces()) managed.add(ns.name);
-    for (const name of new Set(state.namespaces)) {
+    namespaces = await api.listNamespaces();
+    const byName = new Map(namespaces.map((n) => [n.name, n]));
+    for (const ns of namespaces) if (ns.managed) managed.add(ns.name);
+    for (const name of desired) {
       await attempt(`namespace ${name}`, async () => {
-        const ns = await api.getNamespace(name);
+        const ns = byName.get(name);
         if (!ns) {
           await api.createNamespace(name);
           managed.add(name);
         } else if (!ns.managed) {
-          throw new Error(`exists and is not managed by OTE; left untouched`);
+          throw new Error('exists and is not managed by OTE; left untouched');
         } else if (ns.terminating) {
           throw new Error('is still being deleted; it will be recreated once it is gone');
         }
@@ -51,13 +56,10 @@ export async function reconcile(api: ClusterApi, state: DesiredState): Promise<s
   await attempt('pull secrets', () => reconcilePullSecrets(api, state.pullSecrets, usable, managed, attempt));
   await attempt('workloads', () => reconcileWorkloads(api, state.workloads, usable, managed, attempt));
   await attempt('node labels', () => reconcileNodeLabels(api, state.nodeLabels, attempt));
-  await attempt('namespaces', async () => {
-    const desired = new Set(state.namespaces);
-    for (const ns of await api.listManagedNamespaces()) {
-      if (desired.has(ns.name) || ns.terminating) continue;
-      await attempt(`namespace ${ns.name}`, () => api.deleteNamespace(ns.name));
-    }
-  });
+  for (const ns of (namespaces ?? []) as NamespaceInfo[]) {
+    if (!ns.managed || ns.terminating || desired.has(ns.name)) continue;
+    await attempt(`namespace ${ns.name}`, () => api.deleteNamespace(ns.name));
+  }
   return errors;
 }
 
@@ -70,12 +72,14 @@ async function reconcilePullSecrets(
   managed: ReadonlySet<string>,
   attempt: Attempt,
 ): Promise<void> {
+  const ours = new Map((await api.listManagedSecrets()).map((s) => [`${s.namespace}/${s.name}`, s]));
   const wanted = new Set<string>();
   for (const s of secrets) {
-    wanted.add(`${s.namespace}/${s.name}`);
-    await attempt(`secret ${s.namespace}/${s.name}`, async () => {
+    const key = `${s.namespace}/${s.name}`;
+    wanted.add(key);
+    await attempt(`secret ${key}`, async () => {
       if (!usable.has(s.namespace)) throw new Error(`namespace ${s.namespace} is not an OTE namespace here`);
-      const current = await api.getSecret(s.namespace, s.name);
+      const current = ours.get(key) ?? (await api.getSecret(s.namespace, s.name));
       if (!current) return api.putPullSecret(s, false);
       if (!current.managed) throw new Error('exists and is not managed by OTE; left untouched');
       if (current.type !== DOCKER_CONFIG_TYPE) {
@@ -86,9 +90,10 @@ async function reconcilePullSecrets(
       if (current.dockerConfigJson !== s.dockerConfigJson) await api.putPullSecret(s, true);
     });
   }
-  for (const s of await api.listManagedPullSecrets()) {
-    if (!managed.has(s.namespace) || wanted.has(`${s.namespace}/${s.name}`)) continue;
-    await attempt(`secret ${s.namespace}/${s.name}`, () => api.deleteSecret(s.namespace, s.name));
+  for (const [key, s] of ours) {
+    // Only pull secrets are pruned here: other managed Secrets (if a later feature adds some) are not ours to judge.
+    if (s.type !== DOCKER_CONFIG_TYPE || !managed.has(s.namespace) || wanted.has(key)) continue;
+    await attempt(`secret ${key}`, () => api.deleteSecret(s.namespace, s.name));
   }
 }
 
@@ -100,6 +105,8 @@ async function reconcileWorkloads(
   attempt: Attempt,
 ): Promise<void> {
   const key = (r: ObjectRef) => `${r.kind}/${r.namespace}/${r.name}`;
+  const ours = await api.listManagedObjects(WORKLOAD_KINDS);
+  const known = new Set(ours.map(key));
   const wanted = new Set<string>();
   for (const [i, raw] of workloads.entries()) {
     const obj = asWorkload(raw);
@@ -111,13 +118,14 @@ async function reconcileWorkloads(
     wanted.add(key(ref));
     await attempt(`${ref.kind} ${ref.namespace}/${ref.name}`, async () => {
       if (!usable.has(ref.namespace)) throw new Error(`namespace ${ref.namespace} is not an OTE namespace here`);
-      const current = await api.getObject(ref);
+      // Server-side apply would silently adopt someone else's object: check any object not known to be ours.
+      const current = known.has(key(ref)) ? { managed: true } : await api.getObject(ref);
       if (current && !current.managed) throw new Error('exists and is not managed by OTE; left untouched');
       const labels = { ...(obj.metadata.labels ?? {}), [MANAGED_BY.key]: MANAGED_BY.value };
       await api.applyObject({ ...obj, metadata: { ...obj.metadata, labels } });
     });
   }
-  for (const ref of await api.listManagedObjects(WORKLOAD_KINDS)) {
+  for (const ref of ours) {
     if (!managed.has(ref.namespace) || wanted.has(key(ref))) continue;
     await attempt(`${ref.kind} ${ref.namespace}/${ref.name}`, () => api.deleteObject(ref));
   }

@@ -17,6 +17,8 @@ export class FakeCluster implements ClusterApi {
   readonly secrets = new Map<string, SecretInfo>();
   readonly objects = new Map<string, { ref: ObjectRef; managed: boolean; body?: KubeObject }>();
   readonly calls: string[] = [];
+  /** Single-object reads (GETs), which a resync should not need. */
+  readonly reads: string[] = [];
   /** Makes the next calls of this method name fail. */
   failing = new Set<string>();
 
@@ -24,13 +26,9 @@ export class FakeCluster implements ClusterApi {
     if (this.failing.has(method)) throw new Error(`${method} failed (fake)`);
   }
 
-  async getNamespace(name: string) {
-    this.check('getNamespace');
-    return this.namespaces.get(name) ?? null;
-  }
-  async listManagedNamespaces() {
-    this.check('listManagedNamespaces');
-    return [...this.namespaces.values()].filter((n) => n.managed);
+  async listNamespaces() {
+    this.check('listNamespaces');
+    return [...this.namespaces.values()];
   }
   async createNamespace(name: string) {
     this.check('createNamespace');
@@ -57,10 +55,11 @@ export class FakeCluster implements ClusterApi {
     this.nodes.set(node, labels);
   }
   async getSecret(namespace: string, name: string) {
+    this.reads.push(`secret ${namespace}/${name}`);
     return this.secrets.get(`${namespace}/${name}`) ?? null;
   }
-  async listManagedPullSecrets() {
-    return [...this.secrets.values()].filter((s) => s.managed && s.type === DOCKER_CONFIG_TYPE);
+  async listManagedSecrets() {
+    return [...this.secrets.values()].filter((s) => s.managed);
   }
   async putPullSecret(s: PullSecret, replace: boolean) {
     this.check('putPullSecret');
@@ -78,6 +77,7 @@ export class FakeCluster implements ClusterApi {
     this.secrets.delete(`${namespace}/${name}`);
   }
   async getObject(ref: ObjectRef) {
+    this.reads.push(`object ${key(ref)}`);
     const o = this.objects.get(key(ref));
     return o ? { managed: o.managed } : null;
   }

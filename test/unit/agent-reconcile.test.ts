@@ -35,6 +35,23 @@ describe('reconcile rules (fake cluster)', () => {
     assert.deepEqual(c.calls, []);
   });
 
+  it('a resync of an applied state writes nothing and reads no single object', async () => {
+    const c = new FakeCluster();
+    c.nodes.set('n1', {});
+    const s = state({
+      namespaces: ['ns1', 'ns2'],
+      nodeLabels: { n1: ['gpu'] },
+      pullSecrets: [{ namespace: 'ns1', name: 'r', dockerConfigJson: '{}' }],
+      workloads: [{ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'w', namespace: 'ns2' } }],
+    });
+    assert.deepEqual(await reconcile(c, s), []);
+    assert.equal(c.reads.length, 2, 'the first apply checks the secret and the workload it is about to create');
+    const before = c.calls.length;
+    assert.deepEqual(await reconcile(c, s), []);
+    assert.deepEqual(c.calls.slice(before), ['apply Deployment/ns2/w'], 'only the server-side apply (idempotent) is repeated');
+    assert.equal(c.reads.length, 2, 'no GETs on a resync');
+  });
+
   it('keeps going after a failure and returns every failure', async () => {
     const c = new FakeCluster();
     c.nodes.set('n1', {});
