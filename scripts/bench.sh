@@ -5,4 +5,13 @@
 # instead of SQLite; see bench/run.ts for the other OTE_BENCH_* settings.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# OTE_BENCH_AGENT=1 also runs the agent load benchmark (issue #4, ~10 minutes):
+# 100, 1,000 and 5,000 simulated clusters of 20 nodes against one hub process;
+# see bench/agent-load.ts for its OTE_BENCH_AGENT_* settings.
+if [ "${OTE_BENCH_AGENT:-0}" = 1 ]; then
+  node --import tsx bench/run.ts
+  # 5,000 WebSockets per process: raise the open-file limit where the hard limit allows.
+  ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+  exec node --import tsx bench/agent-load.ts
+fi
 exec node --import tsx bench/run.ts

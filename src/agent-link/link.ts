@@ -23,11 +23,12 @@ export interface LinkOptions {
 }
 
 interface Logger {
+  debug(obj: object, msg: string): void;
   info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
   error(obj: object, msg: string): void;
 }
-const quiet: Logger = { info: () => {}, warn: () => {}, error: () => {} };
+const quiet: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 
 /** Application Management reads the workload status agents report (hello and heartbeats). */
 export type WorkloadIntake = (clusterId: number, workloads: readonly WorkloadStatus[]) => Promise<void>;
@@ -51,6 +52,8 @@ export class AgentLink implements DesiredStateBus, SessionHandler {
   private running: Promise<void> | null = null;
   private readonly background = new Set<Promise<unknown>>();
   private timers: NodeJS.Timeout[] = [];
+  private stopping = false;
+  private releaseOnStop: string[] = [];
   private log: Logger = quiet;
   private readonly flushMs: number;
 
@@ -114,12 +117,20 @@ export class AgentLink implements DesiredStateBus, SessionHandler {
           return;
         }
         if (s.active) return; // a second hello on one connection changes nothing
-        const claimed = await store.claimSession(this.db, s.cluster, s.id, msg.agentVersion, nowSeconds());
+        // The claim and a changed inventory go in one transaction: one commit per hello.
+        const hash = store.inventoryHash(msg.nodes);
+        const inventory = hash === s.inventoryHash ? null : { nodes: msg.nodes, hash };
+        const claimed = await store.claimSession(this.db, s.cluster, s.id, msg.agentVersion, nowSeconds(), inventory);
         if (!claimed) {
           s.close(CloseCode.tokenRevoked, 'join token revoked');
           return;
         }
-        if (s.isClosed) return; // closed while claiming: onClose released it
+        s.inventoryHash = hash;
+        if (s.isClosed) {
+          // Closed while claiming: it was not in `sessions` yet, so release it here.
+          this.track(store.releaseSession(this.db, id, s.id));
+          return;
+        }
         const older = this.sessions.get(id);
         if (older && older !== s) older.close(CloseCode.replaced, 'replaced by a newer connection');
         this.sessions.set(id, s);
@@ -162,6 +173,10 @@ export class AgentLink implements DesiredStateBus, SessionHandler {
     this.open.delete(s);
     if (this.sessions.get(s.cluster.id) !== s) return;
     this.sessions.delete(s.cluster.id);
+    if (this.stopping) {
+      this.releaseOnStop.push(s.id);
+      return;
+    }
     this.log.info({ cluster: s.cluster.name }, 'agent disconnected');
     this.track(store.releaseSession(this.db, s.cluster.id, s.id));
   }
@@ -218,22 +233,47 @@ export class AgentLink implements DesiredStateBus, SessionHandler {
   private async recompute(which: Set<number> | 'all'): Promise<void> {
     const ids = which === 'all' ? [...this.sessions.keys()] : [...which].filter((id) => this.sessions.has(id));
     if (ids.length === 0) return;
+    const t0 = performance.now();
     const built = await buildDesired(this.db, ids, this.contributors);
-    const current = await store.generations(this.db, ids);
+    const t1 = performance.now();
+    // What the database holds is cached per session; only new sessions need a read.
+    const unknown = ids.filter((id) => this.sessions.get(id)?.knownHash === null);
+    const current = unknown.length > 0 ? await store.generations(this.db, unknown) : new Map<number, { generation: number; hash: string }>();
+    for (const [id, g] of current) {
+      const s = this.sessions.get(id);
+      if (s) [s.knownHash, s.knownGeneration] = [g.hash, g.generation];
+    }
     const changed = new Map<number, string>();
-    for (const [id, b] of built) if (current.get(id)?.hash !== b.hash) changed.set(id, b.hash);
+    for (const [id, b] of built) if (this.sessions.get(id)?.knownHash !== b.hash) changed.set(id, b.hash);
     const bumped = changed.size > 0 ? await store.bumpGenerations(this.db, changed) : new Map<number, number>();
     const missed = [...changed.keys()].filter((id) => !bumped.has(id));
     // Another replica moved these in the meantime: take the generation it wrote.
     const reread = missed.length > 0 ? await store.generations(this.db, missed) : new Map();
+    const t2 = performance.now();
+    let sent = 0;
+    // Clusters of a fleet mostly share one state: serialize each distinct one once.
+    const json = new Map<string, string>();
     for (const [id, b] of built) {
-      const generation = bumped.get(id) ?? reread.get(id)?.generation ?? current.get(id)?.generation;
       const s = this.sessions.get(id);
-      if (!s || generation === undefined || s.sentGeneration === generation) continue;
-      const msg: DesiredMessage = { type: 'desired', generation, state: b.state };
-      s.send(msg);
+      if (!s) continue;
+      const generation = bumped.get(id) ?? reread.get(id)?.generation ?? s.knownGeneration;
+      if (generation === null) continue;
+      [s.knownHash, s.knownGeneration] = [b.hash, generation];
+      if (s.sentGeneration === generation) continue;
+      let state = json.get(b.hash);
+      if (state === undefined) {
+        state = JSON.stringify(b.state);
+        json.set(b.hash, state);
+      }
+      s.sendRaw(`{"type":"desired","generation":${generation},"state":${state}}`);
       s.sentGeneration = generation;
+      sent++;
     }
+    const ms = (a: number, b: number) => Math.round(b - a);
+    this.log.debug(
+      { clusters: ids.length, changed: changed.size, sent, buildMs: ms(t0, t1), generationsMs: ms(t1, t2), sendMs: ms(t2, performance.now()) },
+      'desired state recomputed',
+    );
   }
 
   // --- relay, timers ---
@@ -314,8 +354,10 @@ export class AgentLink implements DesiredStateBus, SessionHandler {
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
+    this.stopping = true;
     for (const s of [...this.open]) s.close(CloseCode.hubStopping, 'hub stopping');
     await this.running;
+    await store.releaseSessions(this.db, this.releaseOnStop).catch((err) => this.log.warn({ err }, 'could not release agent sessions'));
     await Promise.allSettled([...this.background]);
     await this.flush();
     await this.relay.stop();

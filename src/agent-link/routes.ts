@@ -1,5 +1,6 @@
 import websocket from '@fastify/websocket';
 import type { FastifyRequest } from 'fastify';
+import { Gauge } from 'prom-client';
 import type { App } from '../server/app-types.js';
 import { Unauthenticated } from '../server/errors.js';
 import { tokenFrom } from '../server/hooks.js';
@@ -21,6 +22,14 @@ export async function agentLinkRoutes(app: App): Promise<void> {
   });
   app.addHook('onReady', async () => {
     await link.start(app.log);
+  });
+  new Gauge({
+    name: 'ote_agent_connected_clusters',
+    help: 'Clusters whose agent holds a connection to this hub replica',
+    registers: [app.services.metrics],
+    collect() {
+      this.set(link.connectedClusters);
+    },
   });
 
   const clusters = new WeakMap<FastifyRequest, AgentCluster>();

@@ -22,6 +22,9 @@ export class AgentSession {
   active = false;
   /** The generation last sent (null: nothing yet, so the next recompute sends). */
   sentGeneration: number | null = null;
+  /** The cluster's desired-state hash and generation in the database, as this replica last saw them. */
+  knownHash: string | null = null;
+  knownGeneration: number | null = null;
   inventoryHash: string | null;
   /** Milliseconds of the last frame of any kind (dead-socket sweep). */
   lastFrame = Date.now();

@@ -25,21 +25,38 @@ export async function clusterByToken(db: Db, token: string): Promise<AgentCluste
   return row && { id: row.id, name: row.name, tokenHash: row.token_hash, inventoryHash: row.inventory_hash };
 }
 
-/** Marks the cluster as held by this connection; answers false when the cluster is gone or its token changed. */
-export async function claimSession(
+/**
+ * Marks the cluster as held by this connection, and writes a changed node
+ * inventory in the same transaction (one commit per hello: reconnect storms
+ * after a hub restart are bounded by commits). Answers false when the cluster
+ * is gone or its token changed.
+ */
+export function claimSession(
   db: Db,
   c: AgentCluster,
   sessionId: string,
   agentVersion: string,
   now: number,
+  inventory: { nodes: readonly NodeReport[]; hash: string } | null,
 ): Promise<boolean> {
-  const r = await db
-    .updateTable('clusters')
-    .set({ session_id: sessionId, agent_version: agentVersion.slice(0, 128), last_heartbeat: now })
-    .where('id', '=', c.id)
-    .where('token_hash', '=', c.tokenHash)
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows) === 1;
+  return db.transaction().execute(async (trx) => {
+    const r = await trx
+      .updateTable('clusters')
+      .set({ session_id: sessionId, agent_version: agentVersion.slice(0, 128), last_heartbeat: now })
+      .where('id', '=', c.id)
+      .where('token_hash', '=', c.tokenHash)
+      .executeTakeFirst();
+    if (Number(r.numUpdatedRows) !== 1) return false;
+    if (inventory) await writeInventory(trx, c.id, inventory.nodes, inventory.hash, now);
+    return true;
+  });
+}
+
+/** Clears the sessions of a stopping replica in one statement per chunk. */
+export async function releaseSessions(db: Db, sessionIds: readonly string[]): Promise<void> {
+  for (const part of chunks(sessionIds)) {
+    await db.updateTable('clusters').set({ session_id: null }).where('session_id', 'in', part).execute();
+  }
 }
 
 /** Clears the session unless a newer connection (maybe on another replica) holds the cluster already. */
@@ -155,27 +172,30 @@ export function inventoryHash(nodes: readonly NodeReport[]): string {
 }
 
 /** Replaces a cluster's node inventory (one transaction) and records its hash. */
-export async function replaceInventory(db: Db, clusterId: number, nodes: readonly NodeReport[], hash: string, now: number): Promise<void> {
+export function replaceInventory(db: Db, clusterId: number, nodes: readonly NodeReport[], hash: string, now: number): Promise<void> {
+  return db.transaction().execute((trx) => writeInventory(trx, clusterId, nodes, hash, now));
+}
+
+/** The inventory write itself; the caller holds the transaction. */
+async function writeInventory(trx: Db, clusterId: number, nodes: readonly NodeReport[], hash: string, now: number): Promise<void> {
   // A report may name a node twice (a buggy agent): the last one wins rather than a unique violation.
   const byName = new Map(nodes.map((n) => [n.name, n]));
-  await db.transaction().execute(async (trx) => {
-    await trx.deleteFrom('nodes').where('cluster_id', '=', clusterId).execute();
-    const rows = [...byName.values()].map((n) => ({
-      cluster_id: clusterId,
-      name: n.name,
-      os_image: n.osImage,
-      kernel_version: n.kernelVersion,
-      internal_ip: n.internalIP,
-      cpu: n.cpu,
-      memory: Math.round(n.memory),
-      disk: Math.round(n.disk),
-      gpu_count: n.gpuCount,
-      gpu_memory_mib: n.gpuMemoryMiB,
-      ready: n.ready ? 1 : 0,
-      k8s_labels: JSON.stringify(n.labels),
-      update_time: now,
-    }));
-    for (const part of chunks(rows, 50)) await trx.insertInto('nodes').values(part).execute();
-    await trx.updateTable('clusters').set({ inventory_hash: hash }).where('id', '=', clusterId).execute();
-  });
+  await trx.deleteFrom('nodes').where('cluster_id', '=', clusterId).execute();
+  const rows = [...byName.values()].map((n) => ({
+    cluster_id: clusterId,
+    name: n.name,
+    os_image: n.osImage,
+    kernel_version: n.kernelVersion,
+    internal_ip: n.internalIP,
+    cpu: n.cpu,
+    memory: Math.round(n.memory),
+    disk: Math.round(n.disk),
+    gpu_count: n.gpuCount,
+    gpu_memory_mib: n.gpuMemoryMiB,
+    ready: n.ready ? 1 : 0,
+    k8s_labels: JSON.stringify(n.labels),
+    update_time: now,
+  }));
+  for (const part of chunks(rows, 50)) await trx.insertInto('nodes').values(part).execute();
+  await trx.updateTable('clusters').set({ inventory_hash: hash }).where('id', '=', clusterId).execute();
 }

@@ -20,6 +20,8 @@ for (const db of DATABASES) {
     async function register(name = uniqueName('c')): Promise<{ name: string; token: string; command: string }> {
       const data = expectStatus(await api.post('/v1/cluster', { token: admin, body: { clusterName: name } }), 200, 'register')
         .data;
+      // From here on no response may contain it (the Api client checks every body).
+      api.secrets.add(data.token);
       return { name: data.clusterName, token: data.token, command: data.command };
     }
     async function connect(token: string, opts: Parameters<typeof FakeAgent.connect>[2] = {}): Promise<FakeAgent> {
@@ -56,6 +58,11 @@ for (const db of DATABASES) {
       const row = await hub.hub.services.db.kysely.selectFrom('clusters').selectAll().where('name', '=', name).executeTakeFirstOrThrow();
       assert.ok(!JSON.stringify(row).includes(data.token));
       assert.match(row.token_hash, /^[0-9a-f]{64}$/);
+      // Nor in the audit log, nor in any later answer.
+      api.secrets.add(data.token);
+      const audit = expectStatus(await api.get('/v1/admin/audit?pageSize=0', { token: admin }), 200);
+      assert.ok(audit.data.some((r: { action: string }) => r.action === 'POST /v1/cluster'), 'registration is audited');
+      expectStatus(await api.get('/v1/cluster', { token: admin }), 200);
     });
 
     it('validates registration bodies and roles', async () => {
