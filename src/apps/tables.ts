@@ -53,7 +53,21 @@ export interface AppClustersTable {
   update_time: number;
 }
 
+/** Firing alerts received from Alertmanager (src/alerts). */
+export interface ExternalAlertsTable {
+  id: Generated<number>;
+  fingerprint: string;
+  name: string;
+  cluster_name: string | null;
+  business_id: number | null;
+  message: string;
+  starts_at: number;
+  ends_at: number | null;
+  update_time: number;
+}
+
 export interface AppTables {
+  external_alerts: ExternalAlertsTable;
   applications: ApplicationsTable;
   app_revisions: AppRevisionsTable;
   app_clusters: AppClustersTable;

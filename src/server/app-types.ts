@@ -9,6 +9,7 @@ import type {
 import type { Registry } from 'prom-client';
 import type { DesiredStateBus } from '../agent-link/desired-bus.js';
 import type { AgentLink } from '../agent-link/link.js';
+import type { AlertsService } from '../alerts/service.js';
 import type { AppsService } from '../apps/service.js';
 import type { AuditService } from '../audit/service.js';
 import type { AuthService } from '../auth/service.js';
@@ -37,6 +38,7 @@ export interface Services {
   /** Agent connections and the real desired-state bus; `addContributor` plugs in pull secrets, workloads. */
   readonly agentLink: AgentLink;
   readonly apps: AppsService;
+  readonly alerts: AlertsService;
   readonly settings: SettingsService;
   readonly audit: AuditService;
   readonly metrics: Registry;

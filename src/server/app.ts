@@ -7,6 +7,8 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import { AgentLink } from '../agent-link/link.js';
 import { PgRelay, localRelay } from '../agent-link/relay.js';
 import { agentLinkRoutes } from '../agent-link/routes.js';
+import { alertsRoutes } from '../alerts/routes.js';
+import { AlertsService } from '../alerts/service.js';
 import { appsRoutes } from '../apps/routes.js';
 import { AppsService } from '../apps/service.js';
 import { DbStatusReader } from '../apps/status.js';
@@ -124,6 +126,7 @@ function buildServices(config: Config, db: Db): Services {
       new DbStatusReader(config.OTE_HEARTBEAT_GRACE, nowSeconds),
       () => services.desired,
     ),
+    alerts: new AlertsService(db.kysely, settings, new DbStatusReader(config.OTE_HEARTBEAT_GRACE, nowSeconds)),
     clusters: new ClustersService(db.kysely, agentLink, config.OTE_HEARTBEAT_GRACE),
     nodes: new NodesService(db.kysely, agentLink, config.OTE_HEARTBEAT_GRACE),
     agentLink,
@@ -166,6 +169,7 @@ async function assemble(app: App): Promise<void> {
   await app.register(nodesRoutes);
   await app.register(agentLinkRoutes);
   await app.register(appsRoutes);
+  await app.register(alertsRoutes);
   await app.register(settingsRoutes);
   await app.register(auditRoutes);
   await app.register(registryRoutes);

@@ -4,7 +4,8 @@ import type { DialectName } from '../index.js';
 
 /**
  * Application Management (API.md §8): applications, their audited revisions
- * (the spec as JSON text) and one status row per (application, cluster).
+ * (the spec as JSON text), one status row per (application, cluster), and the
+ * alerts Alertmanager posts (API.md §9).
  */
 export function m005Apps(dialect: DialectName): Migration {
   return {
@@ -72,6 +73,20 @@ export function m005Apps(dialect: DialectName): Migration {
         .addPrimaryKeyConstraint('app_clusters_pk', ['app_id', 'cluster_id'])
         .execute();
       await db.schema.createIndex('app_clusters_cluster').on('app_clusters').column('cluster_id').execute();
+
+      // Firing alerts Alertmanager posted (API.md §9 `POST /v1/alert/callback`); a resolved one is deleted.
+      await withId(db.schema.createTable('external_alerts'), dialect)
+        .addColumn('fingerprint', 'text', (c) => c.notNull().unique())
+        .addColumn('name', cText(dialect), (c) => c.notNull())
+        .addColumn('cluster_name', 'text')
+        // From a `namespace: ns<id>` label: only that business (and the system administrator) sees it.
+        .addColumn('business_id', 'integer')
+        .addColumn('message', 'text', (c) => c.notNull())
+        .addColumn('starts_at', 'bigint', (c) => c.notNull())
+        // Alertmanager's endsAt when it is a real time: the alert is over then even without a "resolved".
+        .addColumn('ends_at', 'bigint')
+        .addColumn('update_time', 'bigint', (c) => c.notNull())
+        .execute();
     },
   };
 }
