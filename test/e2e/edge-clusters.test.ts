@@ -269,6 +269,21 @@ for (const db of DATABASES) {
       t.diagnostic(`approvals when the hub was killed: ${JSON.stringify(outcomes)}`);
       assert.ok(outcomes.includes(200), 'at least one approval committed before the kill');
 
+      // Edge autonomy: with the hub gone the agents keep redialing and leave their clusters exactly as they are.
+      const snapshot = () =>
+        Promise.all(
+          edges.map(async (e) =>
+            (await e.kube.core.listNamespace()).items
+              .map((n) => `${n.metadata?.name}:${n.metadata?.resourceVersion}:${n.metadata?.deletionTimestamp ?? ''}`)
+              .sort(),
+          ),
+        );
+      await new Promise((r) => setTimeout(r, 300)); // let a fan-out that left before the kill land
+      const whileDown = await snapshot();
+      await new Promise((r) => setTimeout(r, 2000));
+      assert.deepEqual(await snapshot(), whileDown, 'nothing changed in any cluster while the hub was down');
+      for (const e of edges) assert.equal(e.agent?.child.exitCode, null, `the ${e.name} agent is still running`);
+
       const t0 = Date.now();
       hub = await startHubProcess(database as TestDatabase, hubEnv, running.port);
       admin = await api.login(ADMIN.user, ADMIN.password);
