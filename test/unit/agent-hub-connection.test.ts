@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import type { IncomingMessage } from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, it } from 'node:test';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { AgentMessage, DesiredMessage } from '../../src/agent-link/protocol.js';
@@ -193,5 +198,50 @@ describe('HubConnection', () => {
     const back = await ScriptedHub.start({ port: Number(new URL(url).port) });
     cleanups.push(() => back.close());
     await eventually('connected to the hub once it is back', () => back.latest()?.frames[0]?.type === 'hello');
+  });
+
+  it('speaks wss to a hub whose certificate a private CA (--ca) signed, and not without it', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ote-wss-'));
+    cleanups.push(async () => fs.rmSync(dir, { recursive: true, force: true }));
+    const key = path.join(dir, 'key.pem');
+    const cert = path.join(dir, 'cert.pem');
+    execFileSync('openssl', [
+      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=hub',
+      '-keyout', key, '-out', cert, '-addext', 'subjectAltName=IP:127.0.0.1',
+    ], { stdio: 'ignore' });
+    const server = https.createServer({ key: fs.readFileSync(key), cert: fs.readFileSync(cert) });
+    const wss = new WebSocketServer({ server, path: '/v1/agent/connect' });
+    const hellos: string[] = [];
+    wss.on('connection', (ws) => ws.on('message', (d) => hellos.push(JSON.parse(d.toString()).type)));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(async () => {
+      for (const c of wss.clients) c.terminate();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    });
+    const hubUrl = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const dial = (ca?: string) => {
+      const warnings: string[] = [];
+      const conn = new HubConnection({
+        hubUrl,
+        token: 't',
+        ca,
+        heartbeatMs: 1000,
+        log: { ...silentLogger, warn: (_m, f) => void warnings.push(String(f?.error ?? '')) },
+        hello: () => ({ type: 'hello', protocol: 1, agentVersion: 't', appliedGeneration: null, nodes: [], workloads: [] }),
+        heartbeat: () => ({ type: 'heartbeat' }),
+        onDesired: () => {},
+        onRejected: () => {},
+        backoff: { baseMs: 20, capMs: 100 },
+      });
+      cleanups.push(() => conn.stop());
+      conn.start();
+      return { conn, warnings };
+    };
+    const untrusted = dial();
+    await eventually('a certificate error', () => untrusted.warnings.some((w) => /self.signed|certificate/i.test(w)));
+    assert.equal(untrusted.conn.connected, false);
+    await untrusted.conn.stop();
+    const trusted = dial(fs.readFileSync(cert, 'utf8'));
+    await eventually('connected over wss with the CA', () => trusted.conn.connected && hellos.includes('hello'));
   });
 });
