@@ -9,9 +9,14 @@ import { loadConfig } from '../src/server/config.js';
 const hub = await createHub(loadConfig(process.env), { logger: { level: process.env.OTE_LOG_LEVEL ?? 'warn' } });
 const url = await hub.app.listen({ host: '127.0.0.1', port: 0 });
 process.stdout.write(`LISTENING ${url}\n`);
+let stopping = false;
 const stop = () => {
+  if (stopping) return;
+  stopping = true;
   hub.close().finally(() => process.exit(0));
 };
 process.once('SIGTERM', stop);
 process.once('SIGINT', stop);
-process.once('disconnect', stop);
+// The generator holds our stdin: when it goes away (killed, crashed), so do we.
+process.stdin.once('end', stop);
+process.stdin.resume();

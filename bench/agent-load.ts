@@ -58,7 +58,7 @@ async function startHubChild(dataDir: string): Promise<{ child: ChildProcess; ur
       OTE_ADMIN_PASSWORD: ADMIN.password,
       OTE_LOG_LEVEL: process.env.OTE_BENCH_AGENT_LOG ?? 'warn',
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['pipe', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
