@@ -33,9 +33,9 @@ export async function reconcile(api: ClusterApi, state: DesiredState): Promise<s
   const managed = new Set<string>();
   const usable = new Set<string>();
   const desired = new Set(state.namespaces);
-  let namespaces: NamespaceInfo[] | null = null;
+  const namespaces: NamespaceInfo[] = [];
   await attempt('namespaces', async () => {
-    namespaces = await api.listNamespaces();
+    namespaces.push(...(await api.listNamespaces()));
     const byName = new Map(namespaces.map((n) => [n.name, n]));
     for (const ns of namespaces) if (ns.managed) managed.add(ns.name);
     for (const name of desired) {
@@ -56,7 +56,7 @@ export async function reconcile(api: ClusterApi, state: DesiredState): Promise<s
   await attempt('pull secrets', () => reconcilePullSecrets(api, state.pullSecrets, usable, managed, attempt));
   await attempt('workloads', () => reconcileWorkloads(api, state.workloads, usable, managed, attempt));
   await attempt('node labels', () => reconcileNodeLabels(api, state.nodeLabels, attempt));
-  for (const ns of (namespaces ?? []) as NamespaceInfo[]) {
+  for (const ns of namespaces) {
     if (!ns.managed || ns.terminating || desired.has(ns.name)) continue;
     await attempt(`namespace ${ns.name}`, () => api.deleteNamespace(ns.name));
   }
@@ -111,7 +111,9 @@ async function reconcileWorkloads(
   for (const [i, raw] of workloads.entries()) {
     const obj = asWorkload(raw);
     if (typeof obj === 'string') {
-      await attempt(`workload #${i}`, async () => Promise.reject(new Error(obj)));
+      await attempt(`workload #${i}`, async () => {
+        throw new Error(obj);
+      });
       continue;
     }
     const ref = refOf(obj);
