@@ -296,6 +296,8 @@ export class AgentLink implements DesiredStateBus, SessionHandler {
 
   async start(log: Logger, resync = true): Promise<void> {
     this.log = log;
+    // Alone on its database (SQLite), this process held every session: none survived its restart.
+    if (!this.relay.shared) await store.releaseAllSessions(this.db);
     await this.relay.start(
       (m) => this.onRelay(m),
       () => this.safetyNet(),

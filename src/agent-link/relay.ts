@@ -11,6 +11,8 @@ export type RelayMessage =
   | { readonly kind: 'session'; readonly cluster: number; readonly session: string };
 
 export interface Relay {
+  /** Other hub processes may hold agents of the same database (PostgreSQL); false: this process is alone. */
+  readonly shared: boolean;
   publish(msg: RelayMessage): void;
   /** `onResync` runs after a (re)connection of the listener, when notifications may have been missed. */
   start(onMessage: (msg: RelayMessage) => void, onResync: () => void, log: Logger): Promise<void>;
@@ -18,7 +20,7 @@ export interface Relay {
 }
 
 /** SQLite means one process: everything is in-process already. */
-export const localRelay: Relay = { publish: () => {}, start: async () => {}, stop: async () => {} };
+export const localRelay: Relay = { shared: false, publish: () => {}, start: async () => {}, stop: async () => {} };
 
 const CHANNEL = 'ote_agent_link';
 /** PostgreSQL's NOTIFY payload limit is 8000 bytes: a longer cluster list becomes "all". */
@@ -33,6 +35,7 @@ export interface Logger {
  * pool, LISTEN on one dedicated connection that redials with backoff.
  */
 export class PgRelay implements Relay {
+  readonly shared = true;
   private client: pg.Client | null = null;
   private stopped = false;
   private retry: NodeJS.Timeout | null = null;

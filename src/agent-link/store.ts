@@ -52,6 +52,11 @@ export function claimSession(
   });
 }
 
+/** Clears every session (a single-process hub starting: whatever the database says, nobody is connected). */
+export async function releaseAllSessions(db: Db): Promise<void> {
+  await db.updateTable('clusters').set({ session_id: null }).where('session_id', 'is not', null).execute();
+}
+
 /** Clears the sessions of a stopping replica in one statement per chunk. */
 export async function releaseSessions(db: Db, sessionIds: readonly string[]): Promise<void> {
   for (const part of chunks(sessionIds)) {

@@ -299,3 +299,45 @@ for (const db of DATABASES) {
     });
   });
 }
+
+for (const db of DATABASES) {
+  describe(`hub restarts and agents [${db}]`, () => {
+    it('a stopping hub closes its agents with 4004 and leaves no cluster looking connected', async () => {
+      const first = await startHub(db);
+      let second: TestHub | undefined;
+      try {
+        const api = new Api(first.url);
+        const admin = await api.login(ADMIN.user, ADMIN.password);
+        const name = uniqueName('rs');
+        const token = expectStatus(await api.post('/v1/cluster', { token: admin, body: { clusterName: name } }), 200).data.token;
+        const agent = await FakeAgent.connect(first.url, token, { nodes: [nodeReport('rs-1')] });
+        await agent.waitForDesired(() => true);
+        await first.stop();
+        assert.equal(await agent.closeCode(), CloseCode.hubStopping);
+        const kysely = () => second!.hub.services.db.kysely;
+        second = await startHub(db, {}, first.database);
+        const row = await kysely().selectFrom('clusters').select(['session_id']).where('name', '=', name).executeTakeFirstOrThrow();
+        assert.equal(row.session_id, null, 'released on the clean stop');
+        const api2 = new Api(second.url);
+        const admin2 = await api2.login(ADMIN.user, ADMIN.password);
+        const listed = expectStatus(await api2.get('/v1/cluster', { token: admin2 }), 200).data;
+        assert.equal(listed.find((c: { clusterName: string }) => c.clusterName === name).isReady, false);
+        if (db === 'sqlite') {
+          // A crash leaves the session behind; a lone (SQLite) hub knows at start that nobody is connected.
+          await kysely().updateTable('clusters').set({ session_id: 'crashed', last_heartbeat: Math.floor(Date.now() / 1000) }).execute();
+          await second.stop();
+          second = await startHub(db, {}, first.database);
+          const again = await kysely().selectFrom('clusters').select(['session_id']).where('name', '=', name).executeTakeFirstOrThrow();
+          assert.equal(again.session_id, null);
+        }
+        // The agent comes back to the new hub and gets its state again.
+        const back = await FakeAgent.connect(second.url, token, { nodes: [nodeReport('rs-1')] });
+        await back.waitForDesired(() => true);
+        back.close();
+      } finally {
+        await second?.stop();
+        await first.close();
+      }
+    });
+  });
+}
