@@ -107,9 +107,18 @@ export class KubeClusterApi implements ClusterApi {
   async listManagedObjects(kinds: readonly KindRef[]): Promise<ObjectRef[]> {
     const refs: ObjectRef[] = [];
     for (const { apiVersion, kind } of kinds) {
-      const list = await call(() =>
-        this.objects.list(apiVersion, kind, undefined, undefined, undefined, undefined, undefined, MANAGED_SELECTOR),
-      );
+      let list: Awaited<ReturnType<KubernetesObjectApi['list']>>;
+      try {
+        list = await call(() =>
+          this.objects.list(apiVersion, kind, undefined, undefined, undefined, undefined, undefined, MANAGED_SELECTOR),
+        );
+      } catch (err) {
+        // An older cluster without this API (e.g. networking.k8s.io/v1 before 1.19) holds none of it:
+        // discovery answers 404 for an unknown group/version, client-node says so for an unknown kind.
+        if (err instanceof KubeError && err.status === 404) continue;
+        if (err instanceof Error && /Unrecognized API version and kind/.test(err.message)) continue;
+        throw err;
+      }
       for (const o of list.items) {
         refs.push({ apiVersion, kind, namespace: o.metadata?.namespace ?? '', name: o.metadata?.name ?? '' });
       }

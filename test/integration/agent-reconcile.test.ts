@@ -174,6 +174,16 @@ describe('agent reconciler against a real kube-apiserver', () => {
     assert.ok(await apps.readNamespacedDeployment({ namespace: 'ns1', name: 'theirs' }), 'the unmanaged one stays');
   });
 
+  it('lists managed objects of the kinds this apiserver serves and skips kinds it does not', async () => {
+    const refs = await api.listManagedObjects([
+      { apiVersion: 'example.com/v1', kind: 'NotServed' },
+      { apiVersion: 'apps/v1', kind: 'NotServedEither' },
+      { apiVersion: 'apps/v1', kind: 'Deployment' },
+    ]);
+    assert.ok(Array.isArray(refs));
+    assert.ok(refs.every((r) => r.kind === 'Deployment'));
+  });
+
   it('deletes managed namespaces that are no longer desired (they stay Terminating without controllers)', async () => {
     assert.deepEqual(await reconcile(api, state({ namespaces: ['ns1'] })), []);
     assert.ok((await ns('ns2')).metadata?.deletionTimestamp, 'ns2 is being deleted');
