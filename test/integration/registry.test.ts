@@ -280,6 +280,18 @@ for (const db of DATABASES) {
       assert.equal(tags.status, 404, 'an image without tags is gone');
     });
 
+    it('deleting a tag deletes its manifest, so every tag on the same manifest goes with it (as documented)', async () => {
+      const repo = `${projects.aPrivate}/twins`;
+      assert.ok((await push(image.dir, 'v1', `${registry.host}/${repo}:v1`, creds.a)).ok);
+      assert.ok((await push(image.dir, 'v1', `${registry.host}/${repo}:same`, creds.a)).ok);
+      const before = expectStatus(await api.get(`/v1/repository/image/tag?imageName=${repo}&pageSize=0`, { token: a.admin.token }), 200);
+      assert.equal(before.total, 2);
+      assert.equal(before.data[0].digest, before.data[1].digest, 'one image, two tags');
+      expectStatus(await api.delete('/v1/repository/image/tag', { token: a.admin.token, body: { imageName: repo, tag: ['v1'] } }), 200);
+      assert.ok(!(await pull(`${registry.host}/${repo}:same`, creds.a)).ok, 'the twin tag is gone too');
+      expectStatus(await api.get(`/v1/repository/image/tag?imageName=${repo}`, { token: a.admin.token }), 404);
+    });
+
     it('deletes images through the registry; then the project may go', async () => {
       const name = uniqueName('del');
       const projectId = await project(a, name, false);
