@@ -1,8 +1,8 @@
 import { webcrypto } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-// Must load before @peculiar/x509 (see the file).
-import './reflect-polyfill.js';
+// @peculiar/x509 resolves its parts through tsyringe, which needs the Reflect metadata API.
+import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { exportPKCS8, importPKCS8 } from 'jose';
 
