@@ -297,7 +297,7 @@ for (const db of DATABASES) {
       for (const [i, id] of ids.entries()) {
         if (outcomes[i] === 200) assert.ok(approved.includes(id), `business ${id} answered 200 so it is approved`);
       }
-      await Promise.all(approved.map((id) => everywhere(`ns${id}`, 'active', 40_000)));
+      await Promise.all(approved.map((id) => everywhere(`ns${id}`, 'active', 60_000)));
       t.diagnostic(`hub restart → ${approved.length} namespaces in both clusters after ${Date.now() - t0} ms`);
       for (const id of pending) {
         for (const e of edges) assert.equal(await nsState(e.kube.core, `ns${id}`), 'absent');
