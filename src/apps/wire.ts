@@ -15,4 +15,8 @@ export function wireApps(services: Services): void {
   // A new report may complete a rollout batch: look at once rather than at the next tick.
   agentLink.onWorkloads(workloadIntake(db.kysely, nowSeconds, () => apps.rollouts.poke()));
   nodes.onLastLabelRemoved(nodeLabelGuard);
+  // Ingress objects exist only while enableIngress is on: every cluster may change.
+  settings.onChange((changed) => {
+    if (changed.enableIngress !== undefined) services.desired.changed('all');
+  });
 }

@@ -12,7 +12,14 @@ const COLUMNS = {
 
 /** The platform flags of API.md §9, one row in the database (so every replica agrees). */
 export class SettingsService {
+  private readonly changeHooks: ((changed: UpdateSettingsBody) => void)[] = [];
+
   constructor(private readonly db: Kysely<Database>) {}
+
+  /** Called after a committed update with the flags given (enableIngress changes clusters' desired state). */
+  onChange(hook: (changed: UpdateSettingsBody) => void): void {
+    this.changeHooks.push(hook);
+  }
 
   async get(db: Kysely<Database> = this.db): Promise<Settings> {
     const row = await db.selectFrom('settings').selectAll().where('id', '=', 1).executeTakeFirstOrThrow();
@@ -35,6 +42,7 @@ export class SettingsService {
       .set({ ...set, update_time: nowSeconds() })
       .where('id', '=', 1)
       .execute();
+    for (const hook of this.changeHooks) hook(input);
     return this.get();
   }
 }

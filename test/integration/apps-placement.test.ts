@@ -105,6 +105,34 @@ for (const db of DATABASES) {
       await waitFor(1, 'the Deployment gone after delete', (x) => !deploymentOf(x, ns, 'cam'));
     });
 
+    it('adds the Ingress while enableIngress is on, and drops it at once when it is turned off', async () => {
+      const ns = `ns${t.businessId}`;
+      const setting = async (enableIngress: boolean) =>
+        expectStatus(await api.put('/v1/admin/setting', { token: admin, body: { enableIngress } }), 200);
+      await setting(true);
+      try {
+        const id = expectStatus(
+          await api.post('/v1/app', {
+            token: t.member.token,
+            body: { appName: 'site', image: 'proj/site', ports: [{ containerPort: 8080 }], ingress: { host: 'site.example.com', port: 8080 } },
+          }),
+          200,
+        ).data.id;
+        expectStatus(await api.put(`/v1/app/${id}/audit`, { token: admin, body: { status: 1 } }), 200);
+        const m = await waitFor(0, 'the Ingress', (x) => workloadsOf(x, 'Ingress').some((w) => w.metadata.name === 'site'));
+        const ing = workloadsOf(m, 'Ingress').find((w) => w.metadata.name === 'site') as Obj;
+        assert.equal(ing.metadata.namespace, ns);
+        assert.equal(ing.spec.rules[0].host, 'site.example.com');
+        assert.equal(ing.spec.rules[0].http.paths[0].backend.service.port.number, 8080);
+        await setting(false);
+        // Well before the link's periodic resync: the settings change itself wakes every cluster.
+        await waitFor(0, 'the Ingress gone', (x) => !workloadsOf(x, 'Ingress').some((w) => w.metadata.name === 'site') && !!deploymentOf(x, ns, 'site'));
+        expectStatus(await api.delete(`/v1/app/${id}`, { token: t.member.token }), 200);
+      } finally {
+        await setting(false);
+      }
+    });
+
     it('places clusterLabel "all" everywhere, and a rejection changes nothing', async () => {
       const ns = `ns${t.businessId}`;
       const id = expectStatus(
