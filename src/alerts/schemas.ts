@@ -4,9 +4,6 @@ import { pagingFields } from '../server/paging.js';
 export const ListAlertsQuery = Type.Object(pagingFields(10));
 export type ListAlertsQuery = Static<typeof ListAlertsQuery>;
 
-export const ALERT_KINDS = ['cluster', 'node', 'app', 'external'] as const;
-export type AlertKind = (typeof ALERT_KINDS)[number];
-
 export const AlertRow = Type.Object({
   kind: Type.Union([Type.Literal('cluster'), Type.Literal('node'), Type.Literal('app'), Type.Literal('external')]),
   name: Type.String(),

@@ -21,12 +21,10 @@ import type {
   UpdateAppBody,
 } from './schemas.js';
 import { Rollouts } from './rollout.js';
-import { type DbStatusReader, summarize } from './status.js';
+import type { DbStatusReader } from './status.js';
 import * as store from './store.js';
 import { RevisionStatus } from './store.js';
-
-const STATUS_NAMES = ['pending', 'approved', 'rejected'] as const;
-const statusNumber = (s: (typeof STATUS_NAMES)[number]): number => STATUS_NAMES.indexOf(s);
+import { STATUS_NAMES, parseSpec, statusNumber, toRow } from './views.js';
 
 /** Hooks run in the transaction that makes a revision the running one; `before` is the application as it was. */
 export type RunningRevisionHook = (
@@ -327,35 +325,4 @@ export class AppsService {
 /** Auto-approval: a business or system administrator while `enableAdminAutoDeploy` is on. */
 function autoApproved(caller: Caller, settings: Settings): boolean {
   return (caller.role === 3 || caller.role === 4) && settings.enableAdminAutoDeploy;
-}
-
-export function parseSpec(text: string): AppSpec {
-  return JSON.parse(text) as AppSpec;
-}
-
-function toRow(
-  app: store.AppRecord,
-  status: number,
-  spec: AppSpec,
-  clusters: readonly { state: string }[],
-): AppRow {
-  const { ready, target } = summarize(clusters);
-  return {
-    id: app.id,
-    appName: app.app_name,
-    businessId: app.business_id,
-    image: spec.image,
-    tag: spec.tag,
-    replicas: app.replicas,
-    clusterLabel: spec.clusterLabel,
-    nodeLabel: spec.nodeLabel ?? null,
-    status: STATUS_NAMES[status] ?? 'pending',
-    revision: app.latest_revision,
-    runningRevision: app.running_revision,
-    readyClusters: ready,
-    targetClusters: target,
-    message: app.message,
-    createTime: app.create_time,
-    updateTime: app.update_time,
-  };
 }

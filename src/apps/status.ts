@@ -63,11 +63,6 @@ export function summarize(clusters: readonly { state: string }[]): { ready: numb
   return { ready: targets.filter((c) => c.state === 'available').length, target: targets.length };
 }
 
-/** Reads the per-cluster status of applications (the agent-link grace decides readiness). */
-export interface StatusReader {
-  forApps(db: Db, apps: readonly AppRecord[]): Promise<Map<number, ClusterStatusRow[]>>;
-}
-
 export interface SpecFacts {
   readonly kind: 'Deployment' | 'DaemonSet';
   readonly progressDeadlineSeconds: number;
@@ -86,7 +81,7 @@ export interface ClusterEntry {
 }
 
 /** Per-cluster rows computed from the database: placement, the reports kept in app_clusters, cluster liveness. */
-export class DbStatusReader implements StatusReader {
+export class DbStatusReader {
   constructor(
     readonly graceSeconds: number,
     readonly clock: () => number,

@@ -1,0 +1,38 @@
+import type { AppRow, AppSpec } from './schemas.js';
+import { summarize } from './status.js';
+import type { AppRecord } from './store.js';
+
+/** How stored rows read in the API: revision statuses by name, specs parsed, list rows. */
+export const STATUS_NAMES = ['pending', 'approved', 'rejected'] as const;
+export const statusNumber = (s: (typeof STATUS_NAMES)[number]): number => STATUS_NAMES.indexOf(s);
+
+export function parseSpec(text: string): AppSpec {
+  return JSON.parse(text) as AppSpec;
+}
+
+export function toRow(
+  app: AppRecord,
+  status: number,
+  spec: AppSpec,
+  clusters: readonly { state: string }[],
+): AppRow {
+  const { ready, target } = summarize(clusters);
+  return {
+    id: app.id,
+    appName: app.app_name,
+    businessId: app.business_id,
+    image: spec.image,
+    tag: spec.tag,
+    replicas: app.replicas,
+    clusterLabel: spec.clusterLabel,
+    nodeLabel: spec.nodeLabel ?? null,
+    status: STATUS_NAMES[status] ?? 'pending',
+    revision: app.latest_revision,
+    runningRevision: app.running_revision,
+    readyClusters: ready,
+    targetClusters: target,
+    message: app.message,
+    createTime: app.create_time,
+    updateTime: app.update_time,
+  };
+}
