@@ -10,6 +10,7 @@
  *   OTE_BENCH_AGENT_HEARTBEAT heartbeat seconds (default 10, the agent's default)
  *   OTE_BENCH_AGENT_WINDOW    steady-state measuring window, seconds (default 30)
  *   OTE_BENCH_AGENT_APPROVALS approvals timed per size (default 5)
+ *   OTE_BENCH_DB              sqlite (default) or postgres (a temporary database on 127.0.0.1:5432)
  *
  * Clusters are registered through the API (POST /v1/cluster), as an operator would.
  * Every heartbeat carries the full node list (the agent reports nodes every interval).
@@ -20,6 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
 import { type DesiredMessage, type NodeReport, PROTOCOL_VERSION } from '../src/agent-link/protocol.js';
+import { type DbKind, TestDatabase } from '../test/helpers/hub.js';
 
 const SIZES = (process.env.OTE_BENCH_AGENT_CLUSTERS ?? '100,1000,5000').split(',').map(Number);
 const NODES = Number(process.env.OTE_BENCH_AGENT_NODES ?? 20);
@@ -27,6 +29,8 @@ const HEARTBEAT_S = Number(process.env.OTE_BENCH_AGENT_HEARTBEAT ?? 10);
 const WINDOW_S = Number(process.env.OTE_BENCH_AGENT_WINDOW ?? 30);
 const APPROVALS = Number(process.env.OTE_BENCH_AGENT_APPROVALS ?? 5);
 const ADMIN = { user: 'admin', password: 'Bench-Passw0rd1' };
+const DB_KIND = (process.env.OTE_BENCH_DB ?? 'sqlite') as DbKind;
+if (DB_KIND !== 'sqlite' && DB_KIND !== 'postgres') throw new Error('OTE_BENCH_DB must be "sqlite" or "postgres"');
 const CLK_TCK = 100; // USER_HZ on Linux; /proc/<pid>/stat counts in these ticks.
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -49,11 +53,12 @@ function memory(pid: number): { rss: number; hwm: number } {
   return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
 }
 
-async function startHubChild(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+async function startHubChild(database: TestDatabase): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'agent-hub.ts')], {
     env: {
       ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OTE_BENCH_'))),
-      OTE_DATA_DIR: dataDir,
+      OTE_DATA_DIR: database.dataDir,
+      ...(database.url ? { OTE_DATABASE_URL: database.url } : {}),
       OTE_ADMIN_USER: ADMIN.user,
       OTE_ADMIN_PASSWORD: ADMIN.password,
       OTE_LOG_LEVEL: process.env.OTE_BENCH_AGENT_LOG ?? 'warn',
@@ -185,8 +190,11 @@ interface Row {
 }
 
 async function runSize(n: number): Promise<Row> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ote-bench-agent-'));
-  const { child, url } = await startHubChild(dataDir);
+  const database = await TestDatabase.create(DB_KIND);
+  const { child, url } = await startHubChild(database).catch(async (err) => {
+    await database.drop();
+    throw err;
+  });
   const sims: SimCluster[] = [];
   try {
     const admin = (await call(url, 'POST', '/v1/authorization', undefined, ADMIN)).token!;
@@ -269,7 +277,7 @@ async function runSize(n: number): Promise<Row> {
     for (const s of sims) s.close();
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r).once('error', r));
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    await database.drop();
   }
 }
 
@@ -283,7 +291,7 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   for (const n of SIZES) rows.push(await runSize(n));
   const ms = (x: number) => `${x.toFixed(0)} ms`;
-  console.log(`\nHub under agent load (${NODES} nodes per cluster, heartbeat every ${HEARTBEAT_S} s with the full node list; SQLite; ${os.cpus().length} CPUs, ${os.cpus()[0]?.model ?? ''})\n`);
+  console.log(`\nHub under agent load (${NODES} nodes per cluster, heartbeat every ${HEARTBEAT_S} s with the full node list; ${DB_KIND === 'postgres' ? 'PostgreSQL' : 'SQLite'}; ${os.cpus().length} CPUs, ${os.cpus()[0]?.model ?? ''})\n`);
   console.log('| clusters | register (API) | connect + first sync | hub RSS (steady) | hub peak RSS | hub CPU (steady) | approval → all acked: median | max | per-cluster p50 | per-cluster p99 |');
   console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {

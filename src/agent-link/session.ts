@@ -28,7 +28,7 @@ export class AgentSession {
   inventoryHash: string | null;
   /** Milliseconds of the last frame of any kind (dead-socket sweep). */
   lastFrame = Date.now();
-  hadAckError = false;
+  hadAckError: boolean;
   private helloSeen = false;
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
@@ -41,6 +41,7 @@ export class AgentSession {
     helloTimeoutMs: number,
   ) {
     this.inventoryHash = cluster.inventoryHash;
+    this.hadAckError = cluster.ackError;
     this.helloTimer = setTimeout(() => this.close(CloseCode.protocolError, 'no hello'), helloTimeoutMs);
     socket.on('message', (data, isBinary) => this.receive(data as Buffer, isBinary));
     socket.on('close', () => this.closedByPeer());

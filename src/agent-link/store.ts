@@ -14,15 +14,25 @@ export interface AgentCluster {
   readonly name: string;
   readonly tokenHash: string;
   readonly inventoryHash: string | null;
+  /** The last acknowledgement reported a failure (cleared by the next good one). */
+  readonly ackError: boolean;
 }
 
 export async function clusterByToken(db: Db, token: string): Promise<AgentCluster | undefined> {
   const row = await db
     .selectFrom('clusters')
-    .select(['id', 'name', 'token_hash', 'inventory_hash'])
+    .select(['id', 'name', 'token_hash', 'inventory_hash', 'ack_error'])
     .where('token_hash', '=', hashToken(token))
     .executeTakeFirst();
-  return row && { id: row.id, name: row.name, tokenHash: row.token_hash, inventoryHash: row.inventory_hash };
+  return (
+    row && {
+      id: row.id,
+      name: row.name,
+      tokenHash: row.token_hash,
+      inventoryHash: row.inventory_hash,
+      ackError: row.ack_error !== null,
+    }
+  );
 }
 
 /**

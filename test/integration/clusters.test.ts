@@ -183,6 +183,30 @@ for (const db of DATABASES) {
       expectStatus(await api.delete('/v1/cluster/bad_name', { token: admin }), 422);
     });
 
+    it('records a failed acknowledgement and clears it with the next good one (also across reconnects)', async () => {
+      const c = await register();
+      const ackError = async () =>
+        (
+          await hub.hub.services.db.kysely
+            .selectFrom('clusters')
+            .select(['ack_error', 'acked_generation'])
+            .where('name', '=', c.name)
+            .executeTakeFirstOrThrow()
+        );
+      const a1 = await connect(c.token, { autoAck: false });
+      const d = await a1.waitForDesired(() => true);
+      a1.send({ type: 'ack', generation: d.generation, ok: false, error: 'namespace ns1 is not managed by OTE' });
+      await until('error recorded', async () => (await ackError()).ack_error === 'namespace ns1 is not managed by OTE');
+      assert.equal((await ackError()).acked_generation, null, 'a failed apply is not an acknowledgement');
+      a1.close();
+      const a2 = await connect(c.token);
+      const d2 = await a2.waitForDesired(() => true);
+      await until('cleared', async () => {
+        const r = await ackError();
+        return r.ack_error === null && r.acked_generation === d2.generation;
+      });
+    });
+
     it('a newer connection of the same cluster replaces the older one (4002)', async () => {
       const c = await register();
       const a1 = await connect(c.token);
