@@ -82,20 +82,29 @@ export async function buildDesired(
   }
   const namespaces = await loadDesiredNamespaces(db);
   const contributed = await Promise.all(contributors.map((c) => c.contribute(db, facts)));
+  // Most clusters of a fleet differ only in small parts (their node labels,
+  // what contributors give them, the paused flag), often not at all: key each
+  // cluster by those parts and build, canonicalize and hash each distinct
+  // combination once.
+  const sharedKey = stableJson(namespaces);
+  const memo = new Map<string, { state: DesiredState; hash: string }>();
   for (const f of facts) {
-    let state: DesiredState = {
-      namespaces,
+    const own = {
       nodeLabels: nodeLabels.get(f.id) ?? {},
-      pullSecrets: [],
-      workloads: [],
+      parts: contributed.map((parts) => orderPart(parts.get(f.id))),
       paused: f.paused,
     };
-    for (const parts of contributed) {
-      const part = parts.get(f.id);
-      if (part) state = merge(state, part);
+    const ownKey = stableJson(own);
+    let built = memo.get(ownKey);
+    if (!built) {
+      let state: DesiredState = { namespaces, nodeLabels: own.nodeLabels, pullSecrets: [], workloads: [], paused: f.paused };
+      for (const part of own.parts) if (part) state = merge(state, part);
+      const canonical = canonicalize(state);
+      // The hash of the inputs that fully determine the state: equal inputs, equal hash.
+      built = { state: canonical, hash: createHash('sha256').update(sharedKey).update('\n').update(ownKey).digest('hex') };
+      memo.set(ownKey, built);
     }
-    const canonical = canonicalize(state);
-    out.set(f.id, { facts: f, state: canonical, hash: hashState(canonical) });
+    out.set(f.id, { facts: f, state: built.state, hash: built.hash });
   }
   return out;
 }
@@ -130,12 +139,20 @@ function canonicalize(s: DesiredState): DesiredState {
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-/** sha256 of the JSON with sorted object keys (workload objects may come in any key order). */
-export function hashState(s: DesiredState): string {
-  return createHash('sha256').update(stableJson(s)).digest('hex');
+/** A contributed part with its sets in one order, so equal parts key equally whatever order rows came in. */
+function orderPart(p: Partial<DesiredState> | undefined): Partial<DesiredState> | null {
+  if (!p) return null;
+  return {
+    ...p,
+    ...(p.namespaces ? { namespaces: [...p.namespaces].sort() } : {}),
+    ...(p.pullSecrets
+      ? { pullSecrets: [...p.pullSecrets].sort((x, y) => cmp(`${x.namespace}/${x.name}`, `${y.namespace}/${y.name}`)) }
+      : {}),
+  };
 }
 
-function stableJson(v: unknown): string {
+/** JSON with sorted object keys: the canonical text desired-state hashes are taken of. */
+export function stableJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
   if (v && typeof v === 'object') {
     const o = v as Record<string, unknown>;

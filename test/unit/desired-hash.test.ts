@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { chunks, hashState } from '../../src/agent-link/desired-builder.js';
+import { chunks, stableJson } from '../../src/agent-link/desired-builder.js';
 import { inventoryHash } from '../../src/agent-link/store.js';
 import type { DesiredState, NodeReport } from '../../src/agent-link/protocol.js';
 
@@ -13,15 +13,15 @@ const state = (o: Partial<DesiredState> = {}): DesiredState => ({
   ...o,
 });
 
-describe('desired-state hashing (the generation moves only when the state changes)', () => {
+describe('desired-state keys (the generation moves only when the state changes)', () => {
   it('ignores the key order of objects, not the content', () => {
-    const a = hashState(state());
-    const b = hashState(state({ workloads: [{ metadata: { namespace: 'ns1', name: 'x' }, kind: 'Deployment' }] }));
+    const a = stableJson(state());
+    const b = stableJson(state({ workloads: [{ metadata: { namespace: 'ns1', name: 'x' }, kind: 'Deployment' }] }));
     assert.equal(a, b);
-    assert.notEqual(a, hashState(state({ paused: true })));
-    assert.notEqual(a, hashState(state({ namespaces: ['ns1'] })));
-    assert.notEqual(a, hashState(state({ nodeLabels: { a: ['gpu', 'camera'] } })));
-    assert.notEqual(a, hashState(state({ workloads: [{ kind: 'Deployment', metadata: { name: 'y', namespace: 'ns1' } }] })));
+    assert.notEqual(a, stableJson(state({ paused: true })));
+    assert.notEqual(a, stableJson(state({ namespaces: ['ns1'] })));
+    assert.notEqual(a, stableJson(state({ nodeLabels: { a: ['gpu', 'camera'] } })));
+    assert.notEqual(a, stableJson(state({ workloads: [{ kind: 'Deployment', metadata: { name: 'y', namespace: 'ns1' } }] })));
   });
 
   it('hashes a node inventory independently of report order, and sees every field', () => {
