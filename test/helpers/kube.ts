@@ -21,7 +21,8 @@ export interface KubeCluster {
   stop(): Promise<void>;
 }
 
-export async function startKube(): Promise<KubeCluster> {
+/** `authz: 'RBAC'` enforces RBAC (the admin token stays in system:masters); default AlwaysAllow. */
+export async function startKube(opts: { authz?: 'RBAC' | 'AlwaysAllow' } = {}): Promise<KubeCluster> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ote-kube-'));
   const stop = async () => {
     try {
@@ -31,7 +32,8 @@ export async function startKube(): Promise<KubeCluster> {
     }
   };
   try {
-    await run('bash', [ENVTEST, 'start', dir], { timeout: 180_000 });
+    const env = { ...process.env, KUBE_ENVTEST_AUTHZ: opts.authz ?? 'AlwaysAllow' };
+    await run('bash', [ENVTEST, 'start', dir], { timeout: 180_000, env });
   } catch (err) {
     await stop().catch(() => {});
     throw err;
@@ -112,4 +114,14 @@ export async function setNodeStatus(core: CoreV1Api, node: V1Node, spec: NodeSpe
 /** The labels of a Node, read fresh. */
 export async function nodeLabels(core: CoreV1Api, name: string): Promise<Record<string, string>> {
   return (await core.readNode({ name })).metadata?.labels ?? {};
+}
+
+/** The same apiserver as another identity (the admin impersonates it), e.g. a service account. */
+export function impersonating(kc: KubeConfig, user: string): KubeConfig {
+  const other = new KubeConfig();
+  other.loadFromString(kc.exportConfig());
+  const current = other.getCurrentUser();
+  if (!current) throw new Error('the kubeconfig has no user');
+  other.users = other.users.map((u) => (u.name === current.name ? { ...u, impersonateUser: user } : u));
+  return other;
 }

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { AppsV1Api, type V1Deployment } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, KubernetesObjectApi, type V1Deployment, loadAllYaml } from '@kubernetes/client-node';
 import { type DesiredState, MANAGED_BY } from '../../src/agent-link/protocol.js';
 import { KubeInventory } from '../../src/agent/inventory.js';
 import { KubeClusterApi } from '../../src/agent/kube-cluster-api.js';
 import { silentLogger } from '../../src/agent/log.js';
 import { reconcile } from '../../src/agent/reconcile.js';
-import { type KubeCluster, createNode, nodeLabels, startKube } from '../helpers/kube.js';
+import { type KubeCluster, createNode, impersonating, nodeLabels, startKube } from '../helpers/kube.js';
 import { eventually } from '../helpers/wait.js';
 
 const MANAGED = { [MANAGED_BY.key]: MANAGED_BY.value };
@@ -40,7 +41,8 @@ describe('agent reconciler against a real kube-apiserver', () => {
   let api: KubeClusterApi;
   let apps: AppsV1Api;
   before(async () => {
-    kube = await startKube();
+    // RBAC mode, so the last test can prove deploy/agent-rbac.yaml is enough (the admin token is in system:masters).
+    kube = await startKube({ authz: 'RBAC' });
     api = new KubeClusterApi(kube.kc);
     apps = kube.kc.makeApiClient(AppsV1Api);
   });
@@ -288,5 +290,64 @@ describe('agent reconciler against a real kube-apiserver', () => {
     } finally {
       await inventory.stop();
     }
+  });
+
+  it('needs no more rights than deploy/agent-rbac.yaml grants, which refuse what it does not need', async () => {
+    const admin = KubernetesObjectApi.makeApiClient(kube.kc);
+    const manifest = new URL('../../deploy/agent-rbac.yaml', import.meta.url);
+    for (const doc of loadAllYaml(fs.readFileSync(manifest, 'utf8'))) await admin.create(doc);
+    const kc = impersonating(kube.kc, 'system:serviceaccount:ote-system:ote-agent');
+    const restricted = new KubeClusterApi(kc);
+    const service = {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'web', namespace: 'rbac1' },
+      spec: { selector: { app: 'web' }, ports: [{ port: 80, protocol: 'TCP' }] },
+    };
+    const ingress = {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: { name: 'web', namespace: 'rbac1' },
+      spec: {
+        rules: [
+          {
+            host: 'web.example',
+            http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] },
+          },
+        ],
+      },
+    };
+    const desired = state({
+      namespaces: ['rbac1'],
+      nodeLabels: { 'edge-1': ['rbac'] },
+      pullSecrets: [{ namespace: 'rbac1', name: 'ote.registry', dockerConfigJson: dockerConfig('robot') }],
+      workloads: [deployment('rbac1', 'web'), service, ingress],
+    });
+    // The RBAC authorizer learns new bindings through its own watch: allow it a moment.
+    await eventually('a clean reconcile as the agent account', async () => {
+      const errors = await reconcile(restricted, desired);
+      if (errors.length > 0) throw new Error(errors.join('; '));
+      return true;
+    });
+    assert.equal((await ns('rbac1')).metadata?.labels?.[MANAGED_BY.key], 'ote');
+    assert.equal((await nodeLabels(kube.core, 'edge-1'))[`${P}rbac`], 'true');
+    assert.ok(await kube.core.readNamespacedSecret({ namespace: 'rbac1', name: 'ote.registry' }));
+    assert.ok(await kube.core.readNamespacedService({ namespace: 'rbac1', name: 'web' }));
+    // Removing everything exercises the delete rights (and pruning of ns1 from the earlier tests).
+    assert.deepEqual(await reconcile(restricted, state()), []);
+    assert.ok((await ns('rbac1')).metadata?.deletionTimestamp);
+
+    const inventory = new KubeInventory(kc, silentLogger, 50);
+    try {
+      await inventory.start();
+      assert.ok(inventory.nodes().some((n) => n.name === 'edge-1'), 'the agent account can watch nodes');
+    } finally {
+      await inventory.stop();
+    }
+    const core = kc.makeApiClient(CoreV1Api);
+    const forbidden = (err: { code?: number }) => err.code === 403;
+    await assert.rejects(core.listConfigMapForAllNamespaces(), forbidden, 'no ConfigMaps');
+    await assert.rejects(core.deleteNode({ name: 'edge-2' }), forbidden, 'no deleting Nodes');
+    await assert.rejects(core.listPodForAllNamespaces(), forbidden, 'no Pods');
   });
 });
