@@ -8,7 +8,7 @@ import { ADMIN, DATABASES, TestDatabase } from '../helpers/hub.js';
 import { type HubProcess, startHubProcess } from '../helpers/hub-process.js';
 import { type KubeCluster, createNode, nodeLabels, startKube } from '../helpers/kube.js';
 import { approvedUser, auditBusiness, createBusiness, makeTenant } from '../helpers/tenants.js';
-import { eventually } from '../helpers/wait.js';
+import { eventually as poll } from '../helpers/wait.js';
 
 /**
  * Issue #4 end to end: one real hub process, two edge clusters, each a real
@@ -55,6 +55,17 @@ for (const db of DATABASES) {
     /** resourceVersions of objects OTE must never touch, checked at the end. */
     const untouched: { what: string; read: () => Promise<string | undefined>; rv: string | undefined }[] = [];
 
+    /** `poll`, but a timeout also shows the end of every agent's and the hub's log. */
+    const eventually: typeof poll = async (what, probe, opts) => {
+      try {
+        return await poll(what, probe, opts);
+      } catch (err) {
+        const tail = (name: string, log: string | undefined) =>
+          log === undefined ? '' : `\n--- ${name} (last lines)\n${log.split('\n').slice(-15).join('\n')}`;
+        const logs = edges.map((e) => tail(`agent ${e.name}`, e.agent?.log())).join('') + tail('hub', hub?.log());
+        throw new Error(`${(err as Error).message}${logs}`);
+      }
+    };
     const startAgent = (e: Edge) => {
       e.agent = spawnOte(e.args);
     };
@@ -123,10 +134,15 @@ for (const db of DATABASES) {
         startAgent(e);
       }
       for (const e of edges) {
-        await eventually(`${e.name} ready with its nodes`, async () => {
-          const row = await clusterRow(e.name);
-          return row?.isReady === true && row.nodeCount === e.nodes.length;
-        });
+        // Generous: two agents and a hub compile their TypeScript at start, slow on a loaded machine.
+        await eventually(
+          `${e.name} ready with its nodes`,
+          async () => {
+            const row = await clusterRow(e.name);
+            return row?.isReady === true && row.nodeCount === e.nodes.length;
+          },
+          { timeoutMs: 60_000 },
+        );
       }
     });
 
@@ -203,7 +219,9 @@ for (const db of DATABASES) {
       await eventually(`${ns} in edge-east`, async () => (await nsState(east.kube.core, ns)) === 'active');
       assert.equal(await nsState(west.kube.core, ns), 'absent', 'nothing reaches a cluster without its agent');
       startAgent(west);
-      await eventually(`${ns} in edge-west after the restart`, async () => (await nsState(west.kube.core, ns)) === 'active');
+      await eventually(`${ns} in edge-west after the restart`, async () => (await nsState(west.kube.core, ns)) === 'active', {
+        timeoutMs: 60_000,
+      });
       await eventually('edge-west ready', async () => (await clusterRow('edge-west'))?.isReady === true);
     });
 
@@ -327,7 +345,9 @@ for (const db of DATABASES) {
       const argv = (join.command as string).split(' ');
       west.args = [...argv.slice(2), '--kubeconfig', west.kube.kubeconfigPath, '--heartbeat', String(HEARTBEAT)];
       startAgent(west);
-      await eventually('edge-west ready with the new token', async () => (await clusterRow('edge-west'))?.isReady === true);
+      await eventually('edge-west ready with the new token', async () => (await clusterRow('edge-west'))?.isReady === true, {
+        timeoutMs: 60_000,
+      });
     });
   });
 }
