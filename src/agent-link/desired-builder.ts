@@ -2,6 +2,10 @@ import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { loadDesiredNamespaces } from '../businesses/desired.js';
 import type { Database } from '../db/types.js';
+import { chunks } from '../lib/chunks.js';
+
+// Other domains' builders (Application Management) chunk their id lists with these too.
+export { CHUNK, chunks } from '../lib/chunks.js';
 import type { DesiredState } from './protocol.js';
 
 type Db = Kysely<Database>;
@@ -32,14 +36,6 @@ export interface BuiltState {
   readonly hash: string;
 }
 
-/** SQLite's bound-parameter limit is generous but finite: long id lists go in chunks. */
-export const CHUNK = 500;
-
-export function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 /**
  * Each cluster's desired state as a pure function of the database: the

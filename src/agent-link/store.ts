@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/types.js';
-import { chunks } from './desired-builder.js';
+import { chunks } from '../lib/chunks.js';
 import type { NodeReport } from './protocol.js';
 
 export type Db = Kysely<Database>;

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/types.js';
+import { chunks } from '../lib/chunks.js';
 import { type Paging, applyPage } from '../server/paging.js';
 
 export type Db = Kysely<Database>;
@@ -69,12 +70,13 @@ export async function listClusters(
 export async function labelsOf(db: Db, ids: readonly number[]): Promise<Map<number, string[]>> {
   const out = new Map<number, string[]>();
   if (ids.length === 0) return out;
-  const rows = await db
-    .selectFrom('cluster_labels')
-    .select(['cluster_id', 'label'])
-    .where('cluster_id', 'in', ids)
-    .orderBy('label')
-    .execute();
+  const rows = [];
+  // A page may be every cluster (pageSize 0 is the default): ids go in bounded chunks.
+  for (const part of chunks(ids)) {
+    rows.push(
+      ...(await db.selectFrom('cluster_labels').select(['cluster_id', 'label']).where('cluster_id', 'in', part).orderBy('label').execute()),
+    );
+  }
   for (const r of rows) {
     const list = out.get(r.cluster_id) ?? [];
     list.push(r.label);

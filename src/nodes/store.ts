@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/types.js';
+import { chunks } from '../lib/chunks.js';
 import { type Paging, applyPage, likeContains } from '../server/paging.js';
 
 export type Db = Kysely<Database>;
@@ -99,17 +100,19 @@ export async function labelsOfNodes(db: Db, nodes: readonly { cluster_id: number
   const clusterIds = [...new Set(nodes.map((n) => n.cluster_id))];
   if (clusterIds.length === 0) return out;
   const wanted = new Set(nodes.map((n) => `${n.cluster_id}/${n.name}`));
-  const rows = await db
-    .selectFrom('node_labels')
-    .select(['cluster_id', 'node_name', 'label'])
-    .where('cluster_id', 'in', clusterIds)
-    .where(
-      'node_name',
-      'in',
-      nodes.map((n) => n.name),
-    )
-    .orderBy('label')
-    .execute();
+  // By cluster, not by node name: a page may be every node of the fleet (pageSize 0).
+  const rows = [];
+  for (const part of chunks(clusterIds)) {
+    rows.push(
+      ...(await db
+        .selectFrom('node_labels')
+        .select(['cluster_id', 'node_name', 'label'])
+        .where('cluster_id', 'in', part)
+        .orderBy('label')
+        .execute()),
+    );
+  }
+  rows.sort((a, b) => (a.label < b.label ? -1 : a.label > b.label ? 1 : 0));
   for (const r of rows) {
     const key = `${r.cluster_id}/${r.node_name}`;
     if (!wanted.has(key)) continue;
