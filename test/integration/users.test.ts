@@ -54,7 +54,6 @@ for (const db of DATABASES) {
       const dup = await api.post('/v1/user', { body: userBody({ user: name.toLowerCase() }) });
       expectStatus(dup, 409);
       assert.match(dup.body.message, /user/);
-      expectStatus(await api.post('/v1/admin/user', { token: admin, body: userBody({ user: name.toUpperCase() }) }), 422, 'admin without businessId');
       const rows = expectStatus(await api.get(`/v1/admin/user?user=${name}`, { token: admin }), 200).data;
       assert.deepEqual(rows.map((r: { user: string }) => r.user), [name]);
       expectStatus(await api.post('/v1/user', { body: userBody({ user: ADMIN.user.toUpperCase() }) }), 409, 'the admin name');
@@ -259,6 +258,10 @@ for (const db of DATABASES) {
         const info = expectStatus(await api.get('/v1/authorization', { token: general.token }), 200).data;
         assert.equal(info.role, 2);
         assert.equal(info.businessId, a.businessId);
+        // Sub-user names share the one namespace, case-insensitively.
+        const dup = await api.post('/v1/admin/user', { token: a.token, body: userBody({ user: general.user.toUpperCase() }) });
+        expectStatus(dup, 409, 'duplicate sub-user');
+        assert.match(dup.body.message, /user/);
         const withBiz = await api.post('/v1/admin/user', { token: a.token, body: { ...userBody(), businessId: b.businessId } });
         expectStatus(withBiz, 422, 'role 3 may not pass businessId');
         assert.match(withBiz.body.message, /businessId/);
