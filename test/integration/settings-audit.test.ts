@@ -243,6 +243,10 @@ for (const db of DATABASES) {
           assert.equal(res.body.requestId, res.headers.get('x-request-id'));
           assert.equal(res.body.code, res.status);
         }
+        // A client cannot choose the id (it would forge log correlation).
+        const chosen = await api.get('/v1/authorization', { headers: { 'x-request-id': 'chosen-by-client' } });
+        assert.notEqual(chosen.body.requestId, 'chosen-by-client');
+        assert.match(chosen.body.requestId, /^[0-9a-f-]{36}$/);
         const a = await api.get('/v1/authorization');
         const b = await api.get('/v1/authorization');
         assert.notEqual(a.body.requestId, b.body.requestId, 'one id per request');
