@@ -1,5 +1,5 @@
 import type { ClusterFacts, DesiredStateContributor } from '../agent-link/desired-builder.js';
-import { chunks } from '../agent-link/desired-builder.js';
+import { chunks } from '../lib/chunks.js';
 import type { DesiredState } from '../agent-link/protocol.js';
 import type { SettingsService } from '../settings/service.js';
 import { BusinessStatus } from '../users/roles.js';
@@ -53,6 +53,26 @@ export function appsContributor(settings: SettingsService, registryDomain: strin
       const assignments = await assignmentsOf(db, clusters.map((c) => c.id));
       const specs = await specsOf(db, apps, assignments);
       const { enableIngress } = await settings.get(db);
+      // An application's objects at one revision are the same in every cluster: build them once.
+      const built = new Map<string, Record<string, unknown>[]>();
+      const objectsOf = (app: PlacedApp, revision: number, spec: AppSpec) => {
+        const key = `${app.id}:${revision}`;
+        let objs = built.get(key);
+        if (!objs) {
+          objs = buildObjects({
+            appId: app.id,
+            businessId: app.businessId,
+            appName: app.appName,
+            revision,
+            spec,
+            replicas: app.replicas,
+            registryDomain,
+            enableIngress,
+          });
+          built.set(key, objs);
+        }
+        return objs;
+      };
       for (const c of clusters) {
         const workloads: Record<string, unknown>[] = [];
         for (const app of apps) {
@@ -60,18 +80,7 @@ export function appsContributor(settings: SettingsService, registryDomain: strin
           const revision = revisionFor(app, assignments.get(`${app.id}:${c.id}`));
           const spec = revision === null ? undefined : specs.get(`${app.id}:${revision}`);
           if (revision === null || !spec) continue;
-          workloads.push(
-            ...buildObjects({
-              appId: app.id,
-              businessId: app.businessId,
-              appName: app.appName,
-              revision,
-              spec,
-              replicas: app.replicas,
-              registryDomain,
-              enableIngress,
-            }),
-          );
+          workloads.push(...objectsOf(app, revision, spec));
         }
         if (workloads.length > 0) out.set(c.id, { workloads });
       }

@@ -1,3 +1,4 @@
+import { chunks } from '../lib/chunks.js';
 import { isReady } from '../clusters/readiness.js';
 import type { ClusterState, ClusterStatusRow } from './schemas.js';
 import { ALL } from './placement.js';
@@ -107,11 +108,10 @@ export class DbStatusReader {
       .execute();
     const labels = await db.selectFrom('cluster_labels').select(['cluster_id', 'label']).execute();
     const labelled = new Set(labels.map((l) => `${l.cluster_id}\u0000${l.label}`));
-    const rows = await db
-      .selectFrom('app_clusters')
-      .selectAll()
-      .where('app_id', 'in', running.map((a) => a.id))
-      .execute();
+    const rows = [];
+    for (const ids of chunks(running.map((a) => a.id))) {
+      rows.push(...(await db.selectFrom('app_clusters').selectAll().where('app_id', 'in', ids).execute()));
+    }
     const rowOf = new Map(rows.map((r) => [`${r.app_id}:${r.cluster_id}`, r]));
     const facts = await specFacts(db, running);
     for (const app of running) {
@@ -177,13 +177,20 @@ export async function specFacts(db: Db, apps: readonly AppRecord[]): Promise<Map
   const out = new Map<number, SpecFacts>();
   const withRunning = apps.filter((a) => a.running_revision !== null);
   if (withRunning.length === 0) return out;
-  const revs = await db
-    .selectFrom('app_revisions')
-    .select(['app_id', 'revision', 'spec'])
-    .where((eb) =>
-      eb.or(withRunning.map((a) => eb.and([eb('app_id', '=', a.id), eb('revision', '=', a.running_revision as number)]))),
-    )
-    .execute();
+  // A join, in chunks: one OR term per application would outgrow SQLite's expression depth.
+  const revs: { app_id: number; spec: string }[] = [];
+  for (const ids of chunks(withRunning.map((a) => a.id))) {
+    revs.push(
+      ...(await db
+        .selectFrom('app_revisions')
+        .innerJoin('applications', (j) =>
+          j.onRef('applications.id', '=', 'app_revisions.app_id').onRef('applications.running_revision', '=', 'app_revisions.revision'),
+        )
+        .select(['app_revisions.app_id', 'app_revisions.spec'])
+        .where('app_revisions.app_id', 'in', ids)
+        .execute()),
+    );
+  }
   for (const rev of revs) {
     const spec = JSON.parse(rev.spec) as {
       kind?: 'Deployment' | 'DaemonSet';
