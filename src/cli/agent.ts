@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { type AgentOptions, type RunningAgent, startAgent } from '../agent/agent.js';
 import { jsonLogger } from '../agent/log.js';
@@ -9,6 +10,34 @@ export interface AgentFlags {
   readonly kubeconfig?: string;
   readonly ca?: string;
   readonly heartbeat?: string;
+}
+
+const OPTIONS = {
+  hub: { type: 'string' },
+  token: { type: 'string' },
+  kubeconfig: { type: 'string' },
+  ca: { type: 'string' },
+  heartbeat: { type: 'string' },
+} as const;
+
+/**
+ * The flags of `ote agent`. "--flag value" pairs are joined into "--flag=value"
+ * first: a join token is base64url and may start with "-", which parseArgs
+ * would otherwise refuse as an ambiguous option.
+ */
+export function parseAgentArgs(args: readonly string[]): AgentFlags {
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const name = args[i].startsWith('--') ? args[i].slice(2) : '';
+    if (Object.hasOwn(OPTIONS, name) && i + 1 < args.length) joined.push(`${args[i]}=${args[++i]}`);
+    else joined.push(args[i]);
+  }
+  return parseArgs({ args: joined, options: OPTIONS, strict: true, allowPositionals: false }).values;
+}
+
+/** `ote agent ...args`. */
+export async function agentCommand(args: readonly string[]): Promise<void> {
+  await agent(parseAgentArgs(args));
 }
 
 /** Exit status when the hub rejects the join token: a supervisor should not just restart with the same one. */

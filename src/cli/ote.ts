@@ -1,9 +1,8 @@
 import { parseArgs } from 'node:util';
 // Each command loads only its own code: the agent on an edge machine never loads the hub (nor its native SQLite driver).
 type Serve = typeof import('./serve.js').serve;
-type Agent = typeof import('./agent.js').agent;
 const serve: Serve = async (flags) => (await import('./serve.js')).serve(flags);
-const agent: Agent = async (flags) => (await import('./agent.js')).agent(flags);
+const agentCommand = async (args: readonly string[]) => (await import('./agent.js')).agentCommand(args);
 
 const USAGE = `usage:
   ote serve [--host HOST] [--port PORT] [--data-dir DIR] [--database-url URL] [--public-url URL]
@@ -34,21 +33,9 @@ export async function main(argv: readonly string[]): Promise<void> {
       });
       return;
     }
-    case 'agent': {
-      const { values } = parseArgs({
-        args: rest,
-        options: {
-          hub: { type: 'string' },
-          token: { type: 'string' },
-          kubeconfig: { type: 'string' },
-          ca: { type: 'string' },
-          heartbeat: { type: 'string' },
-        },
-        strict: true,
-      });
-      await agent(values);
+    case 'agent':
+      await agentCommand(rest);
       return;
-    }
     case undefined:
     case '-h':
     case '--help':

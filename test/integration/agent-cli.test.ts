@@ -5,8 +5,8 @@ import { spawnOte } from '../helpers/agent-process.js';
 // The real command: bad flags stop it with status 2 and a message before it touches the network
 // (each rule is unit-tested in test/unit/agent-cli.test.ts).
 describe('ote agent command line', () => {
-  it('exits 2 naming the missing flag', async () => {
-    const p = spawnOte(['agent', '--token', 't']);
+  it('exits 2 naming the missing flag (and takes a token that starts with "-")', async () => {
+    const p = spawnOte(['agent', '--token', '-starts-with-a-dash']);
     const timer = setTimeout(() => p.stop('SIGKILL'), 60_000);
     try {
       assert.equal(await p.exited, 2, p.log());

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { type AgentFlags, UsageError, agentSettings } from '../../src/cli/agent.js';
+import { type AgentFlags, UsageError, agentSettings, parseAgentArgs } from '../../src/cli/agent.js';
 
 describe('ote agent flags', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ote-agent-flags-'));
@@ -49,4 +49,17 @@ describe('ote agent flags', () => {
       assert.throws(() => agentSettings(flags), (err: unknown) => err instanceof UsageError && message.test(err.message));
     });
   }
+});
+
+describe('ote agent argument parsing', () => {
+  it('takes a join token that starts with "-" (base64url tokens can)', () => {
+    const flags = parseAgentArgs(['--hub', 'http://h:1', '--token', '-Qx_9-abc', '--heartbeat', '1']);
+    assert.deepEqual({ ...flags }, { hub: 'http://h:1', token: '-Qx_9-abc', heartbeat: '1' });
+    assert.equal(parseAgentArgs(['--token=-abc']).token, '-abc');
+  });
+  it('refuses unknown flags, positionals and a flag without its value', () => {
+    assert.throws(() => parseAgentArgs(['--hub', 'http://h:1', '--bogus', 'x']), /bogus/);
+    assert.throws(() => parseAgentArgs(['extra']), /extra|positional/i);
+    assert.throws(() => parseAgentArgs(['--hub']), /hub/);
+  });
 });
