@@ -180,6 +180,9 @@ const ROWS: readonly Row[] = [
   { route: 'GET /v1/app/:id/revision', allow: [2, 3, 4], probe: (c) => ({ path: `/v1/app/${c.missing}/revision` }), expect: 404, foreign: (c) => ({ path: `/v1/app/${c.appId}/revision` }) },
   { route: 'PUT /v1/app/:id/rollback', allow: [2, 3, 4], probe: (c) => ({ path: `/v1/app/${c.missing}/rollback`, body: { revision: 1 } }), expect: 404, foreign: (c) => ({ path: `/v1/app/${c.appId}/rollback`, body: { revision: 1 } }) },
   { route: 'DELETE /v1/app/:id', allow: [2, 3, 4], probe: (c) => ({ path: `/v1/app/${c.missing}` }), expect: 404, foreign: (c) => ({ path: `/v1/app/${c.appId}` }) },
+  // alerts (§9): the Alertmanager webhook has its own shared secret
+  { route: 'GET /v1/alert', allow: [2, 3, 4] },
+  { route: 'POST /v1/alert/callback', allow: P, probe: () => ({ path: '/v1/alert/callback', body: {} }), expect: 401 },
   // settings and audit log (§9)
   { route: 'GET /v1/admin/setting', allow: [4] },
   { route: 'PUT /v1/admin/setting', allow: [4], probe: () => ({ path: '/v1/admin/setting', body: {} }), expect: 422 },
