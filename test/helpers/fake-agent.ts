@@ -106,7 +106,7 @@ export class FakeAgent {
   }
 
   /** The first desired state (already received or to come) that satisfies `pred`. */
-  async waitForDesired(pred: (m: DesiredMessage) => boolean, timeoutMs = 5000, what = 'a desired state'): Promise<DesiredMessage> {
+  async waitForDesired(pred: (m: DesiredMessage) => boolean, timeoutMs = 10_000, what = 'a desired state'): Promise<DesiredMessage> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = this.desired.find(pred);

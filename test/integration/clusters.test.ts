@@ -6,7 +6,8 @@ import { FakeAgent, connectStatus, nodeReport, until } from '../helpers/fake-age
 import { ADMIN, DATABASES, type TestHub, startHub } from '../helpers/hub.js';
 import { type Tenant, approvedUser, auditBusiness, createBusiness, makeTenant, uniqueName } from '../helpers/tenants.js';
 
-const GRACE = 2;
+// Small, so readiness flips within a test; not smaller, so a busy machine does not flip it early.
+const GRACE = 3;
 
 for (const db of DATABASES) {
   describe(`clusters (API.md §5, §11) [${db}]`, () => {
