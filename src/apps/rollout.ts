@@ -23,11 +23,12 @@ export class Rollouts {
   private running: Promise<void> | null = null;
   private again = false;
 
+  private log: Logger = { warn: () => {} };
+
   constructor(
     private readonly db: Db,
     private readonly statuses: DbStatusReader,
     private readonly bus: () => DesiredStateBus,
-    private readonly log: Logger = { warn: () => {} },
   ) {}
 
   /** Runs in the transaction that makes `revision` the running one (approve, auto-approve, rollback). */
@@ -61,9 +62,10 @@ export class Rollouts {
     await this.nextBatch(trx, app, spec.rollout.batchSize, now);
   };
 
-  /** Starts the periodic check (deadlines pass without any event). */
-  start(periodMs: number): void {
+  /** Starts the periodic check (deadlines pass without any event); failures go to `log`. */
+  start(periodMs: number, log: Logger): void {
     if (this.timer) return;
+    this.log = log;
     this.timer = setInterval(() => this.poke(), periodMs);
     this.timer.unref();
   }

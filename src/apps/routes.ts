@@ -23,7 +23,7 @@ export async function appsRoutes(app: App): Promise<void> {
   const { apps } = app.services;
   const tags = ['applications'];
   // Rollout deadlines pass without any event: a light periodic check moves batched rollouts on.
-  app.addHook('onReady', async () => apps.rollouts.start(1000));
+  app.addHook('onReady', async () => apps.rollouts.start(1000, app.log));
   app.addHook('onClose', async () => apps.rollouts.stop());
 
   app.post(

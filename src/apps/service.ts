@@ -5,9 +5,10 @@ import { nowSeconds } from '../lib/time.js';
 import { Conflict, NotFound, ValidationError } from '../server/errors.js';
 import type { Settings } from '../settings/schemas.js';
 import type { SettingsService } from '../settings/service.js';
+import { visibleProjectByName } from '../repository/project-store.js';
 import { BusinessStatus, type Caller } from '../users/roles.js';
 import { clusterIdsFor } from './placement.js';
-import { specProblems } from './rules.js';
+import { isFullReference, specProblems } from './rules.js';
 import type {
   AppDetail,
   AppRow,
@@ -46,7 +47,8 @@ export class AppsService {
   constructor(
     private readonly db: store.Db,
     private readonly settings: SettingsService,
-    private readonly registryDomain: string | undefined,
+    /** OTE_REGISTRY_DOMAIN, and whether the hub manages that registry (OTE_REGISTRY_URL: it knows its projects). */
+    private readonly registry: { readonly domain?: string; readonly managed: boolean },
     private readonly statuses: DbStatusReader,
     /** Read at each call: the agent link replaces `services.desired` after assembly. */
     private readonly bus: () => DesiredStateBus,
@@ -314,7 +316,14 @@ export class AppsService {
   }
 
   private async check(spec: AppSpec, businessId: number, settings: Settings): Promise<void> {
-    const problems = specProblems(spec, { enableIngress: settings.enableIngress, registryDomain: this.registryDomain });
+    const problems = specProblems(spec, { enableIngress: settings.enableIngress, registryDomain: this.registry.domain });
+    if (!problems.image && this.registry.managed && !isFullReference(spec.image)) {
+      // The business's own projects and public ones pull; anything else would only fail at the edge.
+      const project = spec.image.split('/')[0];
+      if (!(await visibleProjectByName(this.db, { kind: 'tenant', businessId }, project))) {
+        problems.image = `no project "${project}" this business can pull from in the platform registry`;
+      }
+    }
     if (spec.repositoryId !== undefined && !(await store.externalRepositoryExists(this.db, businessId, spec.repositoryId))) {
       problems.repositoryId = `no external repository "${spec.repositoryId}" in this business`;
     }

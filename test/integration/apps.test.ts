@@ -472,3 +472,42 @@ for (const db of DATABASES) {
     });
   });
 }
+
+for (const db of DATABASES) {
+  describe(`application images of a managed platform registry [${db}]`, () => {
+    let hub: TestHub;
+    let api: Api;
+    let a: Tenant;
+    let b: Tenant;
+    before(async () => {
+      // OTE_REGISTRY_URL makes the hub the registry's manager: it knows the projects. Nothing listens
+      // there; creating projects and applications never calls the registry.
+      hub = await startHub(db, { OTE_REGISTRY_URL: 'http://127.0.0.1:9', OTE_REGISTRY_DOMAIN: REGISTRY });
+      api = new Api(hub.url);
+      const admin = await api.login(ADMIN.user, ADMIN.password);
+      a = await makeTenant(api, admin);
+      b = await makeTenant(api, admin);
+      for (const [t, projectName, isPublic] of [
+        [a, 'apriv', false],
+        [b, 'bpriv', false],
+        [b, 'bpub', true],
+      ] as const) {
+        expectStatus(await api.post('/v1/repository/project', { token: t.admin.token, body: { projectName, public: isPublic } }), 201);
+      }
+    });
+    after(() => hub?.close());
+
+    it('takes images of the business\'s own projects and of public ones only', async () => {
+      for (const image of ['apriv/web', 'bpub/tool', 'quay.io/any/thing']) {
+        expectStatus(await api.post('/v1/app', { token: a.member.token, body: spec({ image }) }), 200, image);
+      }
+      for (const image of ['bpriv/secret', 'nosuch/web']) {
+        const res = expectStatus(await api.post('/v1/app', { token: a.member.token, body: spec({ image }) }), 422, image);
+        assert.match(res.message, /^image: no project "[a-z]+" this business can pull from/);
+      }
+      // The same rule for an update: another business's private project is refused.
+      const id = expectStatus(await api.post('/v1/app', { token: b.member.token, body: spec({ image: 'bpriv/secret' }) }), 200).data.id;
+      expectStatus(await api.put(`/v1/app/${id}`, { token: b.member.token, body: { image: 'apriv/web' } }), 422);
+    });
+  });
+}
