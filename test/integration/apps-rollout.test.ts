@@ -176,6 +176,21 @@ for (const db of DATABASES) {
       assert.equal((await detail(id)).message, '');
     });
 
+    it('goes on past a failed batch when pauseOnFailure is off, and says so', async () => {
+      const label = uniqueName('go').toLowerCase();
+      const [a, b] = await clusters(2, label);
+      const rollout = { batchSize: 1, progressDeadlineSeconds: 10, pauseOnFailure: false };
+      const id = await createApp({ appName: 'goes-on', image: 'proj/g', clusterLabel: label, rollout });
+      await approve(id);
+      await waitRevision(a, 'goes-on', '1');
+      report(a, 'goes-on', 0);
+      assert.equal(revisionOn(b, 'goes-on'), undefined);
+      await until('the second batch despite the failure', () => revisionOn(b, 'goes-on') === '1', 20_000);
+      const d = await detail(id);
+      assert.match(d.message, new RegExp(`${a.name} \\(degraded.*went on`));
+      assert.doesNotMatch(d.message, /rollout stopped/);
+    });
+
     it('skips paused clusters and gives them the revision when the rollout ends', async () => {
       const label = uniqueName('pz').toLowerCase();
       const [a, b] = await clusters(2, label);
