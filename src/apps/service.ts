@@ -150,13 +150,14 @@ export class AppsService {
     await this.check(spec, app.business_id, settings);
     const approved = autoApproved(caller, settings);
     const now = nowSeconds();
-    const revision = app.latest_revision + 1;
-    const oldLabel = app.cluster_label;
-    await this.db.transaction().execute(async (trx) => {
-      // One revision awaits approval at a time: a newer one supersedes it.
+    const { revision, oldLabel } = await this.db.transaction().execute(async (trx) => {
+      const next = await store.nextRevision(trx, app.id, now);
+      if (!next) throw new NotFound(`application ${id} not found`);
+      const { revision } = next;
+      // One revision awaits approval at a time: a newer one supersedes it (unless an audit decided it meanwhile).
       const pending = await store.pendingRevision(trx, app.id);
       if (pending) {
-        await store.updateRevision(trx, app.id, pending.revision, {
+        await store.decideRevision(trx, app.id, pending.revision, {
           status: RevisionStatus.rejected,
           comment: `superseded by revision ${revision}`,
           update_time: now,
@@ -172,13 +173,12 @@ export class AppsService {
         create_time: now,
         update_time: now,
       });
-      await store.updateApp(trx, app.id, {
-        latest_revision: revision,
-        // Nothing runs yet: the listing shows (and filters by) the newest spec.
-        ...(app.running_revision === null ? { cluster_label: spec.clusterLabel, replicas: spec.replicas } : {}),
-        update_time: now,
-      });
+      // Nothing runs yet: the listing shows (and filters by) the newest spec.
+      if (next.running === null) {
+        await store.updateApp(trx, app.id, { cluster_label: spec.clusterLabel, replicas: spec.replicas });
+      }
       if (approved) await this.makeRunning(trx, app.id, revision, spec, now);
+      return { revision, oldLabel: next.clusterLabel };
     });
     if (approved) await this.wake([oldLabel, spec.clusterLabel]);
     return revision;
@@ -190,12 +190,15 @@ export class AppsService {
     let labels: string[] = [];
     await this.db.transaction().execute(async (trx) => {
       const pending = await store.pendingRevision(trx, app.id);
-      if (!pending) throw new Conflict(`application ${id} has no revision awaiting approval`);
-      await store.updateRevision(trx, app.id, pending.revision, {
-        status: input.status === 1 ? RevisionStatus.approved : RevisionStatus.rejected,
-        comment: input.comment,
-        update_time: now,
-      });
+      const decided =
+        pending &&
+        (await store.decideRevision(trx, app.id, pending.revision, {
+          status: input.status === 1 ? RevisionStatus.approved : RevisionStatus.rejected,
+          comment: input.comment,
+          update_time: now,
+        }));
+      // Also when a concurrent audit or a newer revision got there first.
+      if (!pending || !decided) throw new Conflict(`application ${id} has no revision awaiting approval`);
       // A rejection keeps whatever runs now.
       if (input.status === 1) {
         const spec = parseSpec(pending.spec);

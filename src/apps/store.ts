@@ -77,6 +77,41 @@ export async function updateApp(db: Db, id: number, set: Updateable<Applications
   await db.updateTable('applications').set(set).where('id', '=', id).execute();
 }
 
+/**
+ * Takes the next revision number. Being a write, it locks the application's
+ * row, so concurrent updates queue instead of colliding on the number.
+ */
+export async function nextRevision(
+  db: Db,
+  id: number,
+  now: number,
+): Promise<{ revision: number; running: number | null; clusterLabel: string } | undefined> {
+  const row = await db
+    .updateTable('applications')
+    .set((eb) => ({ latest_revision: eb('latest_revision', '+', 1), update_time: now }))
+    .where('id', '=', id)
+    .returning(['latest_revision', 'running_revision', 'cluster_label'])
+    .executeTakeFirst();
+  return row && { revision: row.latest_revision, running: row.running_revision, clusterLabel: row.cluster_label };
+}
+
+/** Decides a pending revision; false when it is no longer pending (decided or superseded meanwhile). */
+export async function decideRevision(
+  db: Db,
+  appId: number,
+  revision: number,
+  set: { status: number; comment: string; update_time: number },
+): Promise<boolean> {
+  const r = await db
+    .updateTable('app_revisions')
+    .set(set)
+    .where('app_id', '=', appId)
+    .where('revision', '=', revision)
+    .where('status', '=', RevisionStatus.pending)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
 export async function deleteApp(db: Db, id: number): Promise<void> {
   // Explicit rather than trusting ON DELETE CASCADE on both engines' settings.
   await db.deleteFrom('app_clusters').where('app_id', '=', id).execute();

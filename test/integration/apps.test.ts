@@ -257,6 +257,21 @@ for (const db of DATABASES) {
       expectStatus(await api.put(`/v1/app/${ds}/replicas`, { token: a.member.token, body: { replicas: 2 } }), 409);
     });
 
+    it('numbers concurrent updates one after the other and lets one of two concurrent audits win', async () => {
+      const id = await create(a.member.token, spec());
+      await audit(id, 1);
+      const puts = await Promise.all(
+        [2, 3, 4, 5, 6, 7].map((n) => api.put(`/v1/app/${id}`, { token: a.member.token, body: { image: 'proj/web', tag: `v${n}` } })),
+      );
+      for (const r of puts) expectStatus(r, 200, 'a concurrent update');
+      assert.deepEqual(puts.map((r) => r.body.data.revision).sort((x, y) => x - y), [2, 3, 4, 5, 6, 7]);
+      const revs = expectStatus(await api.get(`/v1/app/${id}/revision`, { token: a.member.token }), 200).data;
+      assert.deepEqual(revs.map((r: { status: string }) => r.status), ['pending', 'rejected', 'rejected', 'rejected', 'rejected', 'rejected', 'approved']);
+      const audits = await Promise.all([1, 2].map(() => api.put(`/v1/app/${id}/audit`, { token: admin, body: { status: 1 } })));
+      assert.deepEqual(audits.map((r) => r.status).sort(), [200, 409], 'one audit decides, the other finds nothing pending');
+      assert.equal((await detail(a.member.token, id)).runningRevision, 7);
+    });
+
     it('deletes an application with its revisions', async () => {
       const id = await create(a.member.token, spec());
       await audit(id, 1);
