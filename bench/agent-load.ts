@@ -187,6 +187,8 @@ interface Row {
   allAckedMax: number;
   perClusterP50: number;
   perClusterP99: number;
+  listClustersMs: number;
+  listNodesMs: number;
 }
 
 async function runSize(n: number): Promise<Row> {
@@ -226,6 +228,20 @@ async function runSize(n: number): Promise<Row> {
     }
     const cpu = (cpuSeconds(pid) - c0) / ((performance.now() - w0) / 1000);
     const { hwm } = memory(pid);
+
+    // What an operator's reads cost at this size: every cluster, and a page of nodes with the fleet-wide ready count.
+    const timeGet = async (p: string) => {
+      const times: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const t1 = performance.now();
+        const body = await call(url, 'GET', p, admin);
+        times.push(performance.now() - t1);
+        if (p.startsWith('/v1/cluster') && body.data.length !== n) throw new Error(`GET /v1/cluster listed ${body.data.length} clusters`);
+      }
+      return times.sort((a, b) => a - b)[2];
+    };
+    const listClustersMs = await timeGet('/v1/cluster');
+    const listNodesMs = await timeGet('/v1/node');
 
     // Approvals: from the PUT until every cluster has the namespace (and has sent its ack).
     const allAcked: number[] = [];
@@ -272,6 +288,8 @@ async function runSize(n: number): Promise<Row> {
       allAckedMax: allAcked[allAcked.length - 1],
       perClusterP50: pct(perCluster, 50),
       perClusterP99: pct(perCluster, 99),
+      listClustersMs,
+      listNodesMs,
     };
   } finally {
     for (const s of sims) s.close();
@@ -292,14 +310,14 @@ async function main(): Promise<void> {
   for (const n of SIZES) rows.push(await runSize(n));
   const ms = (x: number) => `${x.toFixed(0)} ms`;
   console.log(`\nHub under agent load (${NODES} nodes per cluster, heartbeat every ${HEARTBEAT_S} s with the full node list; ${DB_KIND === 'postgres' ? 'PostgreSQL' : 'SQLite'}; ${os.cpus().length} CPUs, ${os.cpus()[0]?.model ?? ''})\n`);
-  console.log('| clusters | register (API) | connect + first sync | hub RSS (steady) | hub peak RSS | hub CPU (steady) | approval → all acked: median | max | per-cluster p50 | per-cluster p99 |');
-  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('| clusters | register (API) | connect + first sync | hub RSS (steady) | hub peak RSS | hub CPU (steady) | approval → all acked: median | max | per-cluster p50 | per-cluster p99 | GET /v1/cluster (all) | GET /v1/node (page 1) |');
+  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
     console.log(
-      `| ${r.clusters} | ${r.registerS.toFixed(1)} s | ${r.connectS.toFixed(1)} s | ${mib(r.rss)} | ${mib(r.hwm)} | ${(r.cpu * 100).toFixed(1)} % of a core | ${ms(r.allAckedMedian)} | ${ms(r.allAckedMax)} | ${ms(r.perClusterP50)} | ${ms(r.perClusterP99)} |`,
+      `| ${r.clusters} | ${r.registerS.toFixed(1)} s | ${r.connectS.toFixed(1)} s | ${mib(r.rss)} | ${mib(r.hwm)} | ${(r.cpu * 100).toFixed(1)} % of a core | ${ms(r.allAckedMedian)} | ${ms(r.allAckedMax)} | ${ms(r.perClusterP50)} | ${ms(r.perClusterP99)} | ${ms(r.listClustersMs)} | ${ms(r.listNodesMs)} |`,
     );
   }
-  console.log(`\n(${APPROVALS} approvals per size: "max" is the p99 of so few samples. Aim: 5,000 × 20 under 1 GiB and half a core, approval fan-out p99 under 2 s.)`);
+  console.log(`\n(${APPROVALS} approvals per size: "max" is the p99 of so few samples; a cluster counts when the state with the new namespace reaches it, its ack going out at once; the GETs are medians of 5 as the system administrator. Aim: 5,000 × 20 under 1 GiB and half a core, approval fan-out p99 under 2 s.)`);
 }
 
 main().then(
