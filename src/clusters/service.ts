@@ -132,8 +132,8 @@ export async function resolveNames(db: store.Db, names: readonly string[]): Prom
   return found.map((c) => c.id);
 }
 
-/** 256 random bits, URL-safe. */
-const newJoinToken = () => randomBytes(32).toString('base64url');
+/** 256 random bits in hex: never starts with "-", so every shell and argument parser takes it as a value. */
+const newJoinToken = () => randomBytes(32).toString('hex');
 
 function joinData(clusterName: string, token: string, hubUrl: string): JoinData {
   return { clusterName, token, command: `npx ote agent --hub ${hubUrl} --token ${token}` };

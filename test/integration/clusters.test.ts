@@ -51,7 +51,7 @@ for (const db of DATABASES) {
       const res = await api.post('/v1/cluster', { token: admin, body: { clusterName: name } });
       const data = expectStatus(res, 200).data;
       assert.equal(data.clusterName, name);
-      assert.match(data.token, /^[A-Za-z0-9_-]{43}$/, '256 random bits, base64url');
+      assert.match(data.token, /^[0-9a-f]{64}$/, '256 random bits in hex (never a leading "-")');
       assert.equal(data.command, `npx ote agent --hub https://hub.example.org:8443 --token ${data.token}`);
       const dup = await api.post('/v1/cluster', { token: admin, body: { clusterName: name.toUpperCase() } });
       assert.match(expectStatus(dup, 409).message, /already exists/);
