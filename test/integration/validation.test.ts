@@ -151,6 +151,23 @@ for (const db of DATABASES) {
       expectStatus(await api.put('/v1/admin/user/2147483646', { token: admin, body: { status: 1 } }), 404, 'unknown id');
     });
 
+    it('refuses a NUL character in any body or query string with 422 naming the field (PostgreSQL text cannot hold it)', async () => {
+      expect422(await register({ realName: 'a\u0000b' }), 'realName', 'NUL in realName');
+      const login = await api.post('/v1/authorization', { body: { user: 'a\u0000b', password: 'x' } });
+      expect422(login, 'user', 'NUL in the login name');
+      expect422(await api.get('/v1/admin/user?user=a%00b', { token: admin }), 'user', 'NUL in a user filter');
+      expect422(await api.get('/v1/business?name=%00', { token: admin }), 'name', 'NUL in a business filter');
+      expect422(await api.get('/v1/admin/audit?action=PUT%00', { token: admin }), 'action', 'NUL in an audit filter');
+      // Nothing was half-written: the user list holds no such name.
+      const all = expectStatus(await api.get('/v1/admin/user?pageSize=0', { token: admin }), 200);
+      assert.ok(!all.data.some((u: { realName: string }) => u.realName.includes('\u0000')));
+    });
+
+    it('names every malformed number of a query, not only the first', async () => {
+      const res = await api.get('/v1/admin/user?page=&pageSize=x&status=1e0', { token: admin });
+      for (const f of ['page', 'pageSize', 'status']) expect422(res, f, `bad ${f} among three`);
+    });
+
     it('answers unknown routes with the 404 envelope', async () => {
       const res = await api.get('/v1/nothing-here', { token: admin });
       expectStatus(res, 404);
