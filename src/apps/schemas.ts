@@ -72,8 +72,12 @@ const IntOrPercent = Type.Union(
 );
 
 const VOLUME_NAME_RE = '^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$';
-/** Absolute, without "..", NUL or backslashes: what the kubelet accepts and an auditor can read. */
-const ABS_PATH_RE = '^/(?:[^/\\u0000\\\\]+/?)*$';
+/**
+ * Absolute, without "..", NUL or backslashes: what the kubelet accepts and an auditor can read.
+ * Every segment but the last ends in "/", so a string splits one way only: no catastrophic
+ * backtracking (`([^/]+/?)*` took seconds per extra character on "/aaa…\\").
+ */
+const ABS_PATH_RE = '^/(?:[^/\\u0000\\\\]+/)*[^/\\u0000\\\\]*$';
 const Volume = Type.Object(
   {
     name: Type.String({ pattern: VOLUME_NAME_RE, errorMessage: 'must be 1-63 lower-case letters, digits or "-"' }),

@@ -415,6 +415,13 @@ for (const db of DATABASES) {
           },
           'volumes[1].name',
         );
+        await bad({ volumes: [{ name: 'cam', hostPath: '/dev//video0', mountPath: '/x' }] }, 'volumes[0].hostPath');
+        await bad({ volumes: [{ name: 'cam', hostPath: '/dev\\video0', mountPath: '/x' }] }, 'volumes[0].hostPath');
+        // A near-miss path is refused at once: a backtracking pattern once took seconds per extra character here.
+        const started = Date.now();
+        await bad({ volumes: [{ name: 'cam', hostPath: `/${'a'.repeat(32)}\\`, mountPath: `/${'b'.repeat(32)}\\` }] }, 'volumes[0].mountPath');
+        assert.ok(Date.now() - started < 2000, `a near-miss path took ${Date.now() - started} ms`);
+        await good({ volumes: [{ name: 'root', hostPath: '/', mountPath: '/host/' }] });
         const id = await good({ volumes: [{ name: 'cam', hostPath: '/dev/video0', mountPath: '/dev/video0' }] });
         const d = await detail(a.member.token, id);
         assert.deepEqual(d.spec.volumes, [{ name: 'cam', hostPath: '/dev/video0', mountPath: '/dev/video0', readOnly: false }]);
