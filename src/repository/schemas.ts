@@ -107,9 +107,11 @@ export type AccountPasswordBody = Static<typeof AccountPasswordBody>;
 
 // --- external repositories ---
 
+// It names a Kubernetes Secret in every cluster, so it must also be a DNS label (no leading or
+// trailing "-"): the apiserver refuses any other name, and every cluster would fail to converge.
 export const RepositoryId = Type.String({
-  pattern: '^[a-z0-9-]{1,63}$',
-  errorMessage: 'must be 1-63 lowercase letters, digits or "-"',
+  pattern: '^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$',
+  errorMessage: 'must be 1-63 lowercase letters, digits or "-", starting and ending with a letter or digit',
 });
 
 export const CreateExternalBody = Type.Object(

@@ -111,6 +111,7 @@ for (const db of DATABASES) {
         'registry.example.com:70000',
         'fd00::1',
         '[not-ip]:5000',
+        '[fe80::1%eth0]:5000',
         '999.1.1.1',
         '-bad-.example.com',
         '',
@@ -126,11 +127,13 @@ for (const db of DATABASES) {
     });
 
     it('validates repositoryId, user and unknown fields; enforces roles', async () => {
-      for (const repositoryId of ['Upper', 'has_underscore', 'a'.repeat(64), '']) {
+      // '-edge', 'edge-' and '-' fit [a-z0-9-] but could never name the pull Secret in Kubernetes.
+      for (const repositoryId of ['Upper', 'has_underscore', 'a'.repeat(64), '', '-edge', 'edge-', '-']) {
         const res = await third(a.admin.token, body({ repositoryId }));
         expectStatus(res, 422);
         assert.match(res.body.message, /repositoryId/);
       }
+      for (const repositoryId of ['a', '0', 'a-b', 'a'.repeat(63)]) expectStatus(await third(a.admin.token, body({ repositoryId })), 200, repositoryId);
       expectStatus(await third(a.admin.token, body({ user: 'has:colon' })), 422);
       expectStatus(await third(a.admin.token, body({ extra: true })), 422);
       expectStatus(await third(a.admin.token, { repositoryId: 'x1', address: 'r.example' }), 422);
