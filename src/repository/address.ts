@@ -18,7 +18,8 @@ export function addressProblem(address: string): string | null {
   let port: string | undefined;
   if (address.startsWith('[')) {
     const m = /^\[([^\]]+)\](?::([0-9]+))?$/.exec(address);
-    if (!m || !isIPv6(m[1])) return 'must be a bracketed IPv6 literal, e.g. [fd00::1]:5000';
+    // A zone ("%eth0") is no part of an IP literal in a URI or an image reference (Node's isIPv6 takes it).
+    if (!m || m[1].includes('%') || !isIPv6(m[1])) return 'must be a bracketed IPv6 literal, e.g. [fd00::1]:5000';
     [, host, port] = m;
   } else {
     const m = /^([^:]+)(?::([0-9]+))?$/.exec(address);

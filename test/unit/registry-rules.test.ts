@@ -71,6 +71,8 @@ describe('external registry addresses', () => {
       ['r.example.com\t', /whitespace/],
       ['fd00::1', /IPv6 literal goes in brackets/],
       ['[zz::1]', /IPv6/],
+      ['[fe80::1%eth0]:5000', /IPv6/],
+      ['[fe80::1%25eth0]', /IPv6/],
       ['256.1.1.1', /IPv4/],
       ['r.example.com:65536', /port/],
       ['r.example.com:0', /port/],
