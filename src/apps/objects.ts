@@ -1,7 +1,7 @@
 import { MANAGED_BY, NODE_LABEL_PREFIX } from '../agent-link/protocol.js';
 import { namespaceOf } from '../businesses/desired.js';
 import { PLATFORM_PULL_SECRET } from '../repository/pull-secrets.js';
-import { isFullReference, resolveImage } from './rules.js';
+import { platformRepository, resolveImage } from './rules.js';
 import type { AppSpec } from './schemas.js';
 
 /** Labels OTE puts on application objects; the selector one never changes, so revisions roll in place. */
@@ -146,7 +146,7 @@ function podSpecOf(i: WorkloadInput, name: string): Obj {
 
   const pod: Obj = { containers: [container] };
   const pullSecrets: { name: string }[] = [];
-  if (!isFullReference(s.image)) pullSecrets.push({ name: PLATFORM_PULL_SECRET });
+  if (platformRepository(s.image, i.registryDomain) !== null) pullSecrets.push({ name: PLATFORM_PULL_SECRET });
   if (s.repositoryId) pullSecrets.push({ name: s.repositoryId });
   if (pullSecrets.length > 0) pod.imagePullSecrets = pullSecrets;
   if (s.nodeLabel) pod.nodeSelector = { [`${NODE_LABEL_PREFIX}${s.nodeLabel}`]: 'true' };

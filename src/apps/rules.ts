@@ -19,6 +19,18 @@ export function isFullReference(image: string): boolean {
   return first.includes('.') || first.includes(':') || first === 'localhost';
 }
 
+/**
+ * The `project/repo` an image names in the platform registry, or null for another registry:
+ * a short `project/repo`, or a full reference on the platform's own domain (the `imageAddress`
+ * the repository listing shows), which needs the same pull secret and project rule.
+ */
+export function platformRepository(image: string, registryDomain: string | undefined): string | null {
+  if (!isFullReference(image)) return image;
+  const slash = image.indexOf('/');
+  const domain = registryDomain?.replace(/\/+$/, '').toLowerCase();
+  return domain && image.slice(0, slash).toLowerCase() === domain ? image.slice(slash + 1) : null;
+}
+
 /** The image reference the agent pulls: platform `project/repo` gets the registry domain; a full one is kept. */
 export function resolveImage(image: string, tag: string, registryDomain: string | undefined): string {
   const repo = isFullReference(image) ? image : `${(registryDomain ?? '').replace(/\/+$/, '')}/${image}`;
@@ -31,7 +43,7 @@ export function specProblems(spec: AppSpec, ctx: SpecContext): Record<string, st
     if (!spec.image.includes('/')) {
       out.image = 'must be "project/repo" of the platform registry or a full reference with a registry host';
     } else if (!ctx.registryDomain) {
-      out.image = 'names the platform registry, which is not configured (OTE_REGISTRY_DOMAIN); give a full reference';
+      out.image = 'names the platform registry, which is not configured (OTE_REGISTRY_DOMAIN or OTE_REGISTRY_URL); give a full reference';
     }
   }
   const ports = new Set<string>();

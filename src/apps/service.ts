@@ -8,7 +8,7 @@ import type { SettingsService } from '../settings/service.js';
 import { visibleProjectByName } from '../repository/project-store.js';
 import { BusinessStatus, type Caller } from '../users/roles.js';
 import { clusterIdsFor } from './placement.js';
-import { isFullReference, specProblems } from './rules.js';
+import { platformRepository, specProblems } from './rules.js';
 import type {
   AppDetail,
   AppRow,
@@ -47,7 +47,7 @@ export class AppsService {
   constructor(
     private readonly db: store.Db,
     private readonly settings: SettingsService,
-    /** OTE_REGISTRY_DOMAIN, and whether the hub manages that registry (OTE_REGISTRY_URL: it knows its projects). */
+    /** The registry's domain (OTE_REGISTRY_DOMAIN, else OTE_REGISTRY_URL's host), and whether the hub manages that registry (OTE_REGISTRY_URL: it knows its projects). */
     private readonly registry: { readonly domain?: string; readonly managed: boolean },
     private readonly statuses: DbStatusReader,
     /** Read at each call: the agent link replaces `services.desired` after assembly. */
@@ -320,9 +320,10 @@ export class AppsService {
 
   private async check(spec: AppSpec, businessId: number, settings: Settings): Promise<void> {
     const problems = specProblems(spec, { enableIngress: settings.enableIngress, registryDomain: this.registry.domain });
-    if (!problems.image && this.registry.managed && !isFullReference(spec.image)) {
+    const platform = platformRepository(spec.image, this.registry.domain);
+    if (!problems.image && this.registry.managed && platform !== null) {
       // The business's own projects and public ones pull; anything else would only fail at the edge.
-      const project = spec.image.split('/')[0];
+      const project = platform.split('/')[0];
       if (!(await visibleProjectByName(this.db, { kind: 'tenant', businessId }, project))) {
         problems.image = `no project "${project}" this business can pull from in the platform registry`;
       }

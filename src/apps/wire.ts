@@ -10,8 +10,9 @@ import { nodeLabelGuard } from './node-labels.js';
  * status intake, and the nodes domain's label-removal hook (deleteDeploy).
  */
 export function wireApps(services: Services): void {
-  const { agentLink, apps, nodes, settings, config, db } = services;
-  agentLink.addContributor(appsContributor(settings, config.OTE_REGISTRY_DOMAIN));
+  const { agentLink, apps, nodes, settings, db } = services;
+  // The registry's domain: OTE_REGISTRY_DOMAIN, else OTE_REGISTRY_URL's host (as imageAddress and the pull secrets).
+  agentLink.addContributor(appsContributor(settings, services.registry.domain ?? undefined));
   // A new report may complete a rollout batch: look at once rather than at the next tick.
   agentLink.onWorkloads(workloadIntake(db.kysely, nowSeconds, () => apps.rollouts.poke()));
   nodes.onLastLabelRemoved(nodeLabelGuard);

@@ -122,7 +122,7 @@ function buildServices(config: Config, db: Db): Services {
     apps: new AppsService(
       db.kysely,
       settings,
-      { domain: config.OTE_REGISTRY_DOMAIN, managed: config.OTE_REGISTRY_URL !== undefined },
+      { domain: registry.domain ?? undefined, managed: config.OTE_REGISTRY_URL !== undefined },
       new DbStatusReader(config.OTE_HEARTBEAT_GRACE, nowSeconds),
       () => services.desired,
     ),

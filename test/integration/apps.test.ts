@@ -5,6 +5,7 @@ import { ADMIN, DATABASES, type TestHub, startHub } from '../helpers/hub.js';
 import { type Tenant, type TenantUser, approvedUser, createBusiness, makeTenant, uniqueName } from '../helpers/tenants.js';
 
 const REGISTRY = 'registry.test:5000';
+const URL_HOST = '127.0.0.1:9';
 
 /** A minimal valid spec; `over` replaces fields. */
 function spec(over: Record<string, unknown> = {}): Record<string, unknown> {
@@ -503,8 +504,9 @@ for (const db of DATABASES) {
     let b: Tenant;
     before(async () => {
       // OTE_REGISTRY_URL makes the hub the registry's manager: it knows the projects. Nothing listens
-      // there; creating projects and applications never calls the registry.
-      hub = await startHub(db, { OTE_REGISTRY_URL: 'http://127.0.0.1:9', OTE_REGISTRY_DOMAIN: REGISTRY });
+      // there; creating projects and applications never calls the registry. Without OTE_REGISTRY_DOMAIN
+      // the URL's host is the registry's domain (imageAddress, pull secrets, application images).
+      hub = await startHub(db, { OTE_REGISTRY_URL: `http://${URL_HOST}` });
       api = new Api(hub.url);
       const admin = await api.login(ADMIN.user, ADMIN.password);
       a = await makeTenant(api, admin);
@@ -520,10 +522,11 @@ for (const db of DATABASES) {
     after(() => hub?.close());
 
     it('takes images of the business\'s own projects and of public ones only', async () => {
-      for (const image of ['apriv/web', 'bpub/tool', 'quay.io/any/thing']) {
+      for (const image of ['apriv/web', 'bpub/tool', 'quay.io/any/thing', `${URL_HOST}/apriv/web`]) {
         expectStatus(await api.post('/v1/app', { token: a.member.token, body: spec({ image }) }), 200, image);
       }
-      for (const image of ['bpriv/secret', 'nosuch/web']) {
+      // The full reference on the platform's own domain (the imageAddress a listing shows) obeys the same rule.
+      for (const image of ['bpriv/secret', 'nosuch/web', `${URL_HOST}/bpriv/secret`]) {
         const res = expectStatus(await api.post('/v1/app', { token: a.member.token, body: spec({ image }) }), 422, image);
         assert.match(res.message, /^image: no project "[a-z]+" this business can pull from/);
       }

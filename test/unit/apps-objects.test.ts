@@ -94,6 +94,14 @@ describe('Kubernetes objects of an application', () => {
     assert.equal(d.spec.template.spec.imagePullSecrets, undefined);
   });
 
+  it('gives a full reference on the platform registry\'s own domain the platform pull secret', () => {
+    const d = find(buildObjects(input({ spec: { ...spec, image: 'REG.example.com:5000/proj/web', repositoryId: undefined } })), 'Deployment');
+    assert.equal(d.spec.template.spec.containers[0].image, 'REG.example.com:5000/proj/web:v2', 'kept as is');
+    assert.deepEqual(d.spec.template.spec.imagePullSecrets, [{ name: 'ote.registry' }]);
+    const other = find(buildObjects(input({ spec: { ...spec, image: 'reg.example.com:5001/proj/web', repositoryId: undefined } })), 'Deployment');
+    assert.equal(other.spec.template.spec.imagePullSecrets, undefined, 'another port is another registry');
+  });
+
   it('leaves out what the spec does not ask for', () => {
     const bare: AppSpec = { ...spec, ports: [], env: {}, command: [], args: [], cpu: undefined, memory: undefined, gpu: undefined, nodeLabel: undefined, repositoryId: undefined, maxSurge: undefined, maxUnavailable: undefined, volumes: [], ingress: undefined, rollout: undefined };
     const objs = buildObjects(input({ spec: bare }));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isFullReference, resolveImage, specProblems } from '../../src/apps/rules.js';
+import { isFullReference, platformRepository, resolveImage, specProblems } from '../../src/apps/rules.js';
 import type { AppSpec } from '../../src/apps/schemas.js';
 
 const base: AppSpec = {
@@ -27,6 +27,15 @@ describe('image references', () => {
     assert.equal(isFullReference('reg:5000/a'), true);
     assert.equal(isFullReference('localhost/a/b'), true);
     assert.equal(isFullReference('localhostx/a'), false);
+  });
+  it('finds the platform project/repo of short references and of full ones on the platform domain', () => {
+    assert.equal(platformRepository('proj/web', 'reg.example.com'), 'proj/web');
+    assert.equal(platformRepository('proj/web', undefined), 'proj/web');
+    assert.equal(platformRepository('reg.example.com/proj/web', 'reg.example.com'), 'proj/web');
+    assert.equal(platformRepository('Reg.Example.com/proj/web', 'reg.example.com/'), 'proj/web');
+    assert.equal(platformRepository('reg.example.com:5000/proj/web', 'reg.example.com'), null);
+    assert.equal(platformRepository('quay.io/proj/web', 'reg.example.com'), null);
+    assert.equal(platformRepository('quay.io/proj/web', undefined), null);
   });
   it('resolves platform images against OTE_REGISTRY_DOMAIN and keeps full ones', () => {
     assert.equal(resolveImage('proj/web', 'v1', 'reg.example.com'), 'reg.example.com/proj/web:v1');
