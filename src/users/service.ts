@@ -90,7 +90,11 @@ export class UsersService {
     }
     const hash = await hashPassword(input.password);
     await this.db.transaction().execute(async (trx) => {
-      await store.updateUser(trx, user.id, { password_hash: hash }, nowSeconds());
+      // Only over the hash the old password was checked against: of two concurrent changes
+      // the second no longer knows the current password and must not answer 200.
+      if (!(await store.replacePasswordHash(trx, user.id, user.password_hash, hash, nowSeconds()))) {
+        throw new ValidationError({ oldPassword: 'is not the current password' });
+      }
       await this.tokens.revokeUser(user.id, caller.jti, trx);
     });
   }

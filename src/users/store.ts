@@ -67,6 +67,17 @@ export async function updateUser(
     .execute();
 }
 
+/** Sets a new password hash only while the stored one is still `expected`; answers whether it did. */
+export async function replacePasswordHash(db: Db, id: number, expected: string, hash: string, now: number): Promise<boolean> {
+  const res = await db
+    .updateTable('users')
+    .set({ password_hash: hash, update_time: now })
+    .where('id', '=', id)
+    .where('password_hash', '=', expected)
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) === 1;
+}
+
 export async function deleteUser(db: Db, id: number): Promise<void> {
   await db.deleteFrom('sessions').where('user_id', '=', id).execute();
   await db.deleteFrom('users').where('id', '=', id).execute();

@@ -249,6 +249,26 @@ for (const db of DATABASES) {
       await api.login(u.user, u.password);
     });
 
+    it('lets one of several simultaneous changes from the same old password win; the others are 422 naming oldPassword', async () => {
+      const u = await createUser(api, admin);
+      const next = Array.from({ length: 5 }, () => strongPassword());
+      for (const p of next) api.secrets.add(p);
+      const results = await Promise.all(
+        next.map((password) => api.put('/v1/user', { token: u.token, body: { oldPassword: u.password, password } })),
+      );
+      const won = results.flatMap((r, i) => (r.status === 200 ? [next[i]] : []));
+      assert.equal(won.length, 1, `exactly one 200: ${results.map((r) => r.status).join(', ')}`);
+      for (const r of results.filter((r) => r.status !== 200)) {
+        expectStatus(r, 422);
+        assert.match(r.body.message, /^oldPassword: /);
+      }
+      // Every 200 told the truth: the one password that was accepted is the one that works.
+      await api.login(u.user, won[0]);
+      for (const p of next.filter((p) => p !== won[0])) {
+        expectStatus(await api.post('/v1/authorization', { body: { user: u.user, password: p } }), 401, 'a losing password');
+      }
+    });
+
     it('requires a token', async () => {
       expectStatus(await api.put('/v1/user', { body: { oldPassword: 'Abcdefg1', password: 'Abcdefg2' } }), 401);
     });
