@@ -46,10 +46,12 @@ export class ImagesService {
   async listTags(caller: Caller, q: ListTagsQuery): Promise<{ rows: TagRow[]; total: number }> {
     const client = this.registry.requireClient();
     const project = await this.visibleProject(caller, projectOf(q.imageName) ?? '', q.imageName);
-    await new RegistrySync(this.db, client).repository(project, q.imageName);
+    const sync = new RegistrySync(this.db, client);
+    await sync.repository(project, q.imageName);
     const image = await images.findImage(this.db, q.imageName);
     if (!image) throw new NotFound(`imageName: no image "${q.imageName}"`);
-    const { rows, total } = await images.listTags(this.db, image.id, q);
+    let { rows, total } = await images.listTags(this.db, image.id, q);
+    if (await sync.freshenTags(image.id, q.imageName, rows)) ({ rows, total } = await images.listTags(this.db, image.id, q));
     return {
       rows: rows.map((t) => ({
         tag: t.tag,

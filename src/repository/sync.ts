@@ -58,6 +58,29 @@ export class RegistrySync {
     await this.apply(project, repository, await this.client.tags(repository));
   }
 
+  /**
+   * A tag the hub knows may have moved to another manifest while its push
+   * event was lost: the tag list alone cannot tell. Reads the manifest of each
+   * listed tag (a page, not the whole repository) and records a changed digest
+   * and size, with the time it was seen. True when a row changed.
+   */
+  async freshenTags(imageId: number, repository: string, rows: readonly { tag: string; digest: string }[]): Promise<boolean> {
+    let changed = false;
+    for (let i = 0; i < rows.length; i += PARALLEL) {
+      const batch = rows.slice(i, i + PARALLEL);
+      const infos = await Promise.all(batch.map((t) => this.client.manifest(repository, t.tag)));
+      for (let j = 0; j < batch.length; j += 1) {
+        const info = infos[j];
+        if (!info || info.digest === batch[j].digest) continue; // gone since (the next listing drops it) or unchanged
+        const now = nowSeconds();
+        await images.upsertTag(this.db, imageId, batch[j].tag, info.digest, info.size, now);
+        await images.touchImage(this.db, imageId, now);
+        changed = true;
+      }
+    }
+    return changed;
+  }
+
   private async apply(project: Project, repository: string, tags: readonly string[] | null): Promise<void> {
     const existing = await images.findImage(this.db, repository);
     if (!tags || tags.length === 0) {

@@ -219,6 +219,19 @@ for (const db of DATABASES) {
       const tags = expectStatus(await api.get(`/v1/repository/image/tag?imageName=${repo}`, { token: a.admin.token }), 200);
       assert.equal(tags.data[0].tag, 'v1');
       assert.match(tags.data[0].digest, /^sha256:/);
+
+      // A tag that moved to another manifest while that push event was lost: the row still holds the old one.
+      const real = { digest: tags.data[0].digest, size: tags.data[0].size };
+      const stale = `sha256:${'0'.repeat(64)}`;
+      await kysely
+        .updateTable('image_tags')
+        .set({ digest: stale, size: 1, update_time: 1 })
+        .where('image_id', '=', kysely.selectFrom('images').select('id').where('name', '=', repo))
+        .execute();
+      const fresh = expectStatus(await api.get(`/v1/repository/image/tag?imageName=${repo}`, { token: a.admin.token }), 200);
+      assert.equal(fresh.data[0].digest, real.digest, 'the tag listing reads where the tag points now');
+      assert.equal(fresh.data[0].size, real.size);
+      assert.ok(fresh.data[0].updateTime > 1, 'and when the move was seen');
     });
 
     it('follows the catalog Link header page by page', async () => {
