@@ -169,6 +169,10 @@ export class AgentLink implements DesiredStateBus, SessionHandler {
     }
   }
 
+  onFailure(s: AgentSession, err: unknown): void {
+    this.log.error({ err, cluster: s.cluster.name }, 'could not handle an agent frame; closing the connection (1011)');
+  }
+
   onClose(s: AgentSession): void {
     this.open.delete(s);
     if (this.sessions.get(s.cluster.id) !== s) return;

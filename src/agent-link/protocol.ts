@@ -7,20 +7,34 @@ import Type, { type Static } from 'typebox';
  */
 export const PROTOCOL_VERSION = 1;
 
+/**
+ * Bounds of what the hub stores from a frame. A value the database would
+ * refuse (a bigint past 2^63, an int past 2^31, a NUL in PostgreSQL text)
+ * must be a protocol error (4003) when the frame is read, not a failed write
+ * later: a batched acknowledgement out of range once blocked the writes of
+ * every other cluster's acknowledgements.
+ */
+const Generation = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
+const Bytes = Type.Number({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
+const NO_NUL = '^[^\\u0000]*$';
+const Text = (maxLength?: number, minLength = 0) =>
+  Type.String({ pattern: NO_NUL, minLength, ...(maxLength === undefined ? {} : { maxLength }) });
+
 /** What the agent reads off a Kubernetes Node. */
 export const NodeReport = Type.Object({
-  name: Type.String(),
-  osImage: Type.String(),
-  kernelVersion: Type.String(),
-  internalIP: Type.String(),
+  /** A Kubernetes node name (a DNS subdomain: at most 253 characters). */
+  name: Text(253, 1),
+  osImage: Text(1024),
+  kernelVersion: Text(1024),
+  internalIP: Text(1024),
   /** Cores (capacity; fractional when given in millicores). */
   cpu: Type.Number({ minimum: 0 }),
   /** Bytes. */
-  memory: Type.Number({ minimum: 0 }),
+  memory: Bytes,
   /** Ephemeral storage capacity in bytes. */
-  disk: Type.Number({ minimum: 0 }),
+  disk: Bytes,
   /** `nvidia.com/gpu` capacity. */
-  gpuCount: Type.Integer({ minimum: 0 }),
+  gpuCount: Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1 }),
   /** `nvidia.com/gpu.memory` label (MiB per GPU) when GPU feature discovery set it, else null. */
   gpuMemoryMiB: Type.Union([Type.Number({ minimum: 0 }), Type.Null()]),
   /** The Ready condition is True. */
@@ -74,9 +88,9 @@ export type DesiredState = Static<typeof DesiredState>;
 export const HelloMessage = Type.Object({
   type: Type.Literal('hello'),
   protocol: Type.Integer(),
-  agentVersion: Type.String(),
+  agentVersion: Text(),
   /** The last generation the agent applied, or null on a first start. */
-  appliedGeneration: Type.Union([Type.Integer(), Type.Null()]),
+  appliedGeneration: Type.Union([Generation, Type.Null()]),
   nodes: Type.Array(NodeReport),
   workloads: Type.Array(WorkloadStatus),
 });
@@ -91,9 +105,9 @@ export const HeartbeatMessage = Type.Object({
 /** After reconciling a desired state. */
 export const AckMessage = Type.Object({
   type: Type.Literal('ack'),
-  generation: Type.Integer(),
+  generation: Generation,
   ok: Type.Boolean(),
-  error: Type.Optional(Type.String()),
+  error: Type.Optional(Text()),
 });
 
 export const AgentMessage = Type.Union([HelloMessage, HeartbeatMessage, AckMessage]);
@@ -103,7 +117,7 @@ export type AgentMessage = Static<typeof AgentMessage>;
 
 export const DesiredMessage = Type.Object({
   type: Type.Literal('desired'),
-  generation: Type.Integer(),
+  generation: Generation,
   state: DesiredState,
 });
 export type DesiredMessage = Static<typeof DesiredMessage>;

@@ -10,6 +10,8 @@ const checkMessage = Compile(AgentMessage);
 export interface SessionHandler {
   onMessage(s: AgentSession, msg: AgentMessage): Promise<void>;
   onClose(s: AgentSession): void;
+  /** Handling a frame failed (a database error): the session closes with 1011 after this. */
+  onFailure(s: AgentSession, err: unknown): void;
 }
 
 /**
@@ -74,7 +76,10 @@ export class AgentSession {
     }
     this.queue = this.queue
       .then(() => (this.closed ? undefined : this.handler.onMessage(this, m)))
-      .catch(() => this.close(1011, 'internal error'));
+      .catch((err) => {
+        this.handler.onFailure(this, err);
+        this.close(1011, 'internal error');
+      });
   }
 
   send(msg: DesiredMessage): void {

@@ -231,6 +231,38 @@ for (const db of DATABASES) {
       assert.equal(await d.closeCode(), CloseCode.protocolError);
     });
 
+    it('refuses values the database could not store with 4003, and they never hold up other clusters', async () => {
+      const hello = (nodes: unknown[]) => ({ type: 'hello', protocol: 1, agentVersion: 'x', appliedGeneration: null, nodes, workloads: [] });
+      const c = await register();
+      for (const [what, frame] of [
+        ['a node with more bytes than a bigint holds', hello([nodeReport('big', { memory: 1e300 })])],
+        ['a GPU count past 2^31', hello([nodeReport('big', { gpuCount: 3e9 })])],
+        ['a NUL in a node name', hello([nodeReport('a\u0000b')])],
+        ['a node name longer than Kubernetes allows', hello([nodeReport('n'.repeat(254))])],
+        ['a NUL in the agent version', { ...hello([]), agentVersion: 'v\u00001' }],
+      ] as const) {
+        const a = await connect(c.token, { hello: false, heartbeatMs: 0 });
+        a.send(frame);
+        assert.equal(await a.closeCode(), CloseCode.protocolError, what);
+      }
+      // An acknowledgement of a generation past 2^53: refused at once, not batched for a write that fails.
+      const bad = await connect(c.token, { autoAck: false });
+      await bad.waitForDesired(() => true);
+      bad.send({ type: 'ack', generation: 1e20, ok: true });
+      assert.equal(await bad.closeCode(), CloseCode.protocolError);
+      const other = await register();
+      const good = await connect(other.token);
+      const d = await good.waitForDesired(() => true);
+      await until('the other cluster\'s ack recorded', async () => {
+        const row = await hub.hub.services.db.kysely
+          .selectFrom('clusters')
+          .select(['acked_generation'])
+          .where('name', '=', other.name)
+          .executeTakeFirstOrThrow();
+        return row.acked_generation === d.generation;
+      });
+    });
+
     it('readiness: ready while heartbeating, not ready after the grace period, not ready once disconnected', async () => {
       const c = await register();
       const agent = await connect(c.token, { nodes: [nodeReport('r1')] });
