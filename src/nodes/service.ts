@@ -73,7 +73,8 @@ export class NodesService {
 
   async removeLabel(_caller: Caller, body: DeleteNodeLabelBody): Promise<void> {
     const clusterId = await this.db.transaction().execute(async (trx) => {
-      const clusterId = await resolveNodes(trx, body.clusterName, body.nodeName);
+      // A node that left the cluster keeps its labels for its return; they can still be taken off it.
+      const clusterId = await resolveNodes(trx, body.clusterName, body.nodeName, body.nodeLabel);
       const before = await store.labelHolders(trx, clusterId, body.nodeLabel);
       await store.removeLabel(trx, clusterId, body.nodeName, body.nodeLabel);
       if (before > 0 && (await store.labelHolders(trx, clusterId, body.nodeLabel)) === 0) {
@@ -94,10 +95,15 @@ export class NodesService {
   }
 }
 
-/** `field=nodeName,isReady` → the fields; unknown names are a 422 naming them. */
+/**
+ * `field=nodeName,isReady` → the fields; unknown names are a 422 naming them.
+ * Blanks around names and empty items are ignored, so `field=`, `field=,` and
+ * an absent `field` all mean every field (never rows of nothing).
+ */
 function projection(field: string | undefined): (keyof NodeRow)[] | null {
-  if (field === undefined || field.trim() === '') return null;
+  if (field === undefined) return null;
   const names = [...new Set(field.split(',').map((f) => f.trim()).filter((f) => f !== ''))];
+  if (names.length === 0) return null;
   const unknown = names.filter((f) => !(NODE_FIELDS as string[]).includes(f));
   if (unknown.length > 0) {
     throw new ValidationError({ field: `unknown field${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (known: ${NODE_FIELDS.join(', ')})` });
@@ -105,11 +111,15 @@ function projection(field: string | undefined): (keyof NodeRow)[] | null {
   return names as (keyof NodeRow)[];
 }
 
-/** The cluster's id, after checking that every named node was reported by it (422 naming the rest). */
-async function resolveNodes(db: store.Db, clusterName: string, nodeNames: readonly string[]): Promise<number> {
+/**
+ * The cluster's id, after checking that every named node was reported by it,
+ * or (with `holding`) still carries that label in the hub (422 naming the rest).
+ */
+async function resolveNodes(db: store.Db, clusterName: string, nodeNames: readonly string[], holding?: string): Promise<number> {
   const c = await clusterStore.findByName(db, clusterName);
   if (!c) throw new ValidationError({ clusterName: `unknown cluster: ${clusterName}` });
   const known = await store.existingNodes(db, c.id, nodeNames);
+  if (holding !== undefined) for (const n of await store.nodesWithLabel(db, c.id, nodeNames, holding)) known.add(n);
   const unknown = [...new Set(nodeNames.filter((n) => !known.has(n)))];
   if (unknown.length > 0) {
     throw new ValidationError({ nodeName: `unknown node${unknown.length > 1 ? 's' : ''} in cluster ${c.name}: ${unknown.join(', ')}` });

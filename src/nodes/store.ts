@@ -134,6 +134,18 @@ export async function existingNodes(db: Db, clusterId: number, names: readonly s
   return new Set(rows.map((r) => r.name));
 }
 
+/** The names among `names` that carry the label in the hub (reported now or not). */
+export async function nodesWithLabel(db: Db, clusterId: number, names: readonly string[], label: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('node_labels')
+    .select('node_name')
+    .where('cluster_id', '=', clusterId)
+    .where('node_name', 'in', [...new Set(names)])
+    .where('label', '=', label)
+    .execute();
+  return rows.map((r) => r.node_name);
+}
+
 export async function addLabel(db: Db, clusterId: number, nodes: readonly string[], label: string, now: number): Promise<void> {
   await db
     .insertInto('node_labels')

@@ -112,6 +112,14 @@ for (const db of DATABASES) {
       assert.match(msg, /^field: /);
       assert.match(msg, /password/);
       assert.match(msg, /rootPassword/);
+      // Blanks, repeats and empty items: the names that are there, once; no names at all: every field.
+      const spaced = expectStatus(await nodes(`?clusterName=${cluster}&pageSize=1&field=${encodeURIComponent(' ip , nodeName,,ip ')}`), 200);
+      assert.deepEqual(spaced.data, [{ ip: '192.168.7.10', nodeName: name(0) }]);
+      for (const field of ['', ',', ' , ,']) {
+        const all = expectStatus(await nodes(`?clusterName=${cluster}&pageSize=1&field=${encodeURIComponent(field)}`), 200);
+        assert.equal(Object.keys(all.data[0]).length, 11, `field=${JSON.stringify(field)} means every field`);
+      }
+      expectStatus(await nodes('?field=nodeName&field=ip'), 422, 'field given twice');
     });
 
     it('labels nodes all or nothing, pushes them as desired state, lists and filters by them', async () => {
@@ -213,6 +221,42 @@ for (const db of DATABASES) {
       assert.deepEqual(b.labels, ['keep']);
       const cl = expectStatus(await api.get('/v1/cluster', { token: admin }), 200).data.find((x: { clusterName: string }) => x.clusterName === c);
       assert.equal(cl.nodeCount, 2);
+    });
+
+    it('a label of a node that left can still be deleted (not added); the node comes back without it', async () => {
+      const c = uniqueName('gone');
+      const a = await registerAndConnect(c, [nodeReport('gone-a'), nodeReport('gone-b')]);
+      const label = (nodeLabel: string, nodeName: string[]) => ({ token: admin, body: { nodeLabel, clusterName: c, nodeName } });
+      expectStatus(await api.post('/v1/node/label', label('stuck', ['gone-a', 'gone-b'])), 200);
+      a.report([nodeReport('gone-a')]);
+      await until(async () => expectStatus(await nodes(`?clusterName=${c}`), 200).total === 1);
+      assert.match(expectStatus(await api.post('/v1/node/label', label('other', ['gone-b'])), 422).message, /^nodeName: .*gone-b/);
+      assert.match(expectStatus(await api.delete('/v1/node/label', label('other', ['gone-b'])), 422).message, /gone-b/);
+      const before = a.desired.at(-1) as DesiredMessage;
+      assert.deepEqual(before.state.nodeLabels['gone-b'], ['stuck']);
+      expectStatus(await api.delete('/v1/node/label', label('stuck', ['gone-b'])), 200);
+      const after = await a.waitForDesired((m) => m.generation > before.generation);
+      assert.equal(after.state.nodeLabels['gone-b'], undefined);
+      assert.deepEqual(after.state.nodeLabels['gone-a'], ['stuck']);
+      a.report([nodeReport('gone-a'), nodeReport('gone-b')]);
+      await until(async () => expectStatus(await nodes(`?clusterName=${c}`), 200).total === 2);
+      assert.deepEqual(expectStatus(await nodes(`?clusterName=${c}&nodeName=gone-b`), 200).data[0].labels, []);
+    });
+
+    it('a label set while the cluster\'s agent is offline reaches the agent when it returns', async () => {
+      const c = uniqueName('off');
+      const token = expectStatus(await api.post('/v1/cluster', { token: admin, body: { clusterName: c } }), 200).data.token;
+      const first = await FakeAgent.connect(hub.url, token, { nodes: [nodeReport('off-1')] });
+      agents.push(first);
+      await first.waitForDesired(() => true);
+      first.close();
+      await until(async () => expectStatus(await api.get('/v1/cluster', { token: admin }), 200).data.find((x: { clusterName: string }) => x.clusterName === c).isReady === false);
+      expectStatus(await api.post('/v1/node/label', { token: admin, body: { nodeLabel: 'late', clusterName: c, nodeName: ['off-1'] } }), 200);
+      expectStatus(await api.post('/v1/cluster/label', { token: admin, body: { clusterLabel: 'late', clusterName: [c] } }), 200);
+      const back = await FakeAgent.connect(hub.url, token, { nodes: [nodeReport('off-1')] });
+      agents.push(back);
+      const d = await back.waitForDesired(() => true);
+      assert.deepEqual(d.state.nodeLabels, { 'off-1': ['late'] }, 'the first desired state after the return carries it');
     });
   });
 }
