@@ -10,6 +10,9 @@ import { isReady } from './readiness.js';
 import type { ClusterLabelBody, ClusterLabelRow, ClusterRow, JoinData, ListClustersQuery } from './schemas.js';
 import * as store from './store.js';
 
+/** The clusterLabel that means every cluster (API.md §5, §8). */
+export const ALL = 'all';
+
 /** What the cluster domain needs of the agent link: wake-ups and disconnecting a revoked agent. */
 export interface AgentControl extends DesiredStateBus {
   revoke(clusterId: number): void;
@@ -28,7 +31,7 @@ export class ClustersService {
   ) {}
 
   async list(_caller: Caller, q: ListClustersQuery): Promise<{ rows: ClusterRow[]; total: number }> {
-    const label = q.clusterLabel === undefined || q.clusterLabel === 'all' ? undefined : q.clusterLabel;
+    const label = q.clusterLabel === undefined || q.clusterLabel === ALL ? undefined : q.clusterLabel;
     const { rows, total } = await store.listClusters(this.db, label, q);
     const labels = await store.labelsOf(
       this.db,
@@ -50,6 +53,8 @@ export class ClustersService {
   }
 
   async addLabel(_caller: Caller, body: ClusterLabelBody): Promise<void> {
+    // `clusterLabel=all` selects every cluster (the list filter, an application's placement): a label of that name could never be selected.
+    if (body.clusterLabel === ALL) throw new ValidationError({ clusterLabel: '"all" is reserved: it means every cluster' });
     const ids = await this.db.transaction().execute(async (trx) => {
       const ids = await resolveNames(trx, body.clusterName);
       await store.addLabel(trx, ids, body.clusterLabel, nowSeconds());

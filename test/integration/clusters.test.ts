@@ -348,9 +348,21 @@ for (const db of DATABASES) {
         { clusterLabel: 'ok', clusterName: [] },
         { clusterLabel: 'ok' },
         { clusterLabel: 'ok', clusterName: [a.name], extra: 1 },
+        { clusterLabel: `a${'b'.repeat(62)}c`, clusterName: [a.name] },
+        { clusterLabel: 'ok.', clusterName: [a.name] },
+        { clusterLabel: '.ok', clusterName: [a.name] },
+        { clusterLabel: 'ok-', clusterName: [a.name] },
       ]) {
         expectStatus(await api.post('/v1/cluster/label', { token: admin, body }), 422, JSON.stringify(body));
       }
+      // 63 characters is the longest label.
+      const longest = `a${'b'.repeat(61)}c`;
+      expectStatus(await api.post('/v1/cluster/label', { token: admin, body: { clusterLabel: longest, clusterName: [b.name] } }), 200);
+      assert.ok((await clusterRow(b.name)).labels.includes(longest));
+      // "all" means every cluster (clusterLabel=all): a label of that name could never be selected.
+      const all = await api.post('/v1/cluster/label', { token: admin, body: { clusterLabel: 'all', clusterName: [a.name] } });
+      assert.match(expectStatus(all, 422).message, /^clusterLabel: .*reserved/);
+      assert.ok(!(await clusterRow(a.name)).labels.includes('all'));
       expectStatus(await api.post('/v1/cluster/label', { token: tenant.admin.token, body: { clusterLabel: 'x', clusterName: [a.name] } }), 403);
       expectStatus(await api.delete('/v1/cluster/label', { token: tenant.admin.token, body: { clusterLabel: 'x', clusterName: [a.name] } }), 403);
     });
