@@ -56,9 +56,20 @@ export async function listBusinesses(
   return { rows, total: Number(total) };
 }
 
-/** Status of a business by id (for the users domain: sub-users join approved businesses only). */
-export async function statusOf(db: Db, id: number): Promise<number | undefined> {
-  return (await db.selectFrom('businesses').select('status').where('id', '=', id).executeTakeFirst())?.status;
+/**
+ * For the users domain (sub-users join approved businesses only): inside the
+ * caller's transaction, answers whether the business is approved and holds its
+ * row (a no-op write) until commit, so a concurrent deletion waits and then
+ * drops the new member too, instead of leaving it in a deleted business.
+ */
+export async function holdApproved(trx: Db, id: number): Promise<boolean> {
+  const res = await trx
+    .updateTable('businesses')
+    .set((eb) => ({ update_time: eb.ref('update_time') }))
+    .where('id', '=', id)
+    .where('status', '=', BusinessStatus.approved)
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) === 1;
 }
 
 /** Ids of the approved businesses: the input of the desired namespaces. */

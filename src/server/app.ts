@@ -21,7 +21,7 @@ import { LoginThrottle } from '../auth/throttle.js';
 import { TokenService } from '../auth/tokens.js';
 import { businessesRoutes } from '../businesses/routes.js';
 import { BusinessesService } from '../businesses/service.js';
-import { statusOf as businessStatus } from '../businesses/store.js';
+import { holdApproved } from '../businesses/store.js';
 import { clustersRoutes } from '../clusters/routes.js';
 import { ClustersService } from '../clusters/service.js';
 import { type Db, openDatabase } from '../db/index.js';
@@ -116,7 +116,7 @@ function buildServices(config: Config, db: Db): Services {
     db,
     tokens,
     auth: new AuthService(db.kysely, tokens, throttle, settings),
-    users: new UsersService(db.kysely, tokens, businessStatus),
+    users: new UsersService(db.kysely, tokens, holdApproved),
     // The bus is read at each call: the agent link replaces `services.desired` after assembly.
     businesses: new BusinessesService(db.kysely, () => services.desired),
     apps: new AppsService(

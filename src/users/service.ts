@@ -25,8 +25,8 @@ export class UsersService {
   constructor(
     private readonly db: store.Db,
     private readonly tokens: TokenService,
-    /** Whether a business may take members: approved (status 1). Finished by the businesses domain. */
-    private readonly businessStatus: (db: store.Db, id: number) => Promise<number | undefined>,
+    /** Inside a transaction: whether a business may take members (approved), holding it until commit. */
+    private readonly holdApproved: (trx: store.Db, id: number) => Promise<boolean>,
   ) {}
 
   onDelete(hook: UserDeletionHook): void {
@@ -43,9 +43,6 @@ export class UsersService {
     let target: number;
     if (caller.role === 4) {
       if (businessId === undefined) throw new ValidationError({ businessId: 'is required for the system administrator' });
-      if ((await this.businessStatus(this.db, businessId)) !== 1) {
-        throw new ValidationError({ businessId: 'must be the id of an approved business' });
-      }
       target = businessId;
     } else {
       if (businessId !== undefined) {
@@ -54,25 +51,39 @@ export class UsersService {
       // Role 3 (the route admits no other) always acts for its approved business.
       target = caller.tenantId as number;
     }
-    return this.create(user, UserStatus.approved, target);
+    return this.create(user, UserStatus.approved, target, async (trx) => {
+      if (await this.holdApproved(trx, target)) return;
+      // Role 3's business was approved when the request began: it was deleted meanwhile.
+      if (caller.role === 4) throw new ValidationError({ businessId: 'must be the id of an approved business' });
+      throw new Conflict(`business ${target} is no longer approved`);
+    });
   }
 
-  private async create(input: CreateUserBody, status: number, businessId: number | null): Promise<number> {
+  private async create(
+    input: CreateUserBody,
+    status: number,
+    businessId: number | null,
+    /** Runs in the insert's transaction first (the business check of a sub-user). */
+    before?: (trx: store.Db) => Promise<void>,
+  ): Promise<number> {
     const now = nowSeconds();
     const passwordHash = await hashPassword(input.password);
     try {
-      return await store.insertUser(this.db, {
-        user_name: input.user,
-        name_key: input.user.toLowerCase(),
-        password_hash: passwordHash,
-        phone: input.phone,
-        real_name: input.realName,
-        is_admin: input.isAdmin ? 1 : 0,
-        is_system: 0,
-        status,
-        business_id: businessId,
-        create_time: now,
-        update_time: now,
+      return await this.db.transaction().execute(async (trx) => {
+        await before?.(trx);
+        return store.insertUser(trx, {
+          user_name: input.user,
+          name_key: input.user.toLowerCase(),
+          password_hash: passwordHash,
+          phone: input.phone,
+          real_name: input.realName,
+          is_admin: input.isAdmin ? 1 : 0,
+          is_system: 0,
+          status,
+          business_id: businessId,
+          create_time: now,
+          update_time: now,
+        });
       });
     } catch (err) {
       if (isUniqueViolation(err)) throw new Conflict(`user: the name "${input.user}" is already taken`);

@@ -153,6 +153,29 @@ for (const db of DATABASES) {
       );
     });
 
+    it('leaves no member in a business deleted while sub-users are being created in it', async () => {
+      for (let round = 0; round < 3; round++) {
+        const t = await makeTenant(api, admin);
+        const bodies = Array.from({ length: 8 }, () => sub());
+        for (const b of bodies) api.secrets.add(b.password);
+        // Half by role 4 (with businessId), half by the business's own admin (role 3).
+        const creations = bodies.map((b, i) =>
+          api.post('/v1/admin/user', { token: i % 2 ? t.admin.token : admin, body: i % 2 ? b : { ...b, businessId: t.businessId } }),
+        );
+        const deletion = api.delete(`/v1/business/id/${t.businessId}`, { token: admin });
+        const results = await Promise.all(creations);
+        expectStatus(await deletion, 200, 'the deletion');
+        for (const [i, r] of results.entries()) {
+          // Made before the deletion (then dropped with the others), or refused after it.
+          assert.ok([200, 403, 409, 422].includes(r.status), `creation ${i}: ${r.status} ${r.text}`);
+          if (r.status === 422) assert.match(r.body.message, /^businessId: /);
+        }
+        const all = expectStatus(await api.get('/v1/admin/user?pageSize=0', { token: admin }), 200).data;
+        const left = all.filter((u: { businessId: number | null }) => u.businessId === t.businessId);
+        assert.deepEqual(left.map((u: { user: string }) => u.user), [], `round ${round}: members left in the deleted business`);
+      }
+    });
+
     it('lets other domains refuse a deletion through the onDelete hooks (409, nothing changed)', async () => {
       const t = await makeTenant(api, admin);
       hub.hub.services.businesses.onDelete(async (trx, businessId) => {
