@@ -119,6 +119,14 @@ export async function deleteApp(db: Db, id: number): Promise<void> {
   await db.deleteFrom('applications').where('id', '=', id).execute();
 }
 
+/** Every application of a business (it is being deleted: its namespaces go with everything deployed there). */
+export async function deleteAppsOfBusiness(db: Db, businessId: number): Promise<void> {
+  const ids = db.selectFrom('applications').select('id').where('business_id', '=', businessId);
+  await db.deleteFrom('app_clusters').where('app_id', 'in', ids).execute();
+  await db.deleteFrom('app_revisions').where('app_id', 'in', ids).execute();
+  await db.deleteFrom('applications').where('business_id', '=', businessId).execute();
+}
+
 // --- revisions (reached through their application's scope) ---
 
 export function getRevision(db: Db, scope: Scope, appId: number, revision: number): Promise<RevisionRecord | undefined> {

@@ -282,6 +282,21 @@ for (const db of DATABASES) {
       expectStatus(await api.delete(`/v1/app/${id}`, { token: admin }), 404);
     });
 
+    it('takes a deleted business\'s applications with it', async () => {
+      const t = await makeTenant(api, admin);
+      const running = await create(t.member.token, spec());
+      await audit(running, 1);
+      const pending = await create(t.member.token, spec());
+      const kept = await create(a.member.token, spec());
+      expectStatus(await api.delete(`/v1/business/id/${t.businessId}`, { token: admin }), 200, 'delete the business');
+      for (const id of [running, pending]) {
+        expectStatus(await api.get(`/v1/app/${id}`, { token: admin }), 404, `application ${id} of the deleted business`);
+      }
+      const all = expectStatus(await api.get('/v1/app?pageSize=0', { token: admin }), 200).data;
+      assert.ok(!all.some((r: { businessId: number }) => r.businessId === t.businessId), 'none listed');
+      assert.equal((await detail(a.member.token, kept)).businessId, a.businessId, 'other businesses keep theirs');
+    });
+
     it('lists with filters, sorting and paging', async () => {
       const t = await makeTenant(api, admin);
       const ids: number[] = [];
