@@ -219,6 +219,10 @@ export function replaceInventory(db: Db, clusterId: number, nodes: readonly Node
 async function writeInventory(trx: Db, clusterId: number, nodes: readonly NodeReport[], hash: string, now: number): Promise<void> {
   // A report may name a node twice (a buggy agent): the last one wins rather than a unique violation.
   const byName = new Map(nodes.map((n) => [n.name, n]));
+  // A node's update_time is when its readiness last changed (alerts say "not ready since" from it):
+  // a report that changes something else, of this node or another, keeps it.
+  const before = await trx.selectFrom('nodes').select(['name', 'ready', 'update_time']).where('cluster_id', '=', clusterId).execute();
+  const since = new Map(before.map((r) => [`${r.name}\u0000${r.ready}`, r.update_time]));
   await trx.deleteFrom('nodes').where('cluster_id', '=', clusterId).execute();
   const rows = [...byName.values()].map((n) => ({
     cluster_id: clusterId,
@@ -233,7 +237,7 @@ async function writeInventory(trx: Db, clusterId: number, nodes: readonly NodeRe
     gpu_memory_mib: n.gpuMemoryMiB,
     ready: n.ready ? 1 : 0,
     k8s_labels: JSON.stringify(n.labels),
-    update_time: now,
+    update_time: since.get(`${n.name}\u0000${n.ready ? 1 : 0}`) ?? now,
   }));
   for (const part of chunks(rows, 50)) await trx.insertInto('nodes').values(part).execute();
   await trx.updateTable('clusters').set({ inventory_hash: hash }).where('id', '=', clusterId).execute();

@@ -128,6 +128,33 @@ for (const db of DATABASES) {
       await until('the application alert to clear', async () => !(await alerts(a.member.token)).data.some(appAlert));
     });
 
+    it('dates a node alert from when the node stopped being ready, not from the last inventory change', async () => {
+      const clusterName = uniqueName('ns');
+      const reg = expectStatus(await api.post('/v1/cluster', { token: admin, body: { clusterName } }), 200);
+      api.secrets.add(reg.data.token);
+      const ok = (kernelVersion: string) => nodeReport(`${clusterName}-ok`, { kernelVersion });
+      const down = (ready: boolean, kernelVersion: string) => nodeReport(`${clusterName}-down`, { ready, kernelVersion });
+      const agent = await FakeAgent.connect(hub.url, reg.data.token, { nodes: [ok('k1'), down(false, 'k1')] });
+      agents.push(agent);
+      const nodeAlert = async () =>
+        (await alerts(admin)).data.find((r: Obj) => r.kind === 'node' && r.name === `${clusterName}-down`) as Obj | undefined;
+      await until('the node alert', async () => (await nodeAlert()) !== undefined);
+      const first = (await nodeAlert())?.since as number;
+      const kernels = async () =>
+        expectStatus(await api.get(`/v1/node?clusterName=${clusterName}&field=nodeName,kernelVersion&pageSize=0`, { token: admin }), 200)
+          .data.map((n: Obj) => n.kernelVersion);
+      // Seconds resolution: let the clock move on before anything else changes.
+      await new Promise((r) => setTimeout(r, 2100));
+      agent.report([ok('k2'), down(false, 'k2')]);
+      await until('the new inventory', async () => (await kernels()).every((k: string) => k === 'k2'));
+      assert.equal((await nodeAlert())?.since, first, 'still not ready since the first report');
+      agent.report([ok('k2'), down(true, 'k2')]);
+      await until('the node alert to clear', async () => (await nodeAlert()) === undefined);
+      agent.report([ok('k2'), down(false, 'k2')]);
+      await until('the node alert again', async () => (await nodeAlert()) !== undefined);
+      assert.ok(((await nodeAlert())?.since as number) >= first + 2, 'a new spell of unreadiness has its own start');
+    });
+
     it('takes Alertmanager webhooks with the shared secret only', async () => {
       const name = uniqueName('Disk');
       const body = webhook([firing({ alertname: name, cluster: 'edge-1', severity: 'warning' }, 'disk almost full')]);
