@@ -120,7 +120,9 @@ export async function listImages(
     .selectFrom('images')
     .where('images.project_id', '=', projectId)
     .where((eb) => eb.exists(eb.selectFrom('image_tags').select('id').whereRef('image_tags.image_id', '=', 'images.id')));
-  if (nameFilter) base = base.where(sql<boolean>`images.name like ${likeContains(nameFilter)} escape '\\'`);
+  // Repository names are lower case (the registry's grammar); a lower-cased filter makes SQLite's
+  // case-blind LIKE and PostgreSQL's case-sensitive one give the same rows.
+  if (nameFilter) base = base.where(sql<boolean>`images.name like ${likeContains(nameFilter.toLowerCase())} escape '\\'`);
   const { total } = await base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
   const q = base
     .select(['images.id', 'images.name', 'images.create_time', 'images.update_time'])

@@ -100,7 +100,8 @@ for (const db of DATABASES) {
       assert.equal(res.status, 200, res.text);
       assert.equal(res.body.token, res.body.access_token);
       assert.ok(res.body.expires_in > 0);
-      assert.ok(!Number.isNaN(Date.parse(res.body.issued_at)));
+      assert.match(res.body.issued_at, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/, 'issued_at is RFC 3339 (UTC)');
+      assert.ok(Math.abs(Date.parse(res.body.issued_at) / 1000 - (decodeJwt(res.body.token).iat as number)) < 1, 'issued_at is iat');
       const header = decodeProtectedHeader(res.body.token);
       assert.ok(Array.isArray(header.x5c) && header.x5c.length === 1, 'x5c chain in the header');
       const claims = decodeJwt(res.body.token) as { iss: string; aud: string; access: { name: string; actions: string[] }[] };
@@ -172,6 +173,8 @@ for (const db of DATABASES) {
         200,
       );
       assert.equal(list.total, 1);
+      const upper = await api.get(`/v1/repository/image?projectName=${projects.aPrivate}&imageName=TIMED`, { token: a.member.token });
+      assert.equal(expectStatus(upper, 200).total, 1, 'the name filter ignores case on both engines');
       const row = list.data[0];
       assert.equal(row.imageName, repo);
       assert.equal(row.imageAddress, `${registry.host}/${repo}`);
@@ -314,6 +317,12 @@ for (const db of DATABASES) {
       expectStatus(await api.delete('/v1/repository/project', { token: a.admin.token, body: { projectId: [projectId] } }), 409);
       const foreign = await api.delete('/v1/repository/image', { token: b.admin.token, body: { imageName: [repo] } });
       expectStatus(foreign, 404);
+      // A public project of another business is readable, never changeable.
+      const pub = `${projects.aPublic}/web`;
+      expectStatus(await api.get(`/v1/repository/image/tag?imageName=${pub}`, { token: b.admin.token }), 200);
+      expectStatus(await api.delete('/v1/repository/image', { token: b.admin.token, body: { imageName: [pub] } }), 404);
+      expectStatus(await api.delete('/v1/repository/image/tag', { token: b.admin.token, body: { imageName: pub, tag: ['v1'] } }), 404);
+      assert.ok((await pull(`${registry.host}/${pub}:v1`, null)).ok, 'the public image is untouched');
       assert.ok((await pull(`${registry.host}/${repo}:v1`, creds.a)).ok, 'untouched by the refused delete');
       expectStatus(await api.delete('/v1/repository/image', { token: a.admin.token, body: { imageName: [repo] } }), 200);
       for (const tag of ['v1', 'v2']) assert.ok(!(await pull(`${registry.host}/${repo}:${tag}`, creds.a)).ok, `${tag} is gone`);
