@@ -91,6 +91,7 @@ for (const db of DATABASES) {
         'repository:nosuchproject/app:pull',
         `repository:${pub}:pull`, // a bare project name is no repository
         'registry:catalog:*',
+        `plugin:${pub}/web:pull`, // an unknown resource type, about a public repository: ignored
         'garbage',
       ];
       assert.deepEqual(await grant(scopes), [{ type: 'repository', name: `${pub}/web`, actions: ['pull'] }], 'anonymous');

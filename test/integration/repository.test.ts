@@ -141,6 +141,9 @@ for (const db of DATABASES) {
         const still = expectStatus(await api.get('/v1/repository/project?pageSize=0', { token: a.admin.token }), 200);
         assert.ok(still.data.some((p: { projectId: number }) => p.projectId === one), 'nothing deleted');
         expectStatus(await api.delete('/v1/repository/project', { token: a.member.token, body: { projectId: [one] } }), 403);
+        // Listed for everybody, deletable only by its business (and role 4).
+        const publicOfA = await api.delete('/v1/repository/project', { token: b.admin.token, body: { projectId: [ids.aPub] } });
+        expectStatus(publicOfA, 404);
         expectStatus(await api.delete('/v1/repository/project', { token: a.admin.token, body: { projectId: [] } }), 422);
         expectStatus(await api.delete('/v1/repository/project', { token: a.admin.token, body: { projectId: [one, two] } }), 200);
         const after = expectStatus(await api.get('/v1/repository/project?pageSize=0', { token: a.admin.token }), 200);
