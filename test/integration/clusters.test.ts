@@ -231,6 +231,18 @@ for (const db of DATABASES) {
       assert.equal(await d.closeCode(), CloseCode.protocolError);
     });
 
+    it('drops a connection that sends a frame over the size limit (16 MiB), and takes the next one', async () => {
+      const c = await register();
+      const a = await connect(c.token, { heartbeatMs: 0 });
+      await a.waitForDesired(() => true);
+      // A valid heartbeat (extra fields are allowed) that is only too big.
+      a.send({ type: 'heartbeat', padding: 'x'.repeat(17 * 2 ** 20) });
+      assert.notEqual(await a.closeCode(), 1000);
+      const b = await connect(c.token);
+      await b.waitForDesired(() => true);
+      await until('ready again', async () => (await clusterRow(c.name)).isReady === true);
+    });
+
     it('refuses values the database could not store with 4003, and they never hold up other clusters', async () => {
       const hello = (nodes: unknown[]) => ({ type: 'hello', protocol: 1, agentVersion: 'x', appliedGeneration: null, nodes, workloads: [] });
       const c = await register();
