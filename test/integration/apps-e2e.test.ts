@@ -12,7 +12,7 @@ import { AppsV1Api, type V1Deployment } from '@kubernetes/client-node';
 import { type OteProcess, startAgentProcess } from '../helpers/agent-process.js';
 import { Api, expectStatus } from '../helpers/client.js';
 import { ADMIN, DATABASES, type TestHub, startHub } from '../helpers/hub.js';
-import { ENVTEST, type KubeCluster, startKube } from '../helpers/kube.js';
+import { ENVTEST, type KubeCluster, createNode, nodeLabels, startKube } from '../helpers/kube.js';
 import { type Tenant, makeTenant, uniqueName } from '../helpers/tenants.js';
 import { eventually } from '../helpers/wait.js';
 
@@ -246,5 +246,66 @@ describe(`applications through real agents into two kube-apiservers [${db}]`, { 
     assert.equal(await image(b, 'batch'), `${REGISTRY}/proj/batch:v1`, 'edge-b keeps the previous revision');
     await new Promise((r) => setTimeout(r, 2000));
     assert.equal(await image(b, 'batch'), `${REGISTRY}/proj/batch:v1`, 'and stays on it');
+  });
+  it('auto-deploys for admins, scales without audit, rolls back, updates a paused cluster on resume, and honours deleteDeploy', async () => {
+    const [a, b] = edges; // both labelled now
+    const cam = 'e2e-cam';
+    await createNode(a.kube.core, { name: 'cam-node' });
+    await waitFor('the node reported', async () => {
+      const res = await api.get(`/v1/node?clusterName=${a.name}&nodeName=cam-node`, { token: admin });
+      return res.body.total === 1;
+    });
+    expectStatus(await api.post('/v1/node/label', { token: admin, body: { nodeLabel: cam, clusterName: a.name, nodeName: ['cam-node'] } }), 200);
+    await waitFor('the label on the Node', async () => (await nodeLabels(a.kube.core, 'cam-node'))[`node.ote-stack.io/${cam}`] === 'true');
+
+    const setting = async (enableAdminAutoDeploy: boolean) =>
+      expectStatus(await api.put('/v1/admin/setting', { token: admin, body: { enableAdminAutoDeploy } }), 200);
+    const spec = (tag: string, replicas: number) => ({ image: 'proj/ops', tag, replicas, clusterLabel: label, nodeLabel: cam });
+    const everywhere = (tag: string) =>
+      Promise.all(edges.map((e) => waitFor(`${tag} in ${e.name}`, async () => (await image(e, 'ops')) === `${REGISTRY}/proj/ops:${tag}`)));
+    await setting(true);
+    try {
+      // A business administrator's revisions run without an audit while enableAdminAutoDeploy is on.
+      const id = expectStatus(await api.post('/v1/app', { token: t.admin.token, body: { appName: 'ops', ...spec('v1', 1) } }), 200).data.id;
+      assert.equal((await detail(id)).status, 'approved');
+      await everywhere('v1');
+      assert.deepEqual((await read(a, 'ops'))?.spec?.template?.spec?.nodeSelector, { [`node.ote-stack.io/${cam}`]: 'true' });
+
+      // Scaling needs no audit and makes no revision.
+      expectStatus(await api.put(`/v1/app/${id}/replicas`, { token: t.member.token, body: { replicas: 3 } }), 200);
+      for (const e of edges) await waitFor(`3 replicas in ${e.name}`, async () => (await read(e, 'ops'))?.spec?.replicas === 3);
+      assert.equal((await detail(id)).revision, 1);
+
+      expectStatus(await api.put(`/v1/app/${id}`, { token: t.admin.token, body: spec('v2', 2) }), 200);
+      await everywhere('v2');
+      // A rollback to the approved revision 1 needs no audit either.
+      expectStatus(await api.put(`/v1/app/${id}/rollback`, { token: t.member.token, body: { revision: 1 } }), 200);
+      await everywhere('v1');
+      for (const e of edges) await waitFor(`revision 1's replicas in ${e.name}`, async () => (await read(e, 'ops'))?.spec?.replicas === 1);
+
+      // A paused cluster keeps what it has until it is resumed.
+      expectStatus(await api.put(`/v1/cluster/${b.name}/pause`, { token: admin, body: { paused: true } }), 200);
+      expectStatus(await api.put(`/v1/app/${id}/rollback`, { token: t.member.token, body: { revision: 2 } }), 200);
+      await waitFor('v2 in edge-a', async () => (await image(a, 'ops')) === `${REGISTRY}/proj/ops:v2`);
+      await new Promise((r) => setTimeout(r, 3000));
+      assert.equal(await image(b, 'ops'), `${REGISTRY}/proj/ops:v1`, 'the paused cluster is not changed');
+      expectStatus(await api.put(`/v1/cluster/${b.name}/pause`, { token: admin, body: { paused: false } }), 200);
+      await waitFor('v2 in edge-b after resuming', async () => (await image(b, 'ops')) === `${REGISTRY}/proj/ops:v2`);
+
+      // The last node of edge-a with the label the application selects: refused, unless deleteDeploy.
+      const unlabel = (deleteDeploy: boolean) =>
+        api.delete('/v1/node/label', { token: admin, body: { nodeLabel: cam, clusterName: a.name, nodeName: ['cam-node'], deleteDeploy } });
+      const refused = expectStatus(await unlabel(false), 409);
+      assert.match(refused.message, /ops/);
+      assert.equal((await nodeLabels(a.kube.core, 'cam-node'))[`node.ote-stack.io/${cam}`], 'true', 'the refusal took nothing away');
+      expectStatus(await unlabel(true), 200);
+      await waitFor('ops removed from edge-a', async () => (await read(a, 'ops')) === undefined);
+      await waitFor('the label gone from the Node', async () => (await nodeLabels(a.kube.core, 'cam-node'))[`node.ote-stack.io/${cam}`] === undefined);
+      assert.equal(await image(b, 'ops'), `${REGISTRY}/proj/ops:v2`, 'the other cluster keeps it');
+      const d = await detail(id);
+      assert.equal(d.clusters.find((x: Obj) => x.clusterName === a.name).state, 'removed');
+    } finally {
+      await setting(false);
+    }
   });
 });
