@@ -38,7 +38,11 @@ export async function ensureImage(db: Db, projectId: number, name: string, time:
 export async function touchImage(db: Db, imageId: number, time: number): Promise<void> {
   await db
     .updateTable('images')
-    .set({ update_time: sql`case when update_time < ${time} then ${time} else update_time end` })
+    .set({
+      update_time: sql`case when update_time < ${time} then ${time} else update_time end`,
+      // An event that arrives after a listing first saw the image carries the earlier, real time.
+      create_time: sql`case when create_time > ${time} then ${time} else create_time end`,
+    })
     .where('id', '=', imageId)
     .execute();
 }
@@ -47,7 +51,11 @@ export function tagsOf(db: Db, imageId: number) {
   return db.selectFrom('image_tags').selectAll().where('image_id', '=', imageId).execute();
 }
 
-/** Records a tag pointing at `digest`; a moved tag keeps its creation time and forgets its old size. */
+/**
+ * Records a tag pointing at `digest`; a moved tag keeps its creation time and forgets its old size.
+ * Every time seen is at or after the tag's real creation, so the earliest one is kept: a push
+ * event delivered late (after a listing recorded the tag as "seen now") makes it real.
+ */
 export async function upsertTag(
   db: Db,
   imageId: number,
@@ -66,7 +74,7 @@ export async function upsertTag(
     const keep = current.digest === digest && size === null ? current.size : size;
     await db
       .updateTable('image_tags')
-      .set({ digest, size: keep, update_time: time })
+      .set({ digest, size: keep, update_time: time, create_time: sql`case when create_time > ${time} then ${time} else create_time end` })
       .where('id', '=', current.id)
       .execute();
     return;

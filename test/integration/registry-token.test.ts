@@ -209,6 +209,19 @@ for (const db of DATABASES) {
       const left = await kysely.selectFrom('image_tags').select('tag').where('image_id', '=', image.id).execute();
       assert.deepEqual(left, [], 'a manifest delete removes every tag on that digest');
 
+      // A push event delivered late, after the tag was first recorded later than it really happened
+      // (a listing in between records "seen now"): the earlier, real time wins; times stay ordered.
+      const late = { ...event('push', { ...manifest, tag: 'late' }, '2026-02-01T00:00:00Z'), target: { ...manifest, tag: 'late', repository: `${priv}/late` } };
+      expectStatus(await post({ events: [{ ...late, timestamp: '2026-02-01T00:10:00Z' }] }), 200);
+      expectStatus(await post({ events: [late] }), 200);
+      const lateImage = await kysely.selectFrom('images').selectAll().where('name', '=', `${priv}/late`).executeTakeFirstOrThrow();
+      const lateTag = await kysely.selectFrom('image_tags').selectAll().where('image_id', '=', lateImage.id).executeTakeFirstOrThrow();
+      const t0 = Date.parse('2026-02-01T00:00:00Z') / 1000;
+      assert.equal(lateTag.create_time, t0);
+      assert.ok(lateTag.create_time <= lateTag.update_time, JSON.stringify(lateTag));
+      assert.equal(lateImage.create_time, t0);
+      assert.ok(lateImage.create_time <= lateImage.update_time);
+
       const audit = expectStatus(await api.get('/v1/admin/audit?pageSize=0', { token: admin }), 200);
       assert.ok(!audit.data.some((r: { action: string }) => r.action.includes('/v1/registry/notifications')), 'machine traffic stays out of the audit log');
     });
