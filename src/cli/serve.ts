@@ -33,6 +33,14 @@ export async function serve(flags: Overrides): Promise<void> {
   };
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));
-  const address = await hub.app.listen({ host: config.OTE_HOST, port: config.OTE_PORT });
+  let address: string;
+  try {
+    address = await hub.app.listen({ host: config.OTE_HOST, port: config.OTE_PORT });
+  } catch (err) {
+    // A port in use or a host that is no local address: say which setting to change.
+    await hub.close().catch(() => {});
+    console.error(`ote: cannot listen on ${config.OTE_HOST}:${config.OTE_PORT} (OTE_HOST / OTE_PORT): ${(err as Error).message}`);
+    process.exit(2);
+  }
   log.info({ database: hub.services.db.description }, `OTE hub listening on ${address} (docs: ${address}/docs)`);
 }

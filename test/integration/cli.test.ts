@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -99,6 +100,23 @@ describe('ote serve (the real CLI process)', () => {
     assert.notEqual(code, 0);
     assert.match(s.output, /OTE_ADMIN_PASSWORD/);
     assert.ok(!s.output.includes(weak), 'the weak password is not echoed');
+  });
+
+  it('stops with a non-zero exit and a message naming OTE_PORT when the port is taken', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (taken.address() as net.AddressInfo).port;
+      const s = new Serve({ OTE_HOST: '127.0.0.1', OTE_PORT: String(port), OTE_DATA_DIR: tempDir() });
+      started.push(s);
+      const code = await exitWithin(s, 60_000);
+      assert.notEqual(code, 0);
+      assert.match(s.output, /OTE_PORT/);
+      assert.match(s.output, /address already in use/);
+      assert.doesNotMatch(s.output, /    at /, 'a message, not a stack trace');
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
   });
 
   for (const db of DATABASES) {
