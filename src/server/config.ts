@@ -46,6 +46,9 @@ const MESSAGES: Partial<Record<keyof Config, string>> = {
   OTE_ADMIN_PASSWORD: 'must be 8-20 characters with at least one uppercase letter, one lowercase letter and one digit',
   OTE_ADMIN_USER: 'must start with a letter, then up to 31 letters, digits, "_", "." or "-"',
   OTE_DATABASE_URL: 'must be a postgres:// URL (leave it unset for the embedded SQLite database)',
+  // ajv's own words for these ("must be equal to constant") do not say what is allowed.
+  OTE_LOG_LEVEL: 'must be one of fatal, error, warn, info, debug, trace, silent',
+  OTE_TRUST_PROXY: 'must be true or false',
 };
 
 /** Reads the configuration from an environment (plus overrides) and validates it. */

@@ -79,6 +79,11 @@ describe('loadConfig', () => {
     for (const name of ['OTE_PORT', 'OTE_ADMIN_USER', 'OTE_LOG_LEVEL', 'OTE_TOKEN_TTL']) assert.match(message, new RegExp(name));
   });
 
+  it('says which values a log level or a boolean may take', () => {
+    assert.match(fails({ OTE_LOG_LEVEL: 'loud' }), /OTE_LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent/);
+    assert.match(fails({ OTE_TRUST_PROXY: 'maybe' }), /OTE_TRUST_PROXY: must be true or false/);
+  });
+
   it('refuses short secrets and non-http URLs', () => {
     assert.match(fails({ OTE_SECRET_KEY: 'too-short' }), /OTE_SECRET_KEY/);
     assert.match(fails({ OTE_JWT_SECRET: 'too-short' }), /OTE_JWT_SECRET/);
