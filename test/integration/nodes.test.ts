@@ -79,6 +79,10 @@ for (const db of DATABASES) {
       assert.equal(body.data.find((n: { nodeName: string }) => n.nodeName === name(1)).isReady, false);
       assert.equal(body.data.find((n: { nodeName: string }) => n.nodeName === name(2)).gpu, 0);
       assert.equal(body.data.find((n: { nodeName: string }) => n.nodeName === name(3)).gpu, 0);
+      const row = expectStatus(await api.get('/v1/cluster', { token: admin }), 200).data.find(
+        (c: { clusterName: string }) => c.clusterName === cluster,
+      );
+      assert.equal(row.nodeCount, 12, 'nodeCount counts every node, the not-ready one too');
     });
 
     it('pages (default 10), sorts by cluster and node name, filters by name substring and cluster', async () => {
