@@ -3,7 +3,7 @@ import { isUniqueViolation } from '../db/errors.js';
 import { scopeOf } from '../db/scope.js';
 import type { BusinessRecord } from '../db/types.js';
 import { nowSeconds } from '../lib/time.js';
-import { Conflict, Forbidden, NotFound } from '../server/errors.js';
+import { Conflict, Forbidden, NotFound, Unauthenticated } from '../server/errors.js';
 import { BusinessStatus, type Caller } from '../users/roles.js';
 import type {
   AuditBusinessBody,
@@ -53,7 +53,7 @@ export class BusinessesService {
     const now = nowSeconds();
     try {
       return await this.db.transaction().execute(async (trx) => {
-        await store.lockUser(trx, caller.userId);
+        if (!(await store.lockUser(trx, caller.userId))) throw new Unauthenticated('token revoked or expired');
         const live = await store.liveBusinessOf(trx, caller.userId);
         if (live) {
           const state = live.status === BusinessStatus.pending ? 'pending' : 'approved';

@@ -88,13 +88,15 @@ export function approvedBusinesses(db: Db): Promise<{ id: number; status: number
  * Locks the creator's row for the rest of the transaction (a no-op write), so
  * two concurrent creations by one user run one after the other and the second
  * sees the first's business (PostgreSQL read committed; SQLite serializes anyway).
+ * Answers false when the user is gone (deleted while the request was on its way).
  */
-export async function lockUser(trx: Db, userId: number): Promise<void> {
-  await trx
+export async function lockUser(trx: Db, userId: number): Promise<boolean> {
+  const res = await trx
     .updateTable('users')
     .set((eb) => ({ update_time: eb.ref('update_time') }))
     .where('id', '=', userId)
-    .execute();
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) === 1;
 }
 
 /** A pending or approved business the user created or belongs to: such a user may not create another. */

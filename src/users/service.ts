@@ -146,6 +146,11 @@ export class UsersService {
     if (user.id === caller.userId) throw new Conflict('you cannot delete yourself');
     if (user.is_system) throw new Conflict('the system administrator cannot be deleted');
     await this.db.transaction().execute(async (trx) => {
+      // The user's row first: a business it applies for meanwhile waits, then finds it gone.
+      if (!(await store.holdUser(trx, id))) throw new NotFound(`user ${id} not found`);
+      for (const hook of this.deletionHooks) await hook(trx, id);
+      // Only after the hooks withdrew its pending applications (holding their rows), so a
+      // business approved meanwhile is seen here and refuses the deletion.
       const created = await trx
         .selectFrom('businesses')
         .select(['id', 'name'])
@@ -155,7 +160,6 @@ export class UsersService {
       if (created) {
         throw new Conflict(`the user created the approved business "${created.name}" (id ${created.id}); delete the business first`);
       }
-      for (const hook of this.deletionHooks) await hook(trx, id);
       await store.deleteUser(trx, id);
     });
   }

@@ -78,6 +78,16 @@ export async function replacePasswordHash(db: Db, id: number, expected: string, 
   return Number(res.numUpdatedRows) === 1;
 }
 
+/** Holds a user's row until commit (a no-op write); answers whether the user exists. */
+export async function holdUser(db: Db, id: number): Promise<boolean> {
+  const res = await db
+    .updateTable('users')
+    .set((eb) => ({ update_time: eb.ref('update_time') }))
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) === 1;
+}
+
 export async function deleteUser(db: Db, id: number): Promise<void> {
   await db.deleteFrom('sessions').where('user_id', '=', id).execute();
   await db.deleteFrom('users').where('id', '=', id).execute();

@@ -176,6 +176,33 @@ for (const db of DATABASES) {
       }
     });
 
+    it('never leaves a live business without its creator when the creator is deleted while it is approved or applied for', async () => {
+      const statusOf = async (id: number) =>
+        expectStatus(await api.get(`/v1/business/id/${id}`, { token: admin }), 200).data.status as number;
+      for (let round = 0; round < 12; round++) {
+        // Approval racing the creator's deletion: one of them must be refused.
+        const owner = await approvedUser(api, admin, { isAdmin: true });
+        const pending = await createBusiness(api, owner.token);
+        const [approve, del] = await Promise.all([
+          api.put(`/v1/business/id/${pending}`, { token: admin, body: { status: 1, comment: '' } }),
+          api.delete(`/v1/admin/user/${owner.id}`, { token: admin }),
+        ]);
+        if (del.status === 200) assert.equal(await statusOf(pending), 3, `round ${round}: creator deleted, business ${approve.status}`);
+        else expectStatus(del, 409, `round ${round}: deletion refused because approved`);
+
+        // An application racing the applicant's deletion: no live business of a deleted user.
+        const applicant = await approvedUser(api, admin, { isAdmin: true });
+        const body = { name: uniqueName('race'), introduce: '', objective: '', scale: '' };
+        const [created, gone] = await Promise.all([
+          api.post('/v1/business', { token: applicant.token, body }),
+          api.delete(`/v1/admin/user/${applicant.id}`, { token: admin }),
+        ]);
+        expectStatus(gone, 200, `round ${round}: the applicant's deletion`);
+        if (created.status === 200) assert.equal(await statusOf(created.body.data.id), 3, `round ${round}: withdrawn`);
+        else expectStatus(created, 401, `round ${round}: the application of a deleted user`);
+      }
+    });
+
     it('lets other domains refuse a deletion through the onDelete hooks (409, nothing changed)', async () => {
       const t = await makeTenant(api, admin);
       hub.hub.services.businesses.onDelete(async (trx, businessId) => {
