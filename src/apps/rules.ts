@@ -66,7 +66,17 @@ export function specProblems(spec: AppSpec, ctx: SpecContext): Record<string, st
     names.add(v.name);
     mounts.add(v.mountPath);
   }
-  if (isZero(spec.maxSurge) && isZero(spec.maxUnavailable)) {
+  if (spec.kind === 'DaemonSet') {
+    // Kubernetes' DaemonSet defaults (maxUnavailable 1, maxSurge 0) and rule: a rolling update either
+    // drops pods or surges them, never neither nor both; the edge apiserver would refuse the object.
+    const unavailable = !isZero(spec.maxUnavailable ?? 1);
+    const surge = !isZero(spec.maxSurge ?? 0);
+    if (!unavailable && !surge) {
+      out.maxUnavailable = 'must not be 0 for a DaemonSet unless maxSurge is above 0 (the update could never progress)';
+    } else if (unavailable && surge) {
+      out.maxSurge = 'must be 0 for a DaemonSet unless maxUnavailable is 0 (Kubernetes allows one of the two; maxUnavailable defaults to 1)';
+    }
+  } else if (isZero(spec.maxSurge) && isZero(spec.maxUnavailable)) {
     out.maxUnavailable = 'must not be 0 when maxSurge is 0 (the rollout could never progress)';
   }
   if (spec.ingress) {

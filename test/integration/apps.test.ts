@@ -400,6 +400,12 @@ for (const db of DATABASES) {
         await bad({ maxSurge: '150%' }, 'maxSurge');
         await bad({ maxUnavailable: 101 }, 'maxUnavailable');
         await bad({ maxSurge: 0, maxUnavailable: '0%' }, 'maxUnavailable');
+        // A DaemonSet drops (maxUnavailable, default 1) or surges (maxSurge, default 0) pods: one of the two.
+        await bad({ kind: 'DaemonSet', maxUnavailable: 0 }, 'maxUnavailable');
+        await bad({ kind: 'DaemonSet', maxSurge: 1 }, 'maxSurge');
+        await bad({ kind: 'DaemonSet', maxSurge: '25%', maxUnavailable: 1 }, 'maxSurge');
+        await good({ kind: 'DaemonSet', maxSurge: 1, maxUnavailable: 0 });
+        await good({ maxSurge: 1, maxUnavailable: 1 });
         const id = await good({
           env: { MODE: 'edge', 'a.b-c': '' },
           command: ['/bin/app'],

@@ -77,6 +77,18 @@ describe('spec rules beyond the schema', () => {
     assert.ok(specProblems({ ...base, maxSurge: '0%', maxUnavailable: '0%' }, ctx).maxUnavailable);
     assert.deepEqual(specProblems({ ...base, maxSurge: 0 }, ctx), {}, "Kubernetes' 25% default applies to the other");
     assert.deepEqual(specProblems({ ...base, maxSurge: 0, maxUnavailable: 1 }, ctx), {});
+    assert.deepEqual(specProblems({ ...base, maxUnavailable: 0 }, ctx), {}, 'a Deployment surges 25% by default');
+  });
+  it('lets a DaemonSet either drop or surge pods in an update, as Kubernetes requires', () => {
+    const ds: AppSpec = { ...base, kind: 'DaemonSet' };
+    assert.deepEqual(specProblems(ds, ctx), {}, 'the defaults: maxUnavailable 1, maxSurge 0');
+    assert.deepEqual(specProblems({ ...ds, maxUnavailable: '25%' }, ctx), {});
+    assert.deepEqual(specProblems({ ...ds, maxSurge: 0, maxUnavailable: 2 }, ctx), {});
+    assert.deepEqual(specProblems({ ...ds, maxSurge: '10%', maxUnavailable: 0 }, ctx), {});
+    assert.match(specProblems({ ...ds, maxUnavailable: 0 }, ctx).maxUnavailable, /DaemonSet/, 'maxSurge defaults to 0');
+    assert.ok(specProblems({ ...ds, maxSurge: '0%', maxUnavailable: '0%' }, ctx).maxUnavailable);
+    assert.match(specProblems({ ...ds, maxSurge: 1 }, ctx).maxSurge, /DaemonSet/, 'maxUnavailable defaults to 1');
+    assert.ok(specProblems({ ...ds, maxSurge: 1, maxUnavailable: '25%' }, ctx).maxSurge);
   });
   it('takes ingress only while enabled, on a TCP port of the application', () => {
     const ingress = { host: 'a.example.com', path: '/', port: 80 };
