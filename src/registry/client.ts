@@ -76,7 +76,11 @@ export class RegistryClient {
     let size = Buffer.byteLength(text);
     try {
       const m = JSON.parse(text) as { config?: Descriptor; layers?: Descriptor[]; manifests?: Descriptor[] };
-      for (const d of [m.config, ...(m.layers ?? []), ...(m.manifests ?? [])]) size += d?.size ?? 0;
+      // Sizes are what the pusher claimed: Distribution takes any int64 (2^63-1 or negative), which no
+      // bigint column or JSON number holds exactly. Only plausible ones count; the sum stays a safe integer.
+      for (const d of [m.config, ...(m.layers ?? []), ...(m.manifests ?? [])]) {
+        if (Number.isSafeInteger(d?.size) && d!.size! >= 0) size = Math.min(size + d!.size!, Number.MAX_SAFE_INTEGER);
+      }
     } catch {
       // An unreadable manifest still has a digest; its own length is the size we know.
     }

@@ -237,6 +237,28 @@ for (const db of DATABASES) {
       assert.ok(fresh.data[0].updateTime > 1, 'and when the move was seen');
     });
 
+    it('lists a tag whose manifest claims absurd blob sizes (int64 max, negative) without failing', async () => {
+      const repo = `${projects.aPublic}/claims`;
+      assert.ok((await push(image.dir, 'v1', `${registry.host}/${repo}:v1`, creds.a)).ok, 'the blobs, linked into the repository');
+      const index = JSON.parse(fs.readFileSync(path.join(image.dir, 'index.json'), 'utf8'));
+      const manifest = fs.readFileSync(path.join(image.dir, 'blobs', 'sha256', index.manifests[0].digest.slice(7)), 'utf8');
+      const m = JSON.parse(manifest);
+      // Distribution accepts any int64 here (the blob exists; its size is not compared).
+      const body = JSON.stringify({ ...m, config: { ...m.config, size: -5 }, layers: m.layers.map((l: object) => ({ ...l, size: 424242 })) })
+        .replace('424242', '9223372036854775807');
+      const { token } = await hub.hub.services.registry.signer.sign('test', [{ type: 'repository', name: repo, actions: ['pull', 'push'] }]);
+      const put = await fetch(`${registry.url}/v2/${repo}/manifests/huge`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
+        body,
+      });
+      assert.equal(put.status, 201, await put.text());
+      const tags = expectStatus(await api.get(`/v1/repository/image/tag?imageName=${repo}`, { token: b.member.token }), 200);
+      const huge = tags.data.find((t: { tag: string }) => t.tag === 'huge');
+      assert.ok(Number.isSafeInteger(huge?.size) && huge.size >= Buffer.byteLength(body), JSON.stringify(tags.data));
+      expectStatus(await api.get(`/v1/repository/image?projectName=${projects.aPublic}`, { token: b.member.token }), 200);
+    });
+
     it('follows the catalog Link header page by page', async () => {
       const signer = hub.hub.services.registry.signer;
       const small = new RegistryClient(registry.url, signer, 2);
