@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
 import type { Kysely } from 'kysely';
+import { isForeignKeyViolation } from '../db/errors.js';
 import type { Database } from '../db/types.js';
 import { nowSeconds } from '../lib/time.js';
 import { Unauthenticated } from '../server/errors.js';
@@ -30,10 +31,16 @@ export class TokenService {
     const now = nowSeconds();
     const jti = randomUUID();
     const expiresAt = now + this.ttlSeconds;
-    await this.db
-      .insertInto('sessions')
-      .values({ jti, user_id: userId, expires_at: expiresAt, revoked: 0, create_time: now })
-      .execute();
+    try {
+      await this.db
+        .insertInto('sessions')
+        .values({ jti, user_id: userId, expires_at: expiresAt, revoked: 0, create_time: now })
+        .execute();
+    } catch (err) {
+      // The user was deleted while its login (or refresh) was on its way.
+      if (isForeignKeyViolation(err)) throw new Unauthenticated('the account no longer exists');
+      throw err;
+    }
     const token = await new SignJWT({})
       .setProtectedHeader({ alg: ALG, typ: 'JWT' })
       .setSubject(String(userId))

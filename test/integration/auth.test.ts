@@ -68,6 +68,23 @@ for (const db of DATABASES) {
       assert.equal(expectStatus(await api.get('/v1/authorization', { token: pending }), 200).data.role, 1);
     });
 
+    it('answers a login racing the deletion of its user with 200 or 401, never 500', async () => {
+      const statuses: number[] = [];
+      for (let round = 0; round < 8; round++) {
+        const u = await registerUser(api);
+        const logins = [0, 1].map(() => api.post('/v1/authorization', { body: { user: u.user, password: u.password } }));
+        const del = api.delete(`/v1/admin/user/${u.id}`, { token: admin });
+        expectStatus(await del, 200, 'the deletion');
+        for (const r of await Promise.all(logins)) {
+          statuses.push(r.status);
+          assert.ok(r.status === 200 || r.status === 401, `login during deletion: ${r.status} ${r.text}`);
+          // A token issued just before the deletion is dead now anyway.
+          if (r.status === 200) expectStatus(await api.get('/v1/authorization', { token: r.body.token }), 401);
+        }
+      }
+      assert.ok(statuses.length === 16);
+    });
+
     it('answers an unknown user and a wrong password with the identical status and message', async () => {
       const unknown = await api.post('/v1/authorization', { body: { user: `nobody${randomBytes(3).toString('hex')}`, password: 'Whatever-1' } });
       const wrong = await api.post('/v1/authorization', { body: { user: ADMIN.user, password: 'Wrong-Passw0rd' } });
