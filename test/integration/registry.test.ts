@@ -336,7 +336,14 @@ for (const db of DATABASES) {
       const repo = `${name}/app`;
       assert.ok((await push(image.dir, 'v1', `${registry.host}/${repo}:v1`, creds.a)).ok);
       assert.ok((await push(image.dir, 'v1', `${registry.host}/${repo}:v2`, creds.a)).ok);
-      expectStatus(await api.delete('/v1/repository/project', { token: a.admin.token, body: { projectId: [projectId] } }), 409);
+      const emptyName = uniqueName('empty');
+      const empty = await project(a, emptyName, false);
+      const busy = await api.delete('/v1/repository/project', { token: a.admin.token, body: { projectId: [empty, projectId] } });
+      expectStatus(busy, 409);
+      assert.match(busy.body.message, new RegExp(`"${name}"`));
+      assert.doesNotMatch(busy.body.message, new RegExp(emptyName), 'only the project holding images is named');
+      const kept = expectStatus(await api.get(`/v1/repository/project?projectName=${emptyName}`, { token: a.admin.token }), 200);
+      assert.equal(kept.total, 1, 'all or nothing: the empty project was not deleted either');
       const foreign = await api.delete('/v1/repository/image', { token: b.admin.token, body: { imageName: [repo] } });
       expectStatus(foreign, 404);
       // A public project of another business is readable, never changeable.
@@ -350,7 +357,7 @@ for (const db of DATABASES) {
       for (const tag of ['v1', 'v2']) assert.ok(!(await pull(`${registry.host}/${repo}:${tag}`, creds.a)).ok, `${tag} is gone`);
       const list = expectStatus(await api.get(`/v1/repository/image?projectName=${name}`, { token: a.admin.token }), 200);
       assert.equal(list.total, 0);
-      expectStatus(await api.delete('/v1/repository/project', { token: a.admin.token, body: { projectId: [projectId] } }), 200);
+      expectStatus(await api.delete('/v1/repository/project', { token: a.admin.token, body: { projectId: [projectId, empty] } }), 200);
     });
   });
 }
