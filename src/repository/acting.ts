@@ -22,3 +22,19 @@ export async function actingBusiness(db: Kysely<Database>, caller: Caller, busin
   }
   return businessId;
 }
+
+/** actingBusiness, but a refusal joins `problems` (one 422 names every offending field) instead of being thrown. */
+export async function actingBusinessInto(
+  db: Kysely<Database>,
+  caller: Caller,
+  businessId: number | undefined,
+  problems: Record<string, string>,
+): Promise<number | null> {
+  try {
+    return await actingBusiness(db, caller, businessId);
+  } catch (err) {
+    if (!(err instanceof ValidationError)) throw err;
+    Object.assign(problems, err.fields);
+    return null;
+  }
+}

@@ -4,7 +4,7 @@ import { scopeOf } from '../db/scope.js';
 import { nowSeconds } from '../lib/time.js';
 import { Conflict, NotFound, ValidationError } from '../server/errors.js';
 import type { Caller } from '../users/roles.js';
-import { actingBusiness } from './acting.js';
+import { actingBusinessInto } from './acting.js';
 import { addressProblem } from './address.js';
 import * as store from './external-store.js';
 import type { CreateExternalBody, DeleteExternalBody, ExternalRow, ListExternalQuery } from './schemas.js';
@@ -26,9 +26,11 @@ export class ExternalService {
   ) {}
 
   async create(caller: Caller, input: CreateExternalBody): Promise<number> {
+    const problems: { [field: string]: string } = {};
     const problem = addressProblem(input.address);
-    if (problem) throw new ValidationError({ address: problem });
-    const businessId = await actingBusiness(this.db, caller, input.businessId);
+    if (problem) problems.address = problem;
+    const businessId = await actingBusinessInto(this.db, caller, input.businessId, problems);
+    if (businessId === null || Object.keys(problems).length > 0) throw new ValidationError(problems);
     let id: number;
     try {
       id = await store.insertExternal(this.db, {

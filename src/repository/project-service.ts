@@ -5,7 +5,7 @@ import type { RegistryHub } from '../registry/hub.js';
 import { Conflict, NotFound, Unavailable, ValidationError } from '../server/errors.js';
 import type { SettingsService } from '../settings/service.js';
 import type { Caller } from '../users/roles.js';
-import { actingBusiness } from './acting.js';
+import { actingBusinessInto } from './acting.js';
 import * as images from './image-store.js';
 import * as store from './project-store.js';
 import type { CreateProjectBody, DeleteProjectsBody, ListProjectsQuery, ProjectRow } from './schemas.js';
@@ -45,10 +45,12 @@ export class ProjectsService {
 
   async create(caller: Caller, input: CreateProjectBody): Promise<number> {
     this.registry.requireClient();
-    const businessId = await actingBusiness(this.db, caller, input.businessId);
+    const problems: Record<string, string> = {};
+    const businessId = await actingBusinessInto(this.db, caller, input.businessId, problems);
     if (!input.public && !(await this.settings.get()).privateProject) {
-      throw new ValidationError({ public: 'private projects are disabled on this platform (setting privateProject)' });
+      problems.public = 'private projects are disabled on this platform (setting privateProject)';
     }
+    if (businessId === null || Object.keys(problems).length > 0) throw new ValidationError(problems);
     try {
       const id = await store.insertProject(this.db, {
         name: input.projectName,

@@ -141,6 +141,9 @@ for (const db of DATABASES) {
       const missing = await third(admin, body());
       expectStatus(missing, 422);
       assert.match(missing.body.message, /businessId/);
+      const both = await third(admin, body({ address: 'https://r.example' }));
+      expectStatus(both, 422);
+      assert.deepEqual(Object.keys(both.body.fields).sort(), ['address', 'businessId'], 'every offending field is named');
       expectStatus(await third(admin, body({ businessId: b.businessId })), 200);
       expectStatus(await third(a.admin.token, body({ businessId: b.businessId })), 422);
     });

@@ -127,6 +127,9 @@ for (const db of DATABASES) {
           expectStatus(res, 422);
           assert.match(res.body.message, /^public:/);
           expectStatus(await createProject(a.admin.token, { projectName: uniqueName('p'), public: true }), 201);
+          const both = await createProject(admin, { projectName: uniqueName('p'), public: false });
+          expectStatus(both, 422);
+          assert.deepEqual(Object.keys(both.body.fields).sort(), ['businessId', 'public'], 'every offending field is named');
         } finally {
           expectStatus(await api.put('/v1/admin/setting', { token: admin, body: { privateProject: true } }), 200);
         }
