@@ -161,7 +161,8 @@ export class AgentLink implements DesiredStateBus, SessionHandler {
           }
         } else {
           s.hadAckError = true;
-          const error = (msg.error ?? 'unknown error').slice(0, 2000);
+          // PostgreSQL text cannot hold NUL.
+          const error = (msg.error ?? 'unknown error').replaceAll('\u0000', '').slice(0, 2000);
           this.log.warn({ cluster: s.cluster.name, generation: msg.generation, error }, 'agent could not apply the desired state');
           await store.recordAckError(this.db, id, error);
         }

@@ -107,7 +107,8 @@ export const AckMessage = Type.Object({
   type: Type.Literal('ack'),
   generation: Generation,
   ok: Type.Boolean(),
-  error: Type.Optional(Text()),
+  /** Apiserver messages, joined: the hub drops NULs rather than refuse the frame (a refusal would repeat forever). */
+  error: Type.Optional(Type.String()),
 });
 
 export const AgentMessage = Type.Union([HelloMessage, HeartbeatMessage, AckMessage]);

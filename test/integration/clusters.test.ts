@@ -199,6 +199,10 @@ for (const db of DATABASES) {
       a1.send({ type: 'ack', generation: d.generation, ok: false, error: 'namespace ns1 is not managed by OTE' });
       await until('error recorded', async () => (await ackError()).ack_error === 'namespace ns1 is not managed by OTE');
       assert.equal((await ackError()).acked_generation, null, 'a failed apply is not an acknowledgement');
+      // A NUL (which PostgreSQL text cannot hold) is dropped, not a reason to refuse the frame again and again.
+      a1.send({ type: 'ack', generation: d.generation, ok: false, error: 'bad\u0000 name' });
+      await until('error with the NUL dropped', async () => (await ackError()).ack_error === 'bad name');
+      assert.equal(a1.ws.readyState, a1.ws.OPEN);
       a1.close();
       const a2 = await connect(c.token);
       const d2 = await a2.waitForDesired(() => true);
