@@ -39,7 +39,7 @@ import { usersRoutes } from '../users/routes.js';
 import { UsersService } from '../users/service.js';
 import type { App, Services } from './app-types.js';
 import type { Config } from './config.js';
-import { installErrorHandling } from './error-handler.js';
+import { clientErrorHandler, frameworkErrors, installErrorHandling } from './error-handler.js';
 import { installAuditAndMetrics, installAuth } from './hooks.js';
 import { installJsonBodies } from './json-body.js';
 import { deriveKey, loadOrCreateSecret } from './secrets.js';
@@ -64,6 +64,9 @@ export async function createHub(config: Config, opts: HubOptions = {}): Promise<
     genReqId: () => randomUUID(),
     trustProxy: config.OTE_TRUST_PROXY,
     bodyLimit: 1024 * 1024,
+    // Router and HTTP parser refusals in the envelope too (API.md §1).
+    frameworkErrors,
+    clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
   const db = await openDatabase({ databaseUrl: config.OTE_DATABASE_URL, dataDir: config.OTE_DATA_DIR });

@@ -1,3 +1,6 @@
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { isUnavailable } from '../db/errors.js';
 import type { App } from './app-types.js';
@@ -58,4 +61,44 @@ function classify(err: FastifyError): Classified {
     return { status: sc, message: err.message };
   }
   return { status: 500, message: 'internal error; quote the requestId when reporting it' };
+}
+
+/**
+ * Fastify's router refusals (a bad % escape in the path, a path parameter
+ * over 100 characters), which otherwise answer `code: "FST_ERR_BAD_URL"`
+ * instead of the envelope's integer code (API.md §1). A Fastify option.
+ */
+export function frameworkErrors(err: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
+  const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400;
+  const message =
+    err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? 'a path parameter is longer than 100 characters'
+      : 'the URL is not valid (a % escape that decodes to no character)';
+  req.log.info({ status, reason: message }, 'request refused');
+  reply.header('x-request-id', req.id).code(status).send({ code: status, message, requestId: req.id });
+}
+
+/**
+ * Errors of the HTTP parser, before there is a request (headers over the size
+ * limit, malformed HTTP), also in the envelope. A Fastify option; it replaces
+ * Fastify's default, which answers `{error, message, statusCode}`.
+ */
+export function clientErrorHandler(err: Error & { code?: string }, socket: Socket): void {
+  // A reset connection has nobody to answer.
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, message] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'the request headers are too large']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'the request was not received in time']
+        : [400, 'the request is not valid HTTP'];
+  const requestId = randomUUID();
+  const body = JSON.stringify({ code: status, message, requestId });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `x-request-id: ${requestId}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(err);
 }

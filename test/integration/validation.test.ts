@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Api, type ApiResponse, expectStatus } from '../helpers/client.js';
 import { DATABASES, type TestHub, startHub } from '../helpers/hub.js';
@@ -166,6 +167,40 @@ for (const db of DATABASES) {
     it('names every malformed number of a query, not only the first', async () => {
       const res = await api.get('/v1/admin/user?page=&pageSize=x&status=1e0', { token: admin });
       for (const f of ['page', 'pageSize', 'status']) expect422(res, f, `bad ${f} among three`);
+    });
+
+    it('answers router and HTTP-parser refusals in the envelope too (integer code = status, requestId)', async () => {
+      const enveloped = (status: number, text: string, what: string) => {
+        const body = JSON.parse(text);
+        assert.equal(body.code, status, `${what}: code is the HTTP status: ${text}`);
+        assert.equal(typeof body.message, 'string');
+        assert.match(body.requestId, /^[0-9a-f-]{36}$/, `${what}: requestId`);
+      };
+      const badEscape = await api.delete('/v1/admin/user/%', { token: admin });
+      assert.equal(badEscape.status, 400);
+      enveloped(400, badEscape.text, 'a bad % escape');
+      const longParam = await api.delete(`/v1/admin/user/${'1'.repeat(101)}`, { token: admin });
+      assert.equal(longParam.status, 414);
+      enveloped(414, longParam.text, 'a path parameter over 100 characters');
+      // Below the router: raw HTTP that never becomes a request.
+      const raw = async (request: string) =>
+        new Promise<string>((resolve, reject) => {
+          const { hostname, port } = new URL(hub.url);
+          const socket = net.connect(Number(port), hostname, () => socket.write(request));
+          let answer = '';
+          socket.on('data', (d) => (answer += d));
+          socket.on('close', () => resolve(answer));
+          socket.on('error', reject);
+          socket.setTimeout(10_000, () => socket.destroy(new Error('no answer')));
+        });
+      for (const [status, request] of [
+        [431, `GET /v1/authorization HTTP/1.1\r\nHost: x\r\nAuthorization: ${'a'.repeat(20_000)}\r\n\r\n`],
+        [400, 'NOT HTTP AT ALL\r\n\r\n'],
+      ] as const) {
+        const answer = await raw(request);
+        assert.match(answer, new RegExp(`^HTTP/1\\.1 ${status} `), answer.slice(0, 200));
+        enveloped(status, answer.slice(answer.indexOf('\r\n\r\n') + 4), `raw ${status}`);
+      }
     });
 
     it('answers unknown routes with the 404 envelope', async () => {
