@@ -56,8 +56,8 @@ export class BusinessesService {
         if (!(await store.lockUser(trx, caller.userId))) throw new Unauthenticated('token revoked or expired');
         const live = await store.liveBusinessOf(trx, caller.userId);
         if (live) {
-          const state = live.status === BusinessStatus.pending ? 'pending' : 'approved';
-          throw new Conflict(`you already have a ${state} business (id ${live.id})`);
+          const state = live.status === BusinessStatus.pending ? 'a pending' : 'an approved';
+          throw new Conflict(`you already have ${state} business (id ${live.id})`);
         }
         const id = await store.insertBusiness(
           trx,

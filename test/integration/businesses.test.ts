@@ -94,7 +94,8 @@ for (const db of DATABASES) {
       const again = expectStatus(await api.post('/v1/business', { token: owner.token, body: body(uniqueName('b')) }), 409);
       assert.match(again.message, /pending business/);
       await auditBusiness(api, admin, id, 1);
-      expectStatus(await api.post('/v1/business', { token: owner.token, body: body(uniqueName('b')) }), 409, 'role 3');
+      const role3 = expectStatus(await api.post('/v1/business', { token: owner.token, body: body(uniqueName('b')) }), 409, 'role 3');
+      assert.match(role3.message, /^you already have an approved business \(id \d+\)$/);
       const member = await subUser(api, owner.token);
       expectStatus(await api.post('/v1/business', { token: member.token, body: body(uniqueName('b')) }), 403, 'role 2');
       const subAdmin = await subUser(api, owner.token, { isAdmin: true });
