@@ -27,9 +27,13 @@ export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, http
   const body = httpPart === 'body';
   const validate = (body ? bodyAjv : textAjv).compile(schema as object) as Validator;
   const numeric = body ? [] : numericFields(schema as SchemaLike);
+  // Every API body is closed (additionalProperties: false). An open one is a third party's
+  // webhook payload (Alertmanager, the registry), read selectively: a NUL in a part nobody
+  // reads must not make the sender retry the whole batch forever.
+  const nul = !body || (schema as { additionalProperties?: unknown }).additionalProperties === false;
   const wrapped = ((data: unknown) => {
     // Checked before ajv runs: its coercion would turn "1e3" into 1000 in place.
-    const early = [...nulErrors(data), ...numberTextErrors(data, numeric)];
+    const early = [...(nul ? nulErrors(data) : []), ...numberTextErrors(data, numeric)];
     const ok = validate(data);
     // Every offending field is named: the early findings first, then ajv's (one reason per field).
     wrapped.errors = early.length > 0 ? [...early, ...(validate.errors ?? [])] : validate.errors;
