@@ -12,7 +12,8 @@ export async function authRoutes(app: App): Promise<void> {
     { config: { public: true }, schema: { tags: ['auth'], body: LoginBody, response: { 200: TokenReply } } },
     async (req) => {
       req.auditUser = req.body.user.slice(0, 64);
-      const { token } = await auth.login(req.body.user, req.body.password, req.ip);
+      const { token, userId } = await auth.login(req.body.user, req.body.password, req.ip);
+      req.auditUserId = userId;
       return { token, code: 200, message: 'success' };
     },
   );

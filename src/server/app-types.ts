@@ -72,6 +72,8 @@ declare module 'fastify' {
     caller: Caller | null;
     /** The user name a public call acted for (login, registration), for the audit log. */
     auditUser: string | null;
+    /** The user a public call turned out to act for (a successful login or registration). */
+    auditUserId: number | null;
   }
   interface FastifyInstance {
     services: Services;

@@ -23,6 +23,7 @@ export function tokenFrom(header: string | undefined): string | null {
 export function installAuth(app: App): void {
   app.decorateRequest('caller', null);
   app.decorateRequest('auditUser', null);
+  app.decorateRequest('auditUserId', null);
   app.addHook('onRoute', (route) => {
     // The browsable API reference (its routes come from @fastify/swagger-ui) is public.
     if (route.url === '/docs' || route.url.startsWith('/docs/')) route.config = { ...route.config, public: true };
@@ -79,7 +80,7 @@ export function installAuditAndMetrics(app: App): void {
     if (!STATE_CHANGING.has(req.method) || !req.routeOptions.url || req.routeOptions.config.noAudit) return payload;
     try {
       await app.services.audit.record({
-        userId: req.caller?.userId ?? null,
+        userId: req.caller?.userId ?? req.auditUserId,
         userName: req.caller?.userName ?? req.auditUser,
         action: `${req.method} ${req.routeOptions.url}`,
         target: req.url.split('?')[0],

@@ -24,7 +24,9 @@ export async function usersRoutes(app: App): Promise<void> {
     { config: { public: true }, schema: { tags, body: CreateUserBody, response: { 200: Ok(IdData) } } },
     async (req) => {
       req.auditUser = req.body.user;
-      return ok({ id: await users.register(req.body) });
+      const id = await users.register(req.body);
+      req.auditUserId = id;
+      return ok({ id });
     },
   );
 

@@ -94,6 +94,8 @@ for (const db of DATABASES) {
         assert.deepEqual(
           mine.map((r) => [r.action, r.result]),
           [
+            ['POST /v1/user', 200],
+            ['POST /v1/authorization', 200],
             ['PUT /v1/user', 422],
             ['PUT /v1/authorization', 200],
             ['DELETE /v1/authorization', 200],
@@ -106,12 +108,13 @@ for (const db of DATABASES) {
         }
         const approval = (await audit(`userId=${adminId}&action=${encodeURIComponent('PUT /v1/admin/user/:userId')}`)).data;
         assert.ok(approval.some((r) => r.target === `/v1/admin/user/${u.id}` && r.result === 200), 'the approval, by its route and path');
-        // Calls without a valid token are logged with the name given (login, registration) or none.
+        // Calls without a token are logged with the name given (login, registration) and, once it is
+        // known (a success), the user's id, so ?userId= finds a user's logins too.
         const recent = (await audit('pageSize=100')).data;
         const login = recent.find((r) => r.action === 'POST /v1/authorization' && r.user === u.user);
-        assert.ok(login && login.result === 200 && login.userId === null);
+        assert.ok(login && login.result === 200 && login.userId === u.id, 'a successful login carries the user id');
         const registration = recent.find((r) => r.action === 'POST /v1/user' && r.user === u.user);
-        assert.ok(registration && registration.result === 200);
+        assert.ok(registration && registration.result === 200 && registration.userId === u.id);
         assert.ok(!recent.some((r) => r.action.startsWith('GET ')), 'reads are not audited');
       });
 
