@@ -1,4 +1,5 @@
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
+import type { NodesTable } from '../db/cluster-tables.js';
 import type { Database } from '../db/types.js';
 import { chunks } from '../lib/chunks.js';
 import { type Paging, applyPage, likeContains } from '../server/paging.js';
@@ -11,23 +12,12 @@ export interface NodeFilter {
   readonly nodeName?: string;
 }
 
-export interface NodeRecord {
-  id: number;
-  cluster_id: number;
-  name: string;
+/** A node row with the facts of its cluster that readiness needs. */
+export type NodeRecord = Omit<Selectable<NodesTable>, 'k8s_labels' | 'update_time'> & {
   cluster_name: string;
-  os_image: string;
-  kernel_version: string;
-  internal_ip: string;
-  cpu: number;
-  memory: number;
-  disk: number;
-  gpu_count: number;
-  gpu_memory_mib: number | null;
-  ready: number;
   session_id: string | null;
   last_heartbeat: number | null;
-}
+};
 
 function filtered(db: Db, f: NodeFilter) {
   let q = db.selectFrom('nodes').innerJoin('clusters', 'clusters.id', 'nodes.cluster_id');
