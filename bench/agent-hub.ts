@@ -4,7 +4,7 @@
  * environment (OTE_*); prints `LISTENING <url>` once it serves; stops on SIGTERM.
  */
 import { createHub } from '../src/server/app.js';
-import { loadConfig } from '../src/server/config.js';
+import { loadConfig } from '../src/config/config.js';
 
 const hub = await createHub(loadConfig(process.env), { logger: { level: process.env.OTE_LOG_LEVEL ?? 'warn' } });
 const url = await hub.app.listen({ host: '127.0.0.1', port: 0 });

@@ -12,8 +12,8 @@ import type { Db } from '../src/db/index.js';
 import type { NewUser } from '../src/db/types.js';
 import { nowSeconds } from '../src/lib/time.js';
 import { createHub } from '../src/server/app.js';
-import { loadConfig } from '../src/server/config.js';
-import { UserStatus } from '../src/users/roles.js';
+import { loadConfig } from '../src/config/config.js';
+import { UserStatus } from '../src/access/roles.js';
 import { ADMIN } from '../test/helpers/hub.js';
 import { BARE_PATH, TOTAL_USERS } from './common.js';
 

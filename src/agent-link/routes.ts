@@ -1,17 +1,19 @@
 import websocket from '@fastify/websocket';
 import type { FastifyRequest } from 'fastify';
 import { Gauge } from 'prom-client';
-import type { App } from '../server/app-types.js';
-import { Unauthenticated } from '../server/errors.js';
-import { tokenFrom } from '../server/hooks.js';
+import type { App } from '../http/app.js';
+import { Unauthenticated } from '../http/errors.js';
+import { tokenFrom } from '../http/hooks.js';
 import type { AgentCluster } from './store.js';
+import type { Registry } from 'prom-client';
+import type { AgentLink } from './link.js';
 
 /** Frames are JSON documents of a cluster's nodes and workloads: generous, bounded. */
 const MAX_FRAME = 16 * 1024 * 1024;
 
 /** `GET /v1/agent/connect`: the agent's WebSocket (API.md §11), authenticated by its join token. */
-export async function agentLinkRoutes(app: App): Promise<void> {
-  const link = app.services.agentLink;
+export async function agentLinkRoutes(app: App, deps: { link: AgentLink; metrics: Registry }): Promise<void> {
+  const { link } = deps;
   await app.register(websocket, {
     options: { maxPayload: MAX_FRAME },
     // Close every agent with 4004 ("hub stopping, redial") and write what is batched.
@@ -26,7 +28,7 @@ export async function agentLinkRoutes(app: App): Promise<void> {
   new Gauge({
     name: 'ote_agent_connected_clusters',
     help: 'Clusters whose agent holds a connection to this hub replica',
-    registers: [app.services.metrics],
+    registers: [deps.metrics],
     collect() {
       this.set(link.connectedClusters);
     },

@@ -1,20 +1,23 @@
+import { Allow } from '../access/roles.js';
 import { timingSafeEqual } from 'node:crypto';
 import { nowSeconds } from '../lib/time.js';
-import type { App } from '../server/app-types.js';
-import { Done, Page, done, page } from '../server/envelope.js';
-import { Unauthenticated } from '../server/errors.js';
-import { loadOrCreateSecret } from '../server/secrets.js';
+import type { App } from '../http/app.js';
+import { Done, Page, done, page } from '../http/envelope.js';
+import { Unauthenticated } from '../http/errors.js';
+import { loadOrCreateSecret } from '../config/secrets.js';
 import { AlertRow, AlertmanagerWebhook, ListAlertsQuery } from './schemas.js';
+import type { Config } from '../config/config.js';
+import type { AlertsService } from './service.js';
 
-export async function alertsRoutes(app: App): Promise<void> {
-  const { alerts, config } = app.services;
+export async function alertsRoutes(app: App, deps: { alerts: AlertsService; config: Config }): Promise<void> {
+  const { alerts, config } = deps;
   const tags = ['alerts'];
   // Like the other shared secrets: configured, or generated once in the data directory.
   const secret = config.OTE_ALERT_SECRET ?? loadOrCreateSecret(config.OTE_DATA_DIR, 'alert.secret');
 
   app.get(
     '/v1/alert',
-    { config: { allow: [2, 3, 4] }, schema: { tags, querystring: ListAlertsQuery, response: { 200: Page(AlertRow) } } },
+    { config: { allow: Allow.members }, schema: { tags, querystring: ListAlertsQuery, response: { 200: Page(AlertRow) } } },
     async (req) => {
       const { rows, total } = await alerts.list(req.caller!, req.query);
       return page(rows, total);

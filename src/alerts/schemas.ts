@@ -1,5 +1,5 @@
 import Type, { type Static } from 'typebox';
-import { pagingFields } from '../server/paging.js';
+import { pagingFields } from '../http/paging.js';
 
 export const ListAlertsQuery = Type.Object(pagingFields(10));
 export type ListAlertsQuery = Static<typeof ListAlertsQuery>;

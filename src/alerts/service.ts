@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { DbStatusReader } from '../apps/status.js';
 import { isReady } from '../clusters/readiness.js';
-import { scopeOf } from '../db/scope.js';
+import { scopeOf } from '../access/scope.js';
 import type { SettingsService } from '../settings/service.js';
-import type { Caller } from '../users/roles.js';
+import type { Caller } from '../access/roles.js';
 import type { AlertRow, AlertmanagerWebhook, ListAlertsQuery } from './schemas.js';
 import * as store from './store.js';
 

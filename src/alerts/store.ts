@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Scope } from '../db/scope.js';
+import type { Scope } from '../access/scope.js';
 import type { Database } from '../db/types.js';
 
 export type Db = Kysely<Database>;

@@ -2,7 +2,7 @@ import type { ClusterFacts, DesiredStateContributor } from '../agent-link/desire
 import { chunks } from '../lib/chunks.js';
 import type { DesiredState } from '../agent-link/protocol.js';
 import type { SettingsService } from '../settings/service.js';
-import { BusinessStatus } from '../users/roles.js';
+import { BusinessStatus } from '../access/roles.js';
 import { buildObjects } from './objects.js';
 import { ALL } from './placement.js';
 import type { AppSpec } from './schemas.js';

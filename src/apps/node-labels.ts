@@ -1,5 +1,5 @@
 import type { NodeLabelRemovalHook } from '../nodes/service.js';
-import { Conflict } from '../server/errors.js';
+import { Conflict } from '../http/errors.js';
 import { nowSeconds } from '../lib/time.js';
 import { placedOn, revisionFor, runningApps } from './desired.js';
 import type { AppSpec } from './schemas.js';

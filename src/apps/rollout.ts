@@ -28,7 +28,7 @@ export class Rollouts {
   constructor(
     private readonly db: Db,
     private readonly statuses: DbStatusReader,
-    private readonly bus: () => DesiredStateBus,
+    private readonly bus: DesiredStateBus,
   ) {}
 
   /** Runs in the transaction that makes `revision` the running one (approve, auto-approve, rollback). */
@@ -161,7 +161,7 @@ export class Rollouts {
       await this.nextBatch(trx, app, batchSize, now);
       return true;
     });
-    if (moved) this.bus().changed(await clusterIdsFor(this.db, [app.cluster_label]));
+    if (moved) this.bus.changed(await clusterIdsFor(this.db, [app.cluster_label]));
   }
 
   /** Gives the running revision to the next clusters, or ends the rollout when none is left. */

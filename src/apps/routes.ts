@@ -1,7 +1,8 @@
+import { Allow } from '../access/roles.js';
 import Type from 'typebox';
-import type { App } from '../server/app-types.js';
-import { Done, Ok, Page, done, ok, page } from '../server/envelope.js';
-import { IdParam } from '../server/paging.js';
+import type { App } from '../http/app.js';
+import { Done, Ok, Page, done, ok, page } from '../http/envelope.js';
+import { IdParam } from '../http/paging.js';
 import {
   AppDetail,
   AppRow,
@@ -14,13 +15,14 @@ import {
   ScaleAppBody,
   UpdateAppBody,
 } from './schemas.js';
+import type { AppsService } from './service.js';
 
 const AppIdParams = IdParam('id');
 /** Members of a business (2, 3) act on its applications; the system administrator on all (API.md §8). */
-const MEMBERS = [2, 3, 4] as const;
+const MEMBERS = Allow.members;
 
-export async function appsRoutes(app: App): Promise<void> {
-  const { apps } = app.services;
+export async function appsRoutes(app: App, deps: { apps: AppsService }): Promise<void> {
+  const { apps } = deps;
   const tags = ['applications'];
   // Rollout deadlines pass without any event: a light periodic check moves batched rollouts on.
   app.addHook('onReady', async () => apps.rollouts.start(1000, app.log));
@@ -58,7 +60,7 @@ export async function appsRoutes(app: App): Promise<void> {
 
   app.put(
     '/v1/app/:id/audit',
-    { config: { allow: [4] }, schema: { tags, params: AppIdParams, body: AuditAppBody, response: { 200: Done } } },
+    { config: { allow: Allow.systemAdmin }, schema: { tags, params: AppIdParams, body: AuditAppBody, response: { 200: Done } } },
     async (req) => {
       await apps.audit(req.caller!, req.params.id, req.body);
       return done();

@@ -1,6 +1,6 @@
 import Type, { type Static, type TSchema } from 'typebox';
 import { CLUSTER_NAME_RE, LABEL_RE } from '../lib/validation.js';
-import { pagingFields } from '../server/paging.js';
+import { pagingFields } from '../http/paging.js';
 
 /**
  * An application's spec (API.md §8): one JSON document per revision. Bodies

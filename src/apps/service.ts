@@ -1,12 +1,12 @@
 import type { DesiredStateBus } from '../agent-link/desired-bus.js';
 import { isUniqueViolation } from '../db/errors.js';
-import { scopeOf } from '../db/scope.js';
+import { scopeOf } from '../access/scope.js';
 import { nowSeconds } from '../lib/time.js';
-import { Conflict, NotFound, ValidationError } from '../server/errors.js';
+import { Conflict, NotFound, ValidationError } from '../http/errors.js';
 import type { Settings } from '../settings/schemas.js';
 import type { SettingsService } from '../settings/service.js';
 import { visibleProjectByName } from '../repository/project-store.js';
-import { BusinessStatus, type Caller } from '../users/roles.js';
+import { BusinessStatus, type Caller, Role } from '../access/roles.js';
 import { clusterIdsFor } from './placement.js';
 import { platformRepository, specProblems } from './rules.js';
 import type {
@@ -50,8 +50,7 @@ export class AppsService {
     /** The registry's domain (OTE_REGISTRY_DOMAIN, else OTE_REGISTRY_URL's host), and whether the hub manages that registry (OTE_REGISTRY_URL: it knows its projects). */
     private readonly registry: { readonly domain?: string; readonly managed: boolean },
     private readonly statuses: DbStatusReader,
-    /** Read at each call: the agent link replaces `services.desired` after assembly. */
-    private readonly bus: () => DesiredStateBus,
+    private readonly bus: DesiredStateBus,
   ) {
     this.rollouts = new Rollouts(db, statuses, bus);
     this.onRunningRevision(this.rollouts.begin);
@@ -261,7 +260,7 @@ export class AppsService {
     const app = await this.mustGet(caller, id);
     const clusters = await this.placedOn(app);
     await this.db.transaction().execute((trx) => store.deleteApp(trx, app.id));
-    this.bus().changed(clusters);
+    this.bus.changed(clusters);
   }
 
   // --- helpers ---
@@ -294,7 +293,7 @@ export class AppsService {
 
   private async wake(labels: readonly (string | null)[]): Promise<void> {
     const ids = await clusterIdsFor(this.db, labels);
-    if (ids.length > 0) this.bus().changed(ids);
+    if (ids.length > 0) this.bus.changed(ids);
   }
 
   private async mustGet(caller: Caller, id: number): Promise<store.AppRecord> {
@@ -305,7 +304,7 @@ export class AppsService {
 
   /** The business an application is created in: the caller's, or for the system administrator the one named. */
   private async ownerBusiness(caller: Caller, businessId: number | undefined): Promise<number> {
-    if (caller.role !== 4) {
+    if (caller.role !== Role.systemAdmin) {
       if (businessId !== undefined) {
         throw new ValidationError({ businessId: 'unknown field (only the system administrator may set it)' });
       }
@@ -337,5 +336,5 @@ export class AppsService {
 
 /** Auto-approval: a business or system administrator while `enableAdminAutoDeploy` is on. */
 function autoApproved(caller: Caller, settings: Settings): boolean {
-  return (caller.role === 3 || caller.role === 4) && settings.enableAdminAutoDeploy;
+  return (caller.role === Role.businessAdmin || caller.role === Role.systemAdmin) && settings.enableAdminAutoDeploy;
 }

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/types.js';
 import { nowSeconds } from '../lib/time.js';
-import { applyPage } from '../server/paging.js';
+import { applyPage } from '../http/paging.js';
 import type { AuditRow, ListAuditQuery } from './schemas.js';
 
 export interface AuditEntry {

@@ -1,11 +1,12 @@
-import { ROLES } from '../users/roles.js';
-import type { App } from '../server/app-types.js';
-import { Done, Ok, done, ok } from '../server/envelope.js';
+import { Allow } from '../access/roles.js';
+import type { App } from '../http/app.js';
+import { Done, Ok, done, ok } from '../http/envelope.js';
 import { AuthInfo, LoginBody, TokenReply } from './schemas.js';
+import type { AuthService } from './service.js';
 
-export async function authRoutes(app: App): Promise<void> {
-  const { auth } = app.services;
-  const anyone = { allow: ROLES };
+export async function authRoutes(app: App, deps: { auth: AuthService }): Promise<void> {
+  const { auth } = deps;
+  const anyone = { allow: Allow.anyone };
 
   app.post(
     '/v1/authorization',

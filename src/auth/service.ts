@@ -3,8 +3,8 @@ import type { Database } from '../db/types.js';
 import type { SettingsService } from '../settings/service.js';
 import type { AuthInfo } from './schemas.js';
 import { nowSeconds } from '../lib/time.js';
-import { TooManyRequests, Unauthenticated } from '../server/errors.js';
-import { type Caller, UserStatus, deriveRole } from '../users/roles.js';
+import { TooManyRequests, Unauthenticated } from '../http/errors.js';
+import { type Caller, deriveRole, Role, UserStatus } from '../access/roles.js';
 import * as users from '../users/store.js';
 import { verifyDummy, verifyPassword } from './passwords.js';
 import type { LoginThrottle } from './throttle.js';
@@ -24,8 +24,12 @@ export class AuthService {
     private readonly settings: SettingsService,
   ) {}
 
-  /** Answers whether a user has a registry account; set by the repository domain. */
-  hasRepoAccount: RepoAccountCheck = async () => false;
+  private hasRepoAccount: RepoAccountCheck = async () => false;
+
+  /** The repository domain answers whether a user has a registry account (wired in server/wiring.ts). */
+  useRepoAccountCheck(check: RepoAccountCheck): void {
+    this.hasRepoAccount = check;
+  }
 
   async info(caller: Caller): Promise<AuthInfo> {
     const [flags, self, repo] = await Promise.all([
@@ -85,7 +89,7 @@ export class AuthService {
       userName: user.user_name,
       role,
       businessId: user.business_id,
-      tenantId: role === 2 || role === 3 ? user.business_id : null,
+      tenantId: role === Role.member || role === Role.businessAdmin ? user.business_id : null,
       isAdmin: user.is_admin === 1,
       jti: claims.jti,
     };

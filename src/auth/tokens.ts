@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import { isForeignKeyViolation } from '../db/errors.js';
 import type { Database } from '../db/types.js';
 import { nowSeconds } from '../lib/time.js';
-import { Unauthenticated } from '../server/errors.js';
+import { Unauthenticated } from '../http/errors.js';
 
 const ALG = 'HS256';
 const ISSUER = 'ote-hub';

@@ -1,4 +1,4 @@
-import { BusinessStatus } from '../users/roles.js';
+import { BusinessStatus } from '../access/roles.js';
 import * as store from './store.js';
 
 /** The Kubernetes namespace of a business in every edge cluster (API.md §4: `ns<id>`). */

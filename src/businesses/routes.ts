@@ -1,5 +1,6 @@
-import type { App } from '../server/app-types.js';
-import { Done, Ok, Page, done, ok, page } from '../server/envelope.js';
+import { Allow } from '../access/roles.js';
+import type { App } from '../http/app.js';
+import { Done, Ok, Page, done, ok, page } from '../http/envelope.js';
 import { IdData } from '../users/schemas.js';
 import {
   AuditBusinessBody,
@@ -9,23 +10,24 @@ import {
   CreateBusinessBody,
   ListBusinessesQuery,
 } from './schemas.js';
+import type { BusinessesService } from './service.js';
 
 /** Business management (API.md §4). */
-export async function businessesRoutes(app: App): Promise<void> {
-  const { businesses } = app.services;
+export async function businessesRoutes(app: App, deps: { businesses: BusinessesService }): Promise<void> {
+  const { businesses } = deps;
   const tags = ['businesses'];
 
   // Roles 2 and 3 pass the hook so the service can say why they may not (403 non-admin, 409 has one).
   app.post(
     '/v1/business',
-    { config: { allow: [1, 2, 3] }, schema: { tags, body: CreateBusinessBody, response: { 200: Ok(IdData) } } },
+    { config: { allow: Allow.applicants }, schema: { tags, body: CreateBusinessBody, response: { 200: Ok(IdData) } } },
     async (req) => ok({ id: await businesses.create(req.caller!, req.body) }),
   );
 
   app.get(
     '/v1/business',
     {
-      config: { allow: [1, 2, 3, 4] },
+      config: { allow: Allow.approved },
       schema: { tags, querystring: ListBusinessesQuery, response: { 200: Page(BusinessRow) } },
     },
     async (req) => {
@@ -37,7 +39,7 @@ export async function businessesRoutes(app: App): Promise<void> {
   app.get(
     '/v1/business/id/:id',
     {
-      config: { allow: [1, 2, 3, 4] },
+      config: { allow: Allow.approved },
       schema: { tags, params: BusinessIdParams, response: { 200: Ok(BusinessDetail) } },
     },
     async (req) => ok(await businesses.get(req.caller!, req.params.id)),
@@ -46,7 +48,7 @@ export async function businessesRoutes(app: App): Promise<void> {
   app.put(
     '/v1/business/id/:id',
     {
-      config: { allow: [4] },
+      config: { allow: Allow.systemAdmin },
       schema: { tags, params: BusinessIdParams, body: AuditBusinessBody, response: { 200: Done } },
     },
     async (req) => {
@@ -57,7 +59,7 @@ export async function businessesRoutes(app: App): Promise<void> {
 
   app.delete(
     '/v1/business/id/:id',
-    { config: { allow: [4] }, schema: { tags, params: BusinessIdParams, response: { 200: Done } } },
+    { config: { allow: Allow.systemAdmin }, schema: { tags, params: BusinessIdParams, response: { 200: Done } } },
     async (req) => {
       await businesses.remove(req.caller!, req.params.id);
       return done();

@@ -1,5 +1,5 @@
 import Type, { type Static } from 'typebox';
-import { IdParam, pagingFields } from '../server/paging.js';
+import { IdParam, pagingFields } from '../http/paging.js';
 
 /**
  * Business names: 1-64 characters as given (unique case-insensitively), not

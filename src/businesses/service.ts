@@ -1,10 +1,10 @@
 import type { DesiredStateBus } from '../agent-link/desired-bus.js';
 import { isUniqueViolation } from '../db/errors.js';
-import { scopeOf } from '../db/scope.js';
+import { scopeOf } from '../access/scope.js';
 import type { BusinessRecord } from '../db/types.js';
 import { nowSeconds } from '../lib/time.js';
-import { Conflict, Forbidden, NotFound, Unauthenticated } from '../server/errors.js';
-import { BusinessStatus, type Caller } from '../users/roles.js';
+import { Conflict, Forbidden, NotFound, Unauthenticated } from '../http/errors.js';
+import { BusinessStatus, type Caller, Role } from '../access/roles.js';
 import type {
   AuditBusinessBody,
   BusinessDetail,
@@ -28,7 +28,7 @@ export class BusinessesService {
   constructor(
     private readonly db: store.Db,
     /** Read at each call: the agent link replaces the bus after assembly. */
-    private readonly desired: () => DesiredStateBus,
+    private readonly desired: DesiredStateBus,
   ) {}
 
   onDelete(hook: BusinessDeletionHook): void {
@@ -47,7 +47,7 @@ export class BusinessesService {
 
   /** An approved admin without a pending or approved business applies for one; it joins it at once. */
   async create(caller: Caller, input: CreateBusinessBody): Promise<number> {
-    if (!caller.isAdmin || caller.role === 4) {
+    if (!caller.isAdmin || caller.role === Role.systemAdmin) {
       throw new Forbidden('only an approved administrator user may create a business');
     }
     const now = nowSeconds();
@@ -107,7 +107,7 @@ export class BusinessesService {
       );
       if (changed === 0) await this.refuse(trx, caller, id, 'only a pending business can be audited');
     });
-    this.desired().changed('all');
+    this.desired.changed('all');
   }
 
   /**
@@ -124,7 +124,7 @@ export class BusinessesService {
       for (const hook of this.deletionHooks) await hook(trx, id);
       await store.dropMembers(trx, id, now);
     });
-    this.desired().changed('all');
+    this.desired.changed('all');
   }
 
   /** Tells "no such business" (404) from "not in a state that allows it" (409). */
@@ -139,7 +139,7 @@ const STATUS_NAMES: Record<number, string> = { 0: 'pending', 1: 'approved', 2: '
 
 /** The system administrator reads every business; anyone else the ones it created or belongs to. */
 export function viewOf(caller: Caller): store.BusinessView {
-  return caller.role === 4
+  return caller.role === Role.systemAdmin
     ? { kind: 'platform' }
     : { kind: 'user', userId: caller.userId, businessId: caller.businessId };
 }

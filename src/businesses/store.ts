@@ -1,8 +1,8 @@
 import { type Kysely, type SelectQueryBuilder, sql } from 'kysely';
-import type { Scope } from '../db/scope.js';
+import type { Scope } from '../access/scope.js';
 import type { BusinessRecord, Database } from '../db/types.js';
-import { type Paging, applyPage, likeContains } from '../server/paging.js';
-import { BusinessStatus } from '../users/roles.js';
+import { type Paging, applyPage, likeContains } from '../http/paging.js';
+import { BusinessStatus } from '../access/roles.js';
 
 export type Db = Kysely<Database>;
 

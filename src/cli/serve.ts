@@ -1,4 +1,4 @@
-import { type Config, ConfigError, loadConfig } from '../server/config.js';
+import { type Config, ConfigError, loadConfig } from '../config/config.js';
 import { createHub } from '../server/app.js';
 
 type Overrides = Partial<Record<keyof Config, string | undefined>>;

@@ -1,9 +1,10 @@
+import { Allow } from '../access/roles.js';
 import type { AddressInfo } from 'node:net';
 import Type from 'typebox';
-import type { App } from '../server/app-types.js';
-import { publicUrl } from '../server/config.js';
-import { Done, Ok, Page, done, ok, page } from '../server/envelope.js';
-import { PagingQuery } from '../server/paging.js';
+import type { App } from '../http/app.js';
+import { publicUrl } from '../config/config.js';
+import { Done, Ok, Page, done, ok, page } from '../http/envelope.js';
+import { PagingQuery } from '../http/paging.js';
 import {
   ClusterLabelBody,
   ClusterLabelRow,
@@ -15,15 +16,17 @@ import {
   PauseBody,
   PauseData,
 } from './schemas.js';
+import type { Config } from '../config/config.js';
+import type { ClustersService } from './service.js';
 
-const READ = [2, 3, 4] as const;
-const ADMIN = [4] as const;
+const READ = Allow.members;
+const ADMIN = Allow.systemAdmin;
 
-export async function clustersRoutes(app: App): Promise<void> {
-  const { clusters } = app.services;
+export async function clustersRoutes(app: App, deps: { clusters: ClustersService; config: Config }): Promise<void> {
+  const { clusters, config } = deps;
   const tags = ['clusters'];
   // The join command names the address agents dial: OTE_PUBLIC_URL, or the port actually bound.
-  const hubUrl = () => publicUrl(app.services.config, (app.server.address() as AddressInfo | null)?.port);
+  const hubUrl = () => publicUrl(config, (app.server.address() as AddressInfo | null)?.port);
 
   app.get(
     '/v1/cluster',

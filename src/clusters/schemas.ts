@@ -1,6 +1,6 @@
 import Type, { type Static } from 'typebox';
 import { CLUSTER_NAME_RE, LABEL_RE } from '../lib/validation.js';
-import { pagingFields } from '../server/paging.js';
+import { pagingFields } from '../http/paging.js';
 
 export const CLUSTER_NAME_MESSAGE =
   'must be 1-63 letters, digits or "-", starting and ending with a letter or digit';

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/types.js';
 import { chunks } from '../lib/chunks.js';
-import { type Paging, applyPage } from '../server/paging.js';
+import { type Paging, applyPage } from '../http/paging.js';
 
 export type Db = Kysely<Database>;
 

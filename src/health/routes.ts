@@ -1,8 +1,10 @@
-import type { App } from '../server/app-types.js';
+import type { App } from '../http/app.js';
+import type { Registry } from 'prom-client';
+import type { Db } from '../db/index.js';
 
 /** Liveness, readiness, metrics and the API document: public, not enveloped (API.md §1). */
-export async function healthRoutes(app: App): Promise<void> {
-  const { db, metrics } = app.services;
+export async function healthRoutes(app: App, deps: { db: Db; metrics: Registry }): Promise<void> {
+  const { db, metrics } = deps;
   const hide = { hide: true };
 
   app.get('/healthz', { config: { public: true }, schema: hide }, async () => ({ code: 200, message: 'alive' }));

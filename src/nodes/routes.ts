@@ -1,13 +1,15 @@
+import { Allow } from '../access/roles.js';
 import Type from 'typebox';
-import type { App } from '../server/app-types.js';
-import { Done, Ok, done, ok } from '../server/envelope.js';
+import type { App } from '../http/app.js';
+import { Done, Ok, done, ok } from '../http/envelope.js';
 import { AddNodeLabelBody, DeleteNodeLabelBody, ListNodesQuery, NodeLabelsQuery, NodePage } from './schemas.js';
+import type { NodesService } from './service.js';
 
-const READ = [2, 3, 4] as const;
-const ADMIN = [4] as const;
+const READ = Allow.members;
+const ADMIN = Allow.systemAdmin;
 
-export async function nodesRoutes(app: App): Promise<void> {
-  const { nodes } = app.services;
+export async function nodesRoutes(app: App, deps: { nodes: NodesService }): Promise<void> {
+  const { nodes } = deps;
   const tags = ['nodes'];
 
   app.get(

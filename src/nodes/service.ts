@@ -2,8 +2,8 @@ import type { DesiredStateBus } from '../agent-link/desired-bus.js';
 import { isReady } from '../clusters/readiness.js';
 import * as clusterStore from '../clusters/store.js';
 import { nowSeconds } from '../lib/time.js';
-import { NotFound, ValidationError } from '../server/errors.js';
-import type { Caller } from '../users/roles.js';
+import { NotFound, ValidationError } from '../http/errors.js';
+import type { Caller } from '../access/roles.js';
 import { type AddNodeLabelBody, type DeleteNodeLabelBody, type ListNodesQuery, NODE_FIELDS, type NodeRow } from './schemas.js';
 import * as store from './store.js';
 

@@ -2,7 +2,7 @@ import { type Kysely, type Selectable, sql } from 'kysely';
 import type { NodesTable } from '../db/cluster-tables.js';
 import type { Database } from '../db/types.js';
 import { chunks } from '../lib/chunks.js';
-import { type Paging, applyPage, likeContains } from '../server/paging.js';
+import { type Paging, applyPage, likeContains } from '../http/paging.js';
 
 export type Db = Kysely<Database>;
 

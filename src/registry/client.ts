@@ -1,4 +1,4 @@
-import { Unavailable } from '../server/errors.js';
+import { Unavailable } from '../http/errors.js';
 import type { Access } from './scopes.js';
 import type { RegistryTokenSigner } from './signer.js';
 

@@ -1,9 +1,9 @@
 import type { Kysely } from 'kysely';
 import { LoginThrottle } from '../auth/throttle.js';
 import type { Database } from '../db/types.js';
-import type { Config } from '../server/config.js';
-import { Unavailable } from '../server/errors.js';
-import { deriveKey, loadOrCreateSecret } from '../server/secrets.js';
+import type { Config } from '../config/config.js';
+import { Unavailable } from '../http/errors.js';
+import { deriveKey, loadOrCreateSecret } from '../config/secrets.js';
 import { RegistryClient } from './client.js';
 import { type RegistrySigningKey, loadSigningKey } from './keys.js';
 import { RobotCredentials } from './robots.js';

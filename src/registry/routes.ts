@@ -1,9 +1,11 @@
 import { timingSafeEqual } from 'node:crypto';
 import Type from 'typebox';
-import type { App } from '../server/app-types.js';
-import { Done, done } from '../server/envelope.js';
-import { Unauthenticated } from '../server/errors.js';
+import type { App } from '../http/app.js';
+import { Done, done } from '../http/envelope.js';
+import { Unauthenticated } from '../http/errors.js';
 import { EVENTS_MEDIA_TYPE, EventsEnvelope, recordEvents } from './notifications.js';
+import type { Db } from '../db/index.js';
+import type { RegistryHub } from './hub.js';
 
 const TokenQuery = Type.Object({
   service: Type.Optional(Type.String({ maxLength: 255 })),
@@ -22,8 +24,8 @@ const TokenReply = Type.Object({
 });
 
 /** The registry's token-auth server, its certificate, and its event intake (API.md §10). */
-export async function registryRoutes(app: App): Promise<void> {
-  const { registry, db } = app.services;
+export async function registryRoutes(app: App, deps: { registry: RegistryHub; db: Db }): Promise<void> {
+  const { registry, db } = deps;
   const tags = ['registry'];
   // Surfaces an unreadable OTE_REGISTRY_TOKEN_KEY/CERT (or data directory) at start, not at first pull.
   await registry.certificate();

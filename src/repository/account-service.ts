@@ -5,8 +5,8 @@ import type { Database } from '../db/types.js';
 import { nowSeconds } from '../lib/time.js';
 import type { RegistryHub } from '../registry/hub.js';
 import { RESERVED_PREFIX } from '../registry/robots.js';
-import { Conflict, NotFound, ValidationError } from '../server/errors.js';
-import type { Caller } from '../users/roles.js';
+import { Conflict, NotFound, ValidationError } from '../http/errors.js';
+import type { Caller } from '../access/roles.js';
 import type { AccountPasswordBody, CreateAccountBody } from './schemas.js';
 
 type Db = Kysely<Database>;

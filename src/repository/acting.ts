@@ -1,14 +1,14 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/types.js';
-import { ValidationError } from '../server/errors.js';
-import { BusinessStatus, type Caller } from '../users/roles.js';
+import { ValidationError } from '../http/errors.js';
+import { BusinessStatus, type Caller, Role } from '../access/roles.js';
 
 /**
  * The business a create acts for: the caller's own (roles 2 and 3), or the
  * approved business a system administrator names with `businessId`.
  */
 export async function actingBusiness(db: Kysely<Database>, caller: Caller, businessId: number | undefined): Promise<number> {
-  if (caller.role !== 4) {
+  if (caller.role !== Role.systemAdmin) {
     if (businessId !== undefined) {
       throw new ValidationError({ businessId: 'unknown field (only the system administrator may set it)' });
     }

@@ -1,9 +1,9 @@
 import type { DesiredStateBus } from '../agent-link/desired-bus.js';
 import { isUniqueViolation } from '../db/errors.js';
-import { scopeOf } from '../db/scope.js';
+import { scopeOf } from '../access/scope.js';
 import { nowSeconds } from '../lib/time.js';
-import { Conflict, NotFound, ValidationError } from '../server/errors.js';
-import type { Caller } from '../users/roles.js';
+import { Conflict, NotFound, ValidationError } from '../http/errors.js';
+import { type Caller, Role } from '../access/roles.js';
 import { actingBusinessInto } from './acting.js';
 import { addressProblem } from './address.js';
 import * as store from './external-store.js';
@@ -22,7 +22,7 @@ export class ExternalService {
   constructor(
     private readonly db: store.Db,
     private readonly box: SecretBox,
-    private readonly desired: () => DesiredStateBus,
+    private readonly desired: DesiredStateBus,
   ) {}
 
   async create(caller: Caller, input: CreateExternalBody): Promise<number> {
@@ -47,7 +47,7 @@ export class ExternalService {
       }
       throw err;
     }
-    this.desired().changed('all');
+    this.desired.changed('all');
     return id;
   }
 
@@ -65,8 +65,8 @@ export class ExternalService {
 
   /** All or nothing: every name must exist (once) in the business before any is removed. */
   async remove(caller: Caller, input: DeleteExternalBody): Promise<void> {
-    const businessId = caller.role === 4 ? input.businessId : undefined;
-    if (caller.role !== 4 && input.businessId !== undefined) {
+    const businessId = caller.role === Role.systemAdmin ? input.businessId : undefined;
+    if (caller.role !== Role.systemAdmin && input.businessId !== undefined) {
       throw new ValidationError({ businessId: 'unknown field (only the system administrator may set it)' });
     }
     await this.db.transaction().execute(async (trx) => {
@@ -78,7 +78,7 @@ export class ExternalService {
       if (found.length > input.repositoryId.length) throw ambiguous(found);
       await store.deleteExternal(trx, found.map((f) => f.id));
     });
-    this.desired().changed('all');
+    this.desired.changed('all');
   }
 }
 

@@ -1,9 +1,9 @@
-import { scopeOf } from '../db/scope.js';
+import { scopeOf } from '../access/scope.js';
 import type { RegistryClient } from '../registry/client.js';
 import type { RegistryHub } from '../registry/hub.js';
 import { projectOf } from '../registry/scopes.js';
-import { NotFound } from '../server/errors.js';
-import type { Caller } from '../users/roles.js';
+import { NotFound } from '../http/errors.js';
+import type { Caller } from '../access/roles.js';
 import * as images from './image-store.js';
 import * as projects from './project-store.js';
 import type { DeleteImagesBody, DeleteTagsBody, ImageRow, ListImagesQuery, ListTagsQuery, TagRow } from './schemas.js';

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/types.js';
-import { type Paging, applyPage, likeContains } from '../server/paging.js';
+import { type Paging, applyPage, likeContains } from '../http/paging.js';
 
 /**
  * The images (registry repositories) and tags the hub mirrors from the

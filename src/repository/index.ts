@@ -1,13 +1,9 @@
 import type { DesiredStateBus } from '../agent-link/desired-bus.js';
-import type { AgentLink } from '../agent-link/link.js';
-import type { AuthService } from '../auth/service.js';
-import type { BusinessesService } from '../businesses/service.js';
 import type { Db } from '../db/index.js';
 import { RegistryHub } from '../registry/hub.js';
-import type { Config } from '../server/config.js';
-import { deriveKey } from '../server/secrets.js';
+import type { Config } from '../config/config.js';
+import { deriveKey } from '../config/secrets.js';
 import type { SettingsService } from '../settings/service.js';
-import type { UsersService } from '../users/service.js';
 import { AccountsService } from './account-service.js';
 import { ExternalService } from './external-service.js';
 import { ImagesService } from './image-service.js';
@@ -30,7 +26,7 @@ export function buildRepository(
   config: Config,
   db: Db,
   master: string,
-  deps: { settings: SettingsService; desired: () => DesiredStateBus },
+  deps: { settings: SettingsService; desired: DesiredStateBus },
 ): { registry: RegistryHub; repository: RepositoryServices } {
   const registry = new RegistryHub(config, db.kysely, master);
   const box = new SecretBox(deriveKey(master, 'registry-passwords'));
@@ -45,16 +41,4 @@ export function buildRepository(
       contributor: pullSecretContributor(registry, box),
     },
   };
-}
-
-/** The repository domain's hooks into users, auth and businesses. */
-export function wireRepository(
-  r: RepositoryServices,
-  deps: { auth: AuthService; users: UsersService; businesses: BusinessesService; agentLink: AgentLink },
-): void {
-  deps.agentLink.addContributor(r.contributor);
-  deps.auth.hasRepoAccount = (userId) => r.accounts.has(userId);
-  deps.users.onDelete((trx, userId) => AccountsService.removeForUser(trx, userId));
-  // A business with projects cannot be deleted (API.md §4): its images would be orphaned.
-  deps.businesses.onDelete((trx, businessId) => r.projects.refuseBusinessWithProjects(trx, businessId));
 }

@@ -1,10 +1,10 @@
 import { isUniqueViolation } from '../db/errors.js';
-import { scopeOf } from '../db/scope.js';
+import { scopeOf } from '../access/scope.js';
 import { nowSeconds } from '../lib/time.js';
 import type { RegistryHub } from '../registry/hub.js';
-import { Conflict, NotFound, Unavailable, ValidationError } from '../server/errors.js';
+import { Conflict, NotFound, Unavailable, ValidationError } from '../http/errors.js';
 import type { SettingsService } from '../settings/service.js';
-import type { Caller } from '../users/roles.js';
+import type { Caller } from '../access/roles.js';
 import { actingBusinessInto } from './acting.js';
 import * as images from './image-store.js';
 import * as store from './project-store.js';

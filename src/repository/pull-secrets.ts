@@ -3,7 +3,7 @@ import type { ClusterFacts, DesiredStateContributor } from '../agent-link/desire
 import type { DesiredState, PullSecret } from '../agent-link/protocol.js';
 import type { Database } from '../db/types.js';
 import type { RegistryHub } from '../registry/hub.js';
-import { BusinessStatus } from '../users/roles.js';
+import { BusinessStatus } from '../access/roles.js';
 import { allSealedOfApproved } from './external-store.js';
 import type { SecretBox } from './secret-box.js';
 

@@ -1,6 +1,7 @@
+import { Allow } from '../access/roles.js';
 import Type from 'typebox';
-import type { App } from '../server/app-types.js';
-import { Done, Ok, Page, done, ok, page } from '../server/envelope.js';
+import type { App } from '../http/app.js';
+import { Done, Ok, Page, done, ok, page } from '../http/envelope.js';
 import { IdData } from '../users/schemas.js';
 import {
   AccountPasswordBody,
@@ -23,16 +24,17 @@ import {
   RepositoryIdParams,
   TagRow,
 } from './schemas.js';
+import type { RepositoryServices } from './index.js';
 
 const Created = <T extends Parameters<typeof Ok>[0]>(data: T) =>
   Type.Object({ code: Type.Literal(201), message: Type.String(), data });
 
 /** Repository management (API.md §7). */
-export async function repositoryRoutes(app: App): Promise<void> {
-  const { projects, images, accounts, external } = app.services.repository;
+export async function repositoryRoutes(app: App, deps: { repository: RepositoryServices }): Promise<void> {
+  const { projects, images, accounts, external } = deps.repository;
   const tags = ['repository'];
-  const members = { allow: [2, 3, 4] as const };
-  const admins = { allow: [3, 4] as const };
+  const members = { allow: Allow.members };
+  const admins = { allow: Allow.admins };
 
   app.get(
     '/v1/repository/project',
@@ -107,7 +109,7 @@ export async function repositoryRoutes(app: App): Promise<void> {
   app.put(
     '/v1/repository/user/password',
     // The owner of an account: it may outlive the caller's business membership (role 1).
-    { config: { allow: [1, 2, 3, 4] }, schema: { tags, body: AccountPasswordBody, response: { 200: Done } } },
+    { config: { allow: Allow.approved }, schema: { tags, body: AccountPasswordBody, response: { 200: Done } } },
     async (req) => {
       await accounts.changePassword(req.caller!, req.body);
       return done();

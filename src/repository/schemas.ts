@@ -1,6 +1,6 @@
 import Type, { type Static } from 'typebox';
 import { PROJECT_NAME_RE } from '../lib/validation.js';
-import { pagingFields } from '../server/paging.js';
+import { pagingFields } from '../http/paging.js';
 import { Password, UserName } from '../users/schemas.js';
 
 const BusinessId = Type.Integer({ minimum: 1, maximum: 2147483647, errorMessage: 'must be a business id' });

@@ -12,7 +12,6 @@ import { AlertsService } from '../alerts/service.js';
 import { appsRoutes } from '../apps/routes.js';
 import { AppsService } from '../apps/service.js';
 import { DbStatusReader } from '../apps/status.js';
-import { wireApps } from '../apps/wire.js';
 import { auditRoutes } from '../audit/routes.js';
 import { AuditService } from '../audit/service.js';
 import { authRoutes } from '../auth/routes.js';
@@ -24,26 +23,28 @@ import { BusinessesService } from '../businesses/service.js';
 import { holdApproved } from '../businesses/store.js';
 import { clustersRoutes } from '../clusters/routes.js';
 import { ClustersService } from '../clusters/service.js';
+import type { Config } from '../config/config.js';
+import { deriveKey, loadOrCreateSecret } from '../config/secrets.js';
 import { type Db, openDatabase } from '../db/index.js';
 import { healthRoutes } from '../health/routes.js';
-import { registryRoutes } from '../registry/routes.js';
-import { buildRepository, wireRepository } from '../repository/index.js';
-import { repositoryRoutes } from '../repository/routes.js';
+import type { App } from '../http/app.js';
+import { clientErrorHandler, frameworkErrors, installErrorHandling } from '../http/error-handler.js';
+import { installAuditAndMetrics, installAuth } from '../http/hooks.js';
+import { installJsonBodies } from '../http/json-body.js';
+import { validatorCompiler } from '../http/validation.js';
+import { nowSeconds } from '../lib/time.js';
 import { nodesRoutes } from '../nodes/routes.js';
 import { NodesService } from '../nodes/service.js';
-import { nowSeconds } from '../lib/time.js';
+import { registryRoutes } from '../registry/routes.js';
+import { buildRepository } from '../repository/index.js';
+import { repositoryRoutes } from '../repository/routes.js';
 import { settingsRoutes } from '../settings/routes.js';
 import { SettingsService } from '../settings/service.js';
 import { bootstrapAdmin } from '../users/bootstrap.js';
 import { usersRoutes } from '../users/routes.js';
 import { UsersService } from '../users/service.js';
-import type { App, Services } from './app-types.js';
-import type { Config } from './config.js';
-import { clientErrorHandler, frameworkErrors, installErrorHandling } from './error-handler.js';
-import { installAuditAndMetrics, installAuth } from './hooks.js';
-import { installJsonBodies } from './json-body.js';
-import { deriveKey, loadOrCreateSecret } from './secrets.js';
-import { validatorCompiler } from './validation.js';
+import type { Services } from './services.js';
+import { wireReactions } from './wiring.js';
 
 export interface Hub {
   readonly app: App;
@@ -72,9 +73,9 @@ export async function createHub(config: Config, opts: HubOptions = {}): Promise<
   const db = await openDatabase({ databaseUrl: config.OTE_DATABASE_URL, dataDir: config.OTE_DATA_DIR });
   try {
     const services = buildServices(config, db);
+    wireReactions(services);
     await bootstrapAdmin(db.kysely, config.OTE_ADMIN_USER, config.OTE_ADMIN_PASSWORD, app.log as FastifyBaseLogger);
-    app.decorate('services', services);
-    await assemble(app);
+    await assemble(app, services);
     const pruneTimer = setInterval(() => {
       services.tokens.prune().catch((err) => app.log.warn({ err }, 'could not prune expired sessions'));
     }, 10 * 60_000);
@@ -108,52 +109,46 @@ function buildServices(config: Config, db: Db): Services {
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
   // On PostgreSQL several replicas may serve agents: desired-state changes travel by NOTIFY.
-  const relay = config.OTE_DATABASE_URL
-    ? new PgRelay(config.OTE_DATABASE_URL, db.kysely, randomUUID())
-    : localRelay;
+  const relay = config.OTE_DATABASE_URL ? new PgRelay(config.OTE_DATABASE_URL, db.kysely, randomUUID()) : localRelay;
   const agentLink = new AgentLink(db.kysely, relay, { graceSeconds: config.OTE_HEARTBEAT_GRACE });
-  // Registry token server and repository management (API.md §7, §10); the bus is read at each call.
-  const { registry, repository } = buildRepository(config, db, master, { settings, desired: () => services.desired });
-  const services: Services = {
+  const statuses = new DbStatusReader(config.OTE_HEARTBEAT_GRACE, nowSeconds);
+  // Registry token server and repository management (API.md §7, §10).
+  const { registry, repository } = buildRepository(config, db, master, { settings, desired: agentLink });
+  return {
     config,
     db,
     tokens,
     auth: new AuthService(db.kysely, tokens, throttle, settings),
     users: new UsersService(db.kysely, tokens, holdApproved),
-    // The bus is read at each call: the agent link replaces `services.desired` after assembly.
-    businesses: new BusinessesService(db.kysely, () => services.desired),
+    businesses: new BusinessesService(db.kysely, agentLink),
     apps: new AppsService(
       db.kysely,
       settings,
       { domain: registry.domain ?? undefined, managed: config.OTE_REGISTRY_URL !== undefined },
-      new DbStatusReader(config.OTE_HEARTBEAT_GRACE, nowSeconds),
-      () => services.desired,
+      statuses,
+      agentLink,
     ),
-    alerts: new AlertsService(db.kysely, settings, new DbStatusReader(config.OTE_HEARTBEAT_GRACE, nowSeconds)),
+    alerts: new AlertsService(db.kysely, settings, statuses),
     clusters: new ClustersService(db.kysely, agentLink, config.OTE_HEARTBEAT_GRACE),
     nodes: new NodesService(db.kysely, agentLink, config.OTE_HEARTBEAT_GRACE),
     agentLink,
     settings,
     audit: new AuditService(db.kysely),
     metrics,
-    desired: agentLink,
     registry,
     repository,
   };
-  wireRepository(repository, services);
-  wireApps(services);
-  services.users.onDelete(services.businesses.withdrawApplications);
-  return services;
 }
 
-async function assemble(app: App): Promise<void> {
+/** The HTTP toolkit's hooks, the OpenAPI document, and each domain's routes with the services it needs. */
+async function assemble(app: App, s: Services): Promise<void> {
   // JSON only (API.md §1): without Fastify's text/plain parser such a body is a 415.
   app.removeContentTypeParser('text/plain');
   installJsonBodies(app);
   app.setValidatorCompiler(validatorCompiler);
   installErrorHandling(app);
-  installAuth(app);
-  installAuditAndMetrics(app);
+  installAuth(app, (token) => s.auth.authenticate(token));
+  installAuditAndMetrics(app, { metrics: s.metrics, audit: s.audit });
   await app.register(swagger, {
     openapi: {
       info: { title: 'OTE management API', version: '1' },
@@ -164,17 +159,17 @@ async function assemble(app: App): Promise<void> {
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  await app.register(healthRoutes);
-  await app.register(authRoutes);
-  await app.register(usersRoutes);
-  await app.register(businessesRoutes);
-  await app.register(clustersRoutes);
-  await app.register(nodesRoutes);
-  await app.register(agentLinkRoutes);
-  await app.register(appsRoutes);
-  await app.register(alertsRoutes);
-  await app.register(settingsRoutes);
-  await app.register(auditRoutes);
-  await app.register(registryRoutes);
-  await app.register(repositoryRoutes);
+  await app.register(healthRoutes, { db: s.db, metrics: s.metrics });
+  await app.register(authRoutes, { auth: s.auth });
+  await app.register(usersRoutes, { users: s.users });
+  await app.register(businessesRoutes, { businesses: s.businesses });
+  await app.register(clustersRoutes, { clusters: s.clusters, config: s.config });
+  await app.register(nodesRoutes, { nodes: s.nodes });
+  await app.register(agentLinkRoutes, { link: s.agentLink, metrics: s.metrics });
+  await app.register(appsRoutes, { apps: s.apps });
+  await app.register(alertsRoutes, { alerts: s.alerts, config: s.config });
+  await app.register(settingsRoutes, { settings: s.settings });
+  await app.register(auditRoutes, { audit: s.audit });
+  await app.register(registryRoutes, { registry: s.registry, db: s.db });
+  await app.register(repositoryRoutes, { repository: s.repository });
 }

@@ -4,7 +4,7 @@ import { hashPassword } from '../auth/passwords.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { nowSeconds } from '../lib/time.js';
 import { PASSWORD_RE } from '../lib/validation.js';
-import { UserStatus } from './roles.js';
+import { UserStatus } from '../access/roles.js';
 import * as store from './store.js';
 
 const ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';

@@ -1,7 +1,7 @@
-import type { App } from '../server/app-types.js';
-import { Done, Ok, Page, done, ok, page } from '../server/envelope.js';
-import { IdParam } from '../server/paging.js';
-import { ROLES } from './roles.js';
+import type { App } from '../http/app.js';
+import { Done, Ok, Page, done, ok, page } from '../http/envelope.js';
+import { IdParam } from '../http/paging.js';
+import { Allow } from '../access/roles.js';
 import {
   AuditUserBody,
   ChangePasswordBody,
@@ -12,11 +12,12 @@ import {
   ResetPasswordBody,
   UserRow,
 } from './schemas.js';
+import type { UsersService } from './service.js';
 
 const UserIdParams = IdParam('userId');
 
-export async function usersRoutes(app: App): Promise<void> {
-  const { users } = app.services;
+export async function usersRoutes(app: App, deps: { users: UsersService }): Promise<void> {
+  const { users } = deps;
   const tags = ['users'];
 
   app.post(
@@ -32,7 +33,7 @@ export async function usersRoutes(app: App): Promise<void> {
 
   app.put(
     '/v1/user',
-    { config: { allow: ROLES }, schema: { tags, body: ChangePasswordBody, response: { 200: Done } } },
+    { config: { allow: Allow.anyone }, schema: { tags, body: ChangePasswordBody, response: { 200: Done } } },
     async (req) => {
       await users.changePassword(req.caller!, req.body);
       return done();
@@ -41,7 +42,7 @@ export async function usersRoutes(app: App): Promise<void> {
 
   app.get(
     '/v1/admin/user',
-    { config: { allow: [3, 4] }, schema: { tags, querystring: ListUsersQuery, response: { 200: Page(UserRow) } } },
+    { config: { allow: Allow.admins }, schema: { tags, querystring: ListUsersQuery, response: { 200: Page(UserRow) } } },
     async (req) => {
       const { rows, total } = await users.list(req.caller!, req.query);
       return page(rows, total);
@@ -50,14 +51,14 @@ export async function usersRoutes(app: App): Promise<void> {
 
   app.post(
     '/v1/admin/user',
-    { config: { allow: [3, 4] }, schema: { tags, body: CreateSubUserBody, response: { 200: Ok(IdData) } } },
+    { config: { allow: Allow.admins }, schema: { tags, body: CreateSubUserBody, response: { 200: Ok(IdData) } } },
     async (req) => ok({ id: await users.createSubUser(req.caller!, req.body) }),
   );
 
   app.put(
     '/v1/admin/user/:userId',
     {
-      config: { allow: [4] },
+      config: { allow: Allow.systemAdmin },
       schema: { tags, params: UserIdParams, body: AuditUserBody, response: { 200: Done } },
     },
     async (req) => {
@@ -69,7 +70,7 @@ export async function usersRoutes(app: App): Promise<void> {
   app.put(
     '/v1/admin/user/:userId/password',
     {
-      config: { allow: [3, 4] },
+      config: { allow: Allow.admins },
       schema: { tags, params: UserIdParams, body: ResetPasswordBody, response: { 200: Done } },
     },
     async (req) => {
@@ -80,7 +81,7 @@ export async function usersRoutes(app: App): Promise<void> {
 
   app.delete(
     '/v1/admin/user/:userId',
-    { config: { allow: [3, 4] }, schema: { tags, params: UserIdParams, response: { 200: Done } } },
+    { config: { allow: Allow.admins }, schema: { tags, params: UserIdParams, response: { 200: Done } } },
     async (req) => {
       await users.remove(req.caller!, req.params.userId);
       return done();

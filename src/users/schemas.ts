@@ -7,7 +7,7 @@ import {
   USER_NAME_MESSAGE,
   USER_NAME_RE,
 } from '../lib/validation.js';
-import { pagingFields } from '../server/paging.js';
+import { pagingFields } from '../http/paging.js';
 
 // `errorMessage` (ajv-errors) replaces ajv's generic wording with the rule itself.
 export const Password = Type.String({ pattern: PASSWORD_RE.source, errorMessage: PASSWORD_MESSAGE });

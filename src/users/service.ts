@@ -1,10 +1,10 @@
 import { hashPassword, verifyPassword } from '../auth/passwords.js';
 import type { TokenService } from '../auth/tokens.js';
 import { isUniqueViolation } from '../db/errors.js';
-import { scopeOf } from '../db/scope.js';
+import { scopeOf } from '../access/scope.js';
 import { nowSeconds } from '../lib/time.js';
-import { Conflict, NotFound, ValidationError } from '../server/errors.js';
-import { type Caller, UserStatus, deriveRole } from './roles.js';
+import { Conflict, NotFound, ValidationError } from '../http/errors.js';
+import { type Caller, deriveRole, Role, UserStatus } from '../access/roles.js';
 import type {
   AuditUserBody,
   ChangePasswordBody,
@@ -41,7 +41,7 @@ export class UsersService {
   async createSubUser(caller: Caller, input: CreateSubUserBody): Promise<number> {
     const { businessId, ...user } = input;
     let target: number;
-    if (caller.role === 4) {
+    if (caller.role === Role.systemAdmin) {
       if (businessId === undefined) throw new ValidationError({ businessId: 'is required for the system administrator' });
       target = businessId;
     } else {
@@ -54,7 +54,7 @@ export class UsersService {
     return this.create(user, UserStatus.approved, target, async (trx) => {
       if (await this.holdApproved(trx, target)) return;
       // Role 3's business was approved when the request began: it was deleted meanwhile.
-      if (caller.role === 4) throw new ValidationError({ businessId: 'must be the id of an approved business' });
+      if (caller.role === Role.systemAdmin) throw new ValidationError({ businessId: 'must be the id of an approved business' });
       throw new Conflict(`business ${target} is no longer approved`);
     });
   }

@@ -1,7 +1,7 @@
 import { type Kysely, type SelectQueryBuilder, sql } from 'kysely';
-import type { Scope } from '../db/scope.js';
+import type { Scope } from '../access/scope.js';
 import type { Database, NewUser, UserRecord } from '../db/types.js';
-import { type Paging, applyPage, likeContains } from '../server/paging.js';
+import { type Paging, applyPage, likeContains } from '../http/paging.js';
 
 export type Db = Kysely<Database>;
 

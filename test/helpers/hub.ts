@@ -4,7 +4,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { createHub, type Hub } from '../../src/server/app.js';
-import { type Config, loadConfig } from '../../src/server/config.js';
+import { type Config, loadConfig } from '../../src/config/config.js';
 
 export type DbKind = 'sqlite' | 'postgres';
 

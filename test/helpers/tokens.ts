@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { SignJWT, decodeJwt, type JWTPayload } from 'jose';
-import { deriveKey } from '../../src/server/secrets.js';
+import { deriveKey } from '../../src/config/secrets.js';
 import type { TestHub } from './hub.js';
 
 /** The hub's login-token key, derived exactly as src/server/app.ts does. */

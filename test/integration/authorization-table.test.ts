@@ -12,8 +12,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { routeTable } from '../../src/server/route-table.js';
-import type { Role } from '../../src/users/roles.js';
+import { routeTable } from '../../src/http/route-table.js';
+import type { Role } from '../../src/access/roles.js';
 import { Api, type ApiResponse } from '../helpers/client.js';
 import { ADMIN, DATABASES, type TestHub, startHub } from '../helpers/hub.js';
 import { type Tenant, type TenantUser, approvedUser, makeTenant, newPassword, pendingUser } from '../helpers/tenants.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { DesiredStateBus } from '../../src/agent-link/desired-bus.js';
 import { desiredNamespaces, loadDesiredNamespaces } from '../../src/businesses/desired.js';
-import { Conflict } from '../../src/server/errors.js';
+import { Conflict } from '../../src/http/errors.js';
 import { Api, expectStatus } from '../helpers/client.js';
 import { ADMIN, DATABASES, type TestHub, startHub } from '../helpers/hub.js';
 import {
@@ -221,15 +221,14 @@ for (const db of DATABASES) {
 
     it('wakes the desired-state bus after each committed status change, and the namespaces follow', async () => {
       const calls: { clusters: 'all' | readonly number[]; namespaces: Promise<string[]> }[] = [];
-      const original = hub.hub.services.desired;
-      const recording: DesiredStateBus = {
-        changed: (clusters) => {
-          // Read from another connection right away: the change must already be committed.
-          calls.push({ clusters, namespaces: loadDesiredNamespaces(hub.hub.services.db.kysely) });
-          original.changed(clusters);
-        },
+      const link = hub.hub.services.agentLink;
+      const original = link.changed;
+      const recording: DesiredStateBus['changed'] = (clusters) => {
+        // Read from another connection right away: the change must already be committed.
+        calls.push({ clusters, namespaces: loadDesiredNamespaces(hub.hub.services.db.kysely) });
+        original.call(link, clusters);
       };
-      hub.hub.services.desired = recording;
+      link.changed = recording;
       try {
         const owner = await approvedUser(api, admin, { isAdmin: true });
         const id = await createBusiness(api, owner.token);
@@ -255,7 +254,7 @@ for (const db of DATABASES) {
         const all = expectStatus(await api.get('/v1/business?pageSize=0', { token: admin }), 200).data;
         assert.deepEqual(await loadDesiredNamespaces(hub.hub.services.db.kysely), desiredNamespaces(all));
       } finally {
-        hub.hub.services.desired = original;
+        link.changed = original;
       }
     });
 

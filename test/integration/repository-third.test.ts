@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Writable } from 'node:stream';
 import { createHub, type Hub } from '../../src/server/app.js';
-import { loadConfig } from '../../src/server/config.js';
+import { loadConfig } from '../../src/config/config.js';
 import { Api, expectStatus } from '../helpers/client.js';
 import { ADMIN, DATABASES, TestDatabase } from '../helpers/hub.js';
 import { type Tenant, makeTenant, uniqueName } from '../helpers/tenants.js';

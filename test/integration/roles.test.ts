@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Api, expectStatus } from '../helpers/client.js';
-import { routeTable } from '../../src/server/route-table.js';
+import { routeTable } from '../../src/http/route-table.js';
 import { DATABASES, type TestHub, startHub } from '../helpers/hub.js';
 import { makeTenant } from '../helpers/tenants.js';
 import { adminToken, createUser } from '../helpers/users.js';

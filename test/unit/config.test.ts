@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig, publicUrl } from '../../src/server/config.js';
+import { ConfigError, loadConfig, publicUrl } from '../../src/config/config.js';
 
 /** Loads a configuration, or answers the ConfigError's message. */
 function fails(env: Record<string, string>): string {

@@ -1,4 +1,4 @@
-import type { Role } from '../users/roles.js';
+import type { Role } from '../access/roles.js';
 
 /** One registered route as the auth hook sees it: what the authorization table test checks. */
 export interface RouteEntry {

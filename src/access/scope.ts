@@ -1,4 +1,4 @@
-import type { Caller } from '../users/roles.js';
+import { type Caller, Role } from './roles.js';
 
 /**
  * Whose objects a query may see: the whole platform (system administrator) or
@@ -9,7 +9,7 @@ export type Scope = { readonly kind: 'platform' } | { readonly kind: 'tenant'; r
 
 /** Role 4 sees everything; everyone else only the business they act for (none: nothing). */
 export function scopeOf(caller: Caller): Scope {
-  if (caller.role === 4) return { kind: 'platform' };
+  if (caller.role === Role.systemAdmin) return { kind: 'platform' };
   // -1 matches no row: a caller without an approved business owns nothing.
   return { kind: 'tenant', businessId: caller.tenantId ?? -1 };
 }

@@ -1,4 +1,4 @@
-import type { App } from './app-types.js';
+import type { App } from './app.js';
 
 /**
  * JSON bodies with Fastify's safe parser (prototype poisoning is an error),

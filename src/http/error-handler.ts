@@ -3,7 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { isUnavailable } from '../db/errors.js';
-import type { App } from './app-types.js';
+import type { App } from './app.js';
 import { AppError, TooManyRequests, ValidationError } from './errors.js';
 import { fieldErrors } from './validation.js';
 

@@ -1,6 +1,6 @@
-import { Counter, Histogram } from 'prom-client';
-import type { Role } from '../users/roles.js';
-import type { App } from './app-types.js';
+import { Counter, Histogram, type Registry } from 'prom-client';
+import type { Caller, Role } from '../access/roles.js';
+import type { App } from './app.js';
 import { Forbidden, Unauthenticated } from './errors.js';
 import { recordRoute } from './route-table.js';
 
@@ -20,7 +20,7 @@ export function tokenFrom(header: string | undefined): string | null {
  * Every route declares who may call it (`config.allow` or `config.public`);
  * one hook checks it, so the authorization table is read off the routes.
  */
-export function installAuth(app: App): void {
+export function installAuth(app: App, authenticate: (token: string) => Promise<Caller>): void {
   app.decorateRequest('caller', null);
   app.decorateRequest('auditUser', null);
   app.decorateRequest('auditUserId', null);
@@ -46,7 +46,7 @@ export function installAuth(app: App): void {
     if (cfg.public || !cfg.allow) return; // unknown routes reach the not-found handler
     const token = tokenFrom(req.headers.authorization);
     if (!token) throw new Unauthenticated('missing or malformed Authorization header');
-    const caller = await app.services.auth.authenticate(token);
+    const caller = await authenticate(token);
     req.caller = caller;
     if (!cfg.allow.includes(caller.role)) {
       throw new Forbidden(`role ${caller.role} may not call ${req.method} ${req.routeOptions.url}`);
@@ -55,19 +55,31 @@ export function installAuth(app: App): void {
 }
 
 /** Audit log rows for state-changing calls, and request metrics. */
-export function installAuditAndMetrics(app: App): void {
+/** What the audit hook writes: one row per state-changing call. */
+export interface AuditRecorder {
+  record(row: {
+    userId: number | null;
+    userName: string | null;
+    action: string;
+    target: string;
+    result: number;
+    clientIp: string;
+  }): Promise<void>;
+}
+
+export function installAuditAndMetrics(app: App, deps: { metrics: Registry; audit: AuditRecorder }): void {
   const requests = new Counter({
     name: 'ote_http_requests_total',
     help: 'HTTP requests by route and status',
     labelNames: ['method', 'route', 'status'],
-    registers: [app.services.metrics],
+    registers: [deps.metrics],
   });
   const duration = new Histogram({
     name: 'ote_http_request_duration_seconds',
     help: 'HTTP request duration by route',
     labelNames: ['method', 'route'],
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-    registers: [app.services.metrics],
+    registers: [deps.metrics],
   });
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';
@@ -79,7 +91,7 @@ export function installAuditAndMetrics(app: App): void {
   app.addHook('onSend', async (req, reply, payload) => {
     if (!STATE_CHANGING.has(req.method) || !req.routeOptions.url || req.routeOptions.config.noAudit) return payload;
     try {
-      await app.services.audit.record({
+      await deps.audit.record({
         userId: req.caller?.userId ?? req.auditUserId,
         userName: req.caller?.userName ?? req.auditUser,
         action: `${req.method} ${req.routeOptions.url}`,
