@@ -1,6 +1,7 @@
-import Type, { type Static, type TSchema } from 'typebox';
+import Type, { type Static, type TLiteral, type TSchema } from 'typebox';
 import { CLUSTER_NAME_RE, LABEL_RE } from '../lib/validation.js';
 import { pagingFields } from '../http/paging.js';
+import { REVISION_STATUSES, RevisionStatus } from './revision-status.js';
 
 /**
  * An application's spec (API.md §8): one JSON document per revision. Bodies
@@ -183,7 +184,9 @@ export type UpdateAppBody = Static<typeof UpdateAppBody>;
 
 export const AuditAppBody = Type.Object(
   {
-    status: Type.Union([Type.Literal(1), Type.Literal(2)], { errorMessage: 'must be 1 (approve) or 2 (reject)' }),
+    status: Type.Union([Type.Literal(RevisionStatus.approved), Type.Literal(RevisionStatus.rejected)], {
+      errorMessage: 'must be 1 (approve) or 2 (reject)',
+    }),
     comment: Type.String({ maxLength: 1024, default: '', errorMessage: 'must be at most 1024 characters' }),
   },
   { additionalProperties: false },
@@ -199,9 +202,10 @@ export const RollbackAppBody = Type.Object(
 );
 export type RollbackAppBody = Static<typeof RollbackAppBody>;
 
-export const APP_STATUSES = ['pending', 'approved', 'rejected'] as const;
-export type AppStatus = (typeof APP_STATUSES)[number];
-const Status = Type.Union([Type.Literal('pending'), Type.Literal('approved'), Type.Literal('rejected')], {
+/** One literal per name, keeping the tuple's types (a plain map would widen them). */
+const literals = <T extends readonly string[]>(names: T) =>
+  names.map((n) => Type.Literal(n)) as unknown as { -readonly [I in keyof T]: TLiteral<T[I]> };
+const Status = Type.Union(literals(REVISION_STATUSES), {
   errorMessage: 'must be "pending", "approved" or "rejected"',
 });
 

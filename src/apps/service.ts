@@ -5,6 +5,8 @@ import { nowSeconds } from '../lib/time.js';
 import { Conflict, NotFound, ValidationError } from '../http/errors.js';
 import type { Settings } from '../settings/schemas.js';
 import type { SettingsService } from '../settings/service.js';
+import { getBusiness } from '../businesses/store.js';
+import { findExternal } from '../repository/external-store.js';
 import { visibleProjectByName } from '../repository/project-store.js';
 import { BusinessStatus, type Caller, Role } from '../access/roles.js';
 import { clusterIdsFor } from './placement.js';
@@ -24,8 +26,10 @@ import type {
 import { Rollouts } from './rollout.js';
 import type { DbStatusReader } from './status.js';
 import * as store from './store.js';
-import { RevisionStatus } from './store.js';
-import { STATUS_NAMES, parseSpec, statusNumber, toRow } from './views.js';
+import * as revisions from './revision-store.js';
+import { RevisionStatus, statusCode, statusName } from './revision-status.js';
+import * as appClusters from './app-cluster-store.js';
+import { parseSpec, toRow } from './views.js';
 
 /** Hooks run in the transaction that makes a revision the running one; `before` is the application as it was. */
 export type RunningRevisionHook = (
@@ -84,7 +88,7 @@ export class AppsService {
           create_time: now,
           update_time: now,
         });
-        await store.insertRevision(trx, {
+        await revisions.insertRevision(trx, {
           app_id: appId,
           revision: 1,
           spec: JSON.stringify(spec),
@@ -111,7 +115,7 @@ export class AppsService {
       scopeOf(caller),
       {
         appName: q.appName,
-        status: q.status === undefined ? undefined : statusNumber(q.status),
+        status: q.status === undefined ? undefined : statusCode(q.status),
         clusterLabel: q.clusterLabel,
       },
       q,
@@ -126,10 +130,10 @@ export class AppsService {
 
   async get(caller: Caller, id: number): Promise<AppDetail> {
     const app = await this.mustGet(caller, id);
-    const latest = await store.getRevision(this.db, scopeOf(caller), id, app.latest_revision);
+    const latest = await revisions.getRevision(this.db, scopeOf(caller), id, app.latest_revision);
     const shown = await this.shownSpec(app);
     const clusters = (await this.statuses.forApps(this.db, [app])).get(app.id) ?? [];
-    const pending = await store.pendingRevision(this.db, app.id);
+    const pending = await revisions.pendingRevision(this.db, app.id);
     return {
       ...toRow(app, latest?.status ?? RevisionStatus.pending, shown, clusters),
       spec: shown,
@@ -154,15 +158,15 @@ export class AppsService {
       if (!next) throw new NotFound(`application ${id} not found`);
       const { revision } = next;
       // One revision awaits approval at a time: a newer one supersedes it (unless an audit decided it meanwhile).
-      const pending = await store.pendingRevision(trx, app.id);
+      const pending = await revisions.pendingRevision(trx, app.id);
       if (pending) {
-        await store.decideRevision(trx, app.id, pending.revision, {
+        await revisions.decideRevision(trx, app.id, pending.revision, {
           status: RevisionStatus.rejected,
           comment: `superseded by revision ${revision}`,
           update_time: now,
         });
       }
-      await store.insertRevision(trx, {
+      await revisions.insertRevision(trx, {
         app_id: app.id,
         revision,
         spec: JSON.stringify(spec),
@@ -188,18 +192,18 @@ export class AppsService {
     const now = nowSeconds();
     let labels: string[] = [];
     await this.db.transaction().execute(async (trx) => {
-      const pending = await store.pendingRevision(trx, app.id);
+      const pending = await revisions.pendingRevision(trx, app.id);
       const decided =
         pending &&
-        (await store.decideRevision(trx, app.id, pending.revision, {
-          status: input.status === 1 ? RevisionStatus.approved : RevisionStatus.rejected,
+        (await revisions.decideRevision(trx, app.id, pending.revision, {
+          status: input.status,
           comment: input.comment,
           update_time: now,
         }));
       // Also when a concurrent audit or a newer revision got there first.
       if (!pending || !decided) throw new Conflict(`application ${id} has no revision awaiting approval`);
       // A rejection keeps whatever runs now.
-      if (input.status === 1) {
+      if (input.status === RevisionStatus.approved) {
         const spec = parseSpec(pending.spec);
         await this.makeRunning(trx, app.id, pending.revision, spec, now);
         labels = [app.cluster_label, spec.clusterLabel];
@@ -220,10 +224,10 @@ export class AppsService {
     await this.db.transaction().execute(async (trx) => {
       await store.updateApp(trx, app.id, { replicas: input.replicas, update_time: now });
       // Scaling needs no audit: a revision awaiting approval takes the new count too, so approving it does not undo the scale.
-      const pending = await store.pendingRevision(trx, app.id);
+      const pending = await revisions.pendingRevision(trx, app.id);
       if (pending) {
         const spec = { ...parseSpec(pending.spec), replicas: input.replicas };
-        await store.updateRevision(trx, app.id, pending.revision, { spec: JSON.stringify(spec), update_time: now });
+        await revisions.updateRevision(trx, app.id, pending.revision, { spec: JSON.stringify(spec), update_time: now });
       }
     });
     if (app.running_revision !== null) await this.wake([app.cluster_label]);
@@ -231,11 +235,11 @@ export class AppsService {
 
   async revisions(caller: Caller, id: number): Promise<RevisionRow[]> {
     await this.mustGet(caller, id);
-    const rows = await store.listRevisions(this.db, scopeOf(caller), id);
+    const rows = await revisions.listRevisions(this.db, scopeOf(caller), id);
     return rows.map((r) => ({
       revision: r.revision,
       spec: parseSpec(r.spec),
-      status: STATUS_NAMES[r.status] ?? 'pending',
+      status: statusName(r.status),
       comment: r.comment,
       createTime: r.create_time,
       updateTime: r.update_time,
@@ -244,7 +248,7 @@ export class AppsService {
 
   async rollback(caller: Caller, id: number, input: RollbackAppBody): Promise<void> {
     const app = await this.mustGet(caller, id);
-    const rev = await store.getRevision(this.db, scopeOf(caller), id, input.revision);
+    const rev = await revisions.getRevision(this.db, scopeOf(caller), id, input.revision);
     if (!rev) throw new ValidationError({ revision: `application ${id} has no revision ${input.revision}` });
     if (rev.status !== RevisionStatus.approved) {
       throw new Conflict(`revision ${input.revision} was never approved: only approved revisions can run`);
@@ -280,14 +284,14 @@ export class AppsService {
 
   /** The spec the application is described by: the running revision's, else the latest, with the effective replicas. */
   private async shownSpec(app: store.AppRecord): Promise<AppSpec> {
-    const rev = await store.getRevision(this.db, { kind: 'platform' }, app.id, app.running_revision ?? app.latest_revision);
+    const rev = await revisions.getRevision(this.db, { kind: 'platform' }, app.id, app.running_revision ?? app.latest_revision);
     const spec = parseSpec(rev?.spec ?? '{}');
     return { ...spec, replicas: app.replicas };
   }
 
   private async placedOn(app: store.AppRecord): Promise<number[]> {
     const labelled = await clusterIdsFor(this.db, [app.cluster_label]);
-    const rows = await this.db.selectFrom('app_clusters').select('cluster_id').where('app_id', '=', app.id).execute();
+    const rows = await appClusters.rowsOfApps(this.db, [app.id]);
     return [...new Set([...labelled, ...rows.map((r) => r.cluster_id)])];
   }
 
@@ -311,7 +315,7 @@ export class AppsService {
       return caller.tenantId as number; // roles 2 and 3 always act for their approved business
     }
     if (businessId === undefined) throw new ValidationError({ businessId: 'is required for the system administrator' });
-    if ((await store.businessStatus(this.db, businessId)) !== BusinessStatus.approved) {
+    if ((await getBusiness(this.db, { kind: 'platform' }, businessId))?.status !== BusinessStatus.approved) {
       throw new ValidationError({ businessId: 'must be the id of an approved business' });
     }
     return businessId;
@@ -327,7 +331,7 @@ export class AppsService {
         problems.image = `no project "${project}" this business can pull from in the platform registry`;
       }
     }
-    if (spec.repositoryId !== undefined && !(await store.externalRepositoryExists(this.db, businessId, spec.repositoryId))) {
+    if (spec.repositoryId !== undefined && (await findExternal(this.db, { kind: 'tenant', businessId }, [spec.repositoryId])).length === 0) {
       problems.repositoryId = `no external repository "${spec.repositoryId}" in this business`;
     }
     if (Object.keys(problems).length > 0) throw new ValidationError(problems);
