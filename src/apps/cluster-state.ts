@@ -48,7 +48,7 @@ export function clusterState(i: StateInput): { state: ClusterState; message: str
   return late ? { state: 'degraded', message } : { state: 'progressing', message };
 }
 
-export function isAvailable(r: Report, kind: 'Deployment' | 'DaemonSet', replicas: number): boolean {
+function isAvailable(r: Report, kind: 'Deployment' | 'DaemonSet', replicas: number): boolean {
   const current = r.observedGeneration >= r.generation && r.generation > 0;
   const settled = r.updatedReplicas === r.desiredReplicas && r.availableReplicas === r.desiredReplicas;
   return current && settled && (kind === 'DaemonSet' || r.desiredReplicas === replicas);

@@ -12,7 +12,7 @@ import { REVISION_STATUSES, RevisionStatus } from './revision-status.js';
 const MAX_INT = 2147483647;
 const msg = <T extends TSchema>(schema: T, errorMessage: string): T => ({ ...schema, errorMessage }) as T;
 
-export const AppName = Type.String({
+const AppName = Type.String({
   pattern: CLUSTER_NAME_RE.source,
   errorMessage: 'must be 1-63 letters, digits or "-", starting and ending with a letter or digit',
 });
@@ -21,16 +21,16 @@ export const AppName = Type.String({
  * A repository path without tag or digest (the Distribution reference grammar):
  * `project/repo` of the platform registry, or `host[:port]/path` kept as is.
  */
-export const IMAGE_RE =
+const IMAGE_RE =
   /^(?:(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)(?:\.(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?))*(?::[0-9]{1,5})?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
-export const Image = Type.String({
+const Image = Type.String({
   maxLength: 255,
   pattern: IMAGE_RE.source,
   errorMessage:
     'must be an image repository without tag: "project/repo" of the platform registry or a full reference such as "registry.example.com/team/app" (lower-case path components)',
 });
 
-export const Tag = Type.String({
+const Tag = Type.String({
   pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$',
   default: 'latest',
   errorMessage: 'must be 1-128 letters, digits, "_", "." or "-", not starting with "." or "-"',
@@ -221,7 +221,7 @@ export const ListAppsQuery = Type.Object({
 });
 export type ListAppsQuery = Static<typeof ListAppsQuery>;
 
-export const CLUSTER_STATES = ['pending', 'progressing', 'available', 'degraded', 'unreachable', 'removed'] as const;
+const CLUSTER_STATES = ['pending', 'progressing', 'available', 'degraded', 'unreachable', 'removed'] as const;
 export type ClusterState = (typeof CLUSTER_STATES)[number];
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
@@ -257,14 +257,7 @@ export const ClusterStatusRow = Type.Object({
   desiredReplicas: Type.Integer(),
   readyReplicas: Type.Integer(),
   availableReplicas: Type.Integer(),
-  state: Type.Union([
-    Type.Literal('pending'),
-    Type.Literal('progressing'),
-    Type.Literal('available'),
-    Type.Literal('degraded'),
-    Type.Literal('unreachable'),
-    Type.Literal('removed'),
-  ]),
+  state: Type.Union(literals(CLUSTER_STATES)),
   message: Type.String(),
   updateTime: Type.Integer(),
 });
