@@ -1,6 +1,6 @@
 import type { AppRow, AppSpec } from './schemas.js';
 import { summarize } from './cluster-state.js';
-import { statusName } from './revision-status.js';
+import { type RevisionStatusCode, statusName } from './revision-status.js';
 import type { AppRecord } from './store.js';
 
 /** How stored rows read in the API: revision statuses by name, specs parsed, list rows. */
@@ -10,7 +10,7 @@ export function parseSpec(text: string): AppSpec {
 
 export function toRow(
   app: AppRecord,
-  status: number,
+  status: RevisionStatusCode,
   spec: AppSpec,
   clusters: readonly { state: string }[],
 ): AppRow {
