@@ -135,3 +135,37 @@ export async function setTokenHash(db: Db, id: number, tokenHash: string): Promi
 export async function setPaused(db: Db, id: number, paused: boolean): Promise<void> {
   await db.updateTable('clusters').set({ paused: paused ? 1 : 0 }).where('id', '=', id).execute();
 }
+
+// --- reads for application placement and status (src/apps) ---
+
+/** Every cluster, or those carrying `label` (null: every one), in name order. */
+export function clustersLabelled(db: Db, label: string | null): Promise<{ id: number; name: string; paused: number }[]> {
+  let q = db.selectFrom('clusters').select(['clusters.id', 'clusters.name', 'clusters.paused']);
+  if (label !== null) {
+    q = q.where('clusters.id', 'in', db.selectFrom('cluster_labels').select('cluster_id').where('label', '=', label));
+  }
+  return q.orderBy('clusters.name').orderBy('clusters.id').execute();
+}
+
+export async function allClusterIds(db: Db): Promise<number[]> {
+  return (await db.selectFrom('clusters').select('id').execute()).map((r) => r.id);
+}
+
+/** Ids of the clusters carrying any of these labels. */
+export async function clusterIdsWithAnyLabel(db: Db, labels: readonly string[]): Promise<number[]> {
+  if (labels.length === 0) return [];
+  const rows = await db.selectFrom('cluster_labels').select('cluster_id').distinct().where('label', 'in', [...labels]).execute();
+  return rows.map((r) => r.cluster_id);
+}
+
+/** Every cluster with what its liveness is judged by, in name order. */
+export function clustersWithLiveness(
+  db: Db,
+): Promise<Pick<ClusterRecord, 'id' | 'name' | 'paused' | 'session_id' | 'last_heartbeat'>[]> {
+  return db.selectFrom('clusters').select(['id', 'name', 'paused', 'session_id', 'last_heartbeat']).orderBy('name').orderBy('id').execute();
+}
+
+/** Every (cluster, label) pair. */
+export function allClusterLabels(db: Db): Promise<{ cluster_id: number; label: string }[]> {
+  return db.selectFrom('cluster_labels').select(['cluster_id', 'label']).execute();
+}
