@@ -1,4 +1,5 @@
 import type { WebSocket } from 'ws';
+import { type Logger, silentLogger } from '../lib/log.js';
 import { nowSeconds } from '../lib/time.js';
 import type { DesiredStateBus } from './desired-bus.js';
 import { type DesiredStateContributor, buildDesired } from './desired-builder.js';
@@ -22,13 +23,6 @@ export interface LinkOptions {
   readonly resyncMs?: number;
 }
 
-interface Logger {
-  debug(obj: object, msg: string): void;
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
-const quiet: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 
 /** Application Management reads the workload status agents report (hello and heartbeats). */
 export type WorkloadIntake = (clusterId: number, workloads: readonly WorkloadStatus[]) => Promise<void>;
@@ -54,7 +48,7 @@ export class AgentLink implements DesiredStateBus, SessionHandler {
   private timers: NodeJS.Timeout[] = [];
   private stopping = false;
   private releaseOnStop: string[] = [];
-  private log: Logger = quiet;
+  private log: Logger = silentLogger;
   private readonly flushMs: number;
 
   constructor(
