@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { ClusterFacts } from '../agent-link/desired-builder.js';
 import type { Database } from '../db/types.js';
 import { chunks } from '../lib/chunks.js';
 import { type Paging, applyPage } from '../http/paging.js';
@@ -134,4 +135,22 @@ export async function setTokenHash(db: Db, id: number, tokenHash: string): Promi
 
 export async function setPaused(db: Db, id: number, paused: boolean): Promise<void> {
   await db.updateTable('clusters').set({ paused: paused ? 1 : 0 }).where('id', '=', id).execute();
+}
+
+/** What the desired state of each cluster is placed by (the agent link asks; unknown ids are left out). */
+export async function clusterFacts(db: Db, clusterIds: readonly number[]): Promise<ClusterFacts[]> {
+  const facts: ClusterFacts[] = [];
+  for (const ids of chunks(clusterIds)) {
+    const rows = await db.selectFrom('clusters').select(['id', 'name', 'paused']).where('id', 'in', ids).execute();
+    const labels = await db
+      .selectFrom('cluster_labels')
+      .select(['cluster_id', 'label'])
+      .where('cluster_id', 'in', ids)
+      .orderBy('label')
+      .execute();
+    const byCluster = new Map<number, string[]>();
+    for (const l of labels) byCluster.set(l.cluster_id, [...(byCluster.get(l.cluster_id) ?? []), l.label]);
+    for (const r of rows) facts.push({ id: r.id, name: r.name, paused: r.paused === 1, labels: byCluster.get(r.id) ?? [] });
+  }
+  return facts;
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { stableJson } from '../../src/agent-link/desired-builder.js';
 import { chunks } from '../../src/lib/chunks.js';
-import { inventoryHash } from '../../src/agent-link/store.js';
+import { inventoryHash } from '../../src/agent-link/inventory-store.js';
 import type { DesiredState, NodeReport } from '../../src/agent-link/protocol.js';
 
 const state = (o: Partial<DesiredState> = {}): DesiredState => ({
