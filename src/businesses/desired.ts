@@ -7,8 +7,8 @@ export const namespaceOf = (businessId: number): string => `ns${businessId}`;
 
 /**
  * The namespaces every cluster must have: one per approved business, in byte
- * order (the API's one string order). Pure: the agent link computes a
- * cluster's desired state from rows, and unit tests feed rows directly.
+ * order (the API's one string order). Pure: `namespacesContributor` feeds it
+ * rows from the database, and unit tests feed rows directly.
  */
 export function desiredNamespaces(businesses: readonly { id: number; status: number }[]): string[] {
   return businesses

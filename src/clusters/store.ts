@@ -1,5 +1,4 @@
 import type { Kysely } from 'kysely';
-import type { ClusterFacts } from '../agent-link/desired-builder.js';
 import type { Database } from '../db/types.js';
 import { chunks } from '../lib/chunks.js';
 import { type Paging, applyPage } from '../http/paging.js';
@@ -137,9 +136,15 @@ export async function setPaused(db: Db, id: number, paused: boolean): Promise<vo
   await db.updateTable('clusters').set({ paused: paused ? 1 : 0 }).where('id', '=', id).execute();
 }
 
-/** What the desired state of each cluster is placed by (the agent link asks; unknown ids are left out). */
-export async function clusterFacts(db: Db, clusterIds: readonly number[]): Promise<ClusterFacts[]> {
-  const facts: ClusterFacts[] = [];
+/**
+ * What the desired state of each cluster is placed by (the agent link's
+ * ClusterFacts, labels in order); unknown ids are left out.
+ */
+export async function clusterFacts(
+  db: Db,
+  clusterIds: readonly number[],
+): Promise<{ id: number; name: string; paused: boolean; labels: string[] }[]> {
+  const facts: { id: number; name: string; paused: boolean; labels: string[] }[] = [];
   for (const ids of chunks(clusterIds)) {
     const rows = await db.selectFrom('clusters').select(['id', 'name', 'paused']).where('id', 'in', ids).execute();
     const labels = await db
@@ -149,7 +154,11 @@ export async function clusterFacts(db: Db, clusterIds: readonly number[]): Promi
       .orderBy('label')
       .execute();
     const byCluster = new Map<number, string[]>();
-    for (const l of labels) byCluster.set(l.cluster_id, [...(byCluster.get(l.cluster_id) ?? []), l.label]);
+    for (const l of labels) {
+      const list = byCluster.get(l.cluster_id);
+      if (list) list.push(l.label);
+      else byCluster.set(l.cluster_id, [l.label]);
+    }
     for (const r of rows) facts.push({ id: r.id, name: r.name, paused: r.paused === 1, labels: byCluster.get(r.id) ?? [] });
   }
   return facts;
