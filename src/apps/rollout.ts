@@ -1,4 +1,5 @@
 import type { DesiredStateBus } from '../agent-link/desired-bus.js';
+import { type Logger, silentLogger } from '../lib/log.js';
 import { clusterIdsFor, clustersWithLabel } from './placement.js';
 import type { AppSpec } from './schemas.js';
 import { type ClusterEntry, type DbStatusReader, specFacts } from './status.js';
@@ -6,9 +7,6 @@ import * as appClusters from './app-cluster-store.js';
 import * as store from './store.js';
 import type { AppRecord, Db } from './store.js';
 
-interface Logger {
-  warn(obj: object, msg: string): void;
-}
 
 /**
  * Batched rollouts (API.md §8 `rollout`): a new running revision reaches
@@ -25,7 +23,7 @@ export class Rollouts {
   private running: Promise<void> | null = null;
   private again = false;
 
-  private log: Logger = { warn: () => {} };
+  private log: Logger = silentLogger;
 
   constructor(
     private readonly db: Db,

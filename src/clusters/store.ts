@@ -169,3 +169,31 @@ export function clustersWithLiveness(
 export function allClusterLabels(db: Db): Promise<{ cluster_id: number; label: string }[]> {
   return db.selectFrom('cluster_labels').select(['cluster_id', 'label']).execute();
 }
+
+/**
+ * What the desired state of each cluster is placed by (the agent link's
+ * ClusterFacts, labels in order); unknown ids are left out.
+ */
+export async function clusterFacts(
+  db: Db,
+  clusterIds: readonly number[],
+): Promise<{ id: number; name: string; paused: boolean; labels: string[] }[]> {
+  const facts: { id: number; name: string; paused: boolean; labels: string[] }[] = [];
+  for (const ids of chunks(clusterIds)) {
+    const rows = await db.selectFrom('clusters').select(['id', 'name', 'paused']).where('id', 'in', ids).execute();
+    const labels = await db
+      .selectFrom('cluster_labels')
+      .select(['cluster_id', 'label'])
+      .where('cluster_id', 'in', ids)
+      .orderBy('label')
+      .execute();
+    const byCluster = new Map<number, string[]>();
+    for (const l of labels) {
+      const list = byCluster.get(l.cluster_id);
+      if (list) list.push(l.label);
+      else byCluster.set(l.cluster_id, [l.label]);
+    }
+    for (const r of rows) facts.push({ id: r.id, name: r.name, paused: r.paused === 1, labels: byCluster.get(r.id) ?? [] });
+  }
+  return facts;
+}

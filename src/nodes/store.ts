@@ -169,3 +169,23 @@ export async function distinctLabels(db: Db, clusterId?: number): Promise<string
   if (clusterId !== undefined) q = q.where('cluster_id', '=', clusterId);
   return (await q.execute()).map((r) => r.label);
 }
+
+/** The OTE labels each node of these clusters must carry, per cluster and node, labels in order. */
+export async function desiredNodeLabels(db: Db, clusterIds: readonly number[]): Promise<Map<number, Record<string, string[]>>> {
+  const out = new Map<number, Record<string, string[]>>();
+  for (const ids of chunks(clusterIds)) {
+    const rows = await db
+      .selectFrom('node_labels')
+      .select(['cluster_id', 'node_name', 'label'])
+      .where('cluster_id', 'in', ids)
+      .orderBy('node_name')
+      .orderBy('label')
+      .execute();
+    for (const r of rows) {
+      const perNode = out.get(r.cluster_id) ?? {};
+      (perNode[r.node_name] ??= []).push(r.label);
+      out.set(r.cluster_id, perNode);
+    }
+  }
+  return out;
+}

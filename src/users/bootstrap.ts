@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
-import type { FastifyBaseLogger } from 'fastify';
 import { hashPassword } from '../auth/passwords.js';
 import { isUniqueViolation } from '../db/errors.js';
+import type { Logger } from '../lib/log.js';
 import { nowSeconds } from '../lib/time.js';
 import { PASSWORD_RE } from '../lib/validation.js';
 import { UserStatus } from '../access/roles.js';
@@ -26,7 +26,7 @@ export async function bootstrapAdmin(
   db: store.Db,
   userName: string,
   password: string | undefined,
-  log: FastifyBaseLogger,
+  log: Logger,
 ): Promise<void> {
   if (await store.systemAdminExists(db)) return;
   const chosen = password ?? generatePassword();
