@@ -1,14 +1,11 @@
 import { createHash } from 'node:crypto';
-import type { Kysely } from 'kysely';
 import { loadDesiredNamespaces } from '../businesses/desired.js';
-import type { Database } from '../db/types.js';
+import type { Db } from '../db/types.js';
 import { chunks } from '../lib/chunks.js';
 
 // Other domains' builders (Application Management) chunk their id lists with these too.
 export { CHUNK, chunks } from '../lib/chunks.js';
 import type { DesiredState } from './protocol.js';
-
-type Db = Kysely<Database>;
 
 /** The facts about a cluster a contributor may place things by. */
 export interface ClusterFacts {

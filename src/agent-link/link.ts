@@ -13,6 +13,7 @@ import {
 import type { Relay, RelayMessage } from './relay.js';
 import { AgentSession, type SessionHandler } from './session.js';
 import * as store from './store.js';
+import type { Db } from '../db/types.js';
 
 export interface LinkOptions {
   /** OTE_HEARTBEAT_GRACE, seconds. */
@@ -58,7 +59,7 @@ export class AgentLink implements DesiredStateBus, SessionHandler {
   private readonly flushMs: number;
 
   constructor(
-    private readonly db: store.Db,
+    private readonly db: Db,
     private readonly relay: Relay,
     private readonly opts: LinkOptions,
   ) {

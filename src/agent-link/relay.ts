@@ -1,6 +1,6 @@
-import { type Kysely, sql } from 'kysely';
+import { sql } from 'kysely';
 import pg from 'pg';
-import type { Database } from '../db/types.js';
+import type { Db } from '../db/types.js';
 
 /** What one replica tells the others; the database stays the truth, these only wake them up. */
 export type RelayMessage =
@@ -43,7 +43,7 @@ export class PgRelay implements Relay {
 
   constructor(
     private readonly url: string,
-    private readonly db: Kysely<Database>,
+    private readonly db: Db,
     private readonly origin: string,
   ) {}
 

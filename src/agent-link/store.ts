@@ -1,10 +1,8 @@
 import { createHash } from 'node:crypto';
-import { type Kysely, sql } from 'kysely';
-import type { Database } from '../db/types.js';
+import { sql } from 'kysely';
+import type { Db } from '../db/types.js';
 import { chunks } from '../lib/chunks.js';
 import type { NodeReport } from './protocol.js';
-
-export type Db = Kysely<Database>;
 
 /** Join tokens are 256-bit random strings: sha256 is the right (fast, sufficient) hash. */
 export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');

@@ -6,6 +6,7 @@ import type { SettingsService } from '../settings/service.js';
 import type { Caller } from '../access/roles.js';
 import type { AlertRow, AlertmanagerWebhook, ListAlertsQuery } from './schemas.js';
 import * as store from './store.js';
+import type { Db } from '../db/types.js';
 
 /**
  * Alerts (API.md §9): what is wrong now, computed from the database (clusters
@@ -14,7 +15,7 @@ import * as store from './store.js';
  */
 export class AlertsService {
   constructor(
-    private readonly db: store.Db,
+    private readonly db: Db,
     private readonly settings: SettingsService,
     private readonly statuses: DbStatusReader,
   ) {}

@@ -1,8 +1,5 @@
-import type { Kysely } from 'kysely';
 import type { Scope } from '../access/scope.js';
-import type { Database } from '../db/types.js';
-
-export type Db = Kysely<Database>;
+import type { Db } from '../db/types.js';
 
 export interface ExternalAlert {
   readonly fingerprint: string;

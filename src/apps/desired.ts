@@ -6,7 +6,7 @@ import { BusinessStatus } from '../access/roles.js';
 import { buildObjects } from './objects.js';
 import { ALL } from './placement.js';
 import type { AppSpec } from './schemas.js';
-import type { Db } from './store.js';
+import type { Db } from '../db/types.js';
 
 /** A running application and what placement needs of it. */
 export interface PlacedApp {

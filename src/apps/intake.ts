@@ -2,7 +2,7 @@ import type { WorkloadIntake } from '../agent-link/link.js';
 import { MANAGED_BY, type WorkloadStatus } from '../agent-link/protocol.js';
 import { namespaceOf } from '../businesses/desired.js';
 import { APP_ID_LABEL, REVISION_LABEL, objectName } from './objects.js';
-import type { Db } from './store.js';
+import type { Db } from '../db/types.js';
 
 /**
  * Takes in the workload status an agent reports and keeps the last report per

@@ -1,4 +1,4 @@
-import type { Db } from './store.js';
+import type { Db } from '../db/types.js';
 
 /** The label that selects every cluster (API.md §5, §8). */
 export const ALL = 'all';

@@ -2,7 +2,8 @@ import type { DesiredStateBus } from '../agent-link/desired-bus.js';
 import { clusterIdsFor, clustersWithLabel } from './placement.js';
 import type { AppSpec } from './schemas.js';
 import { type ClusterEntry, type DbStatusReader, specFacts } from './status.js';
-import type { AppRecord, Db } from './store.js';
+import type { AppRecord } from './store.js';
+import type { Db } from '../db/types.js';
 
 interface Logger {
   warn(obj: object, msg: string): void;

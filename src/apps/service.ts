@@ -26,10 +26,11 @@ import type { DbStatusReader } from './status.js';
 import * as store from './store.js';
 import { RevisionStatus } from './store.js';
 import { STATUS_NAMES, parseSpec, statusNumber, toRow } from './views.js';
+import type { Db } from '../db/types.js';
 
 /** Hooks run in the transaction that makes a revision the running one; `before` is the application as it was. */
 export type RunningRevisionHook = (
-  trx: store.Db,
+  trx: Db,
   before: store.AppRecord,
   revision: number,
   spec: AppSpec,
@@ -45,7 +46,7 @@ export class AppsService {
   private readonly runningHooks: RunningRevisionHook[] = [];
 
   constructor(
-    private readonly db: store.Db,
+    private readonly db: Db,
     private readonly settings: SettingsService,
     /** The registry's domain (OTE_REGISTRY_DOMAIN, else OTE_REGISTRY_URL's host), and whether the hub manages that registry (OTE_REGISTRY_URL: it knows its projects). */
     private readonly registry: { readonly domain?: string; readonly managed: boolean },
@@ -266,7 +267,7 @@ export class AppsService {
   // --- helpers ---
 
   /** Makes an approved revision the one that runs (its replicas, its placement). */
-  private async makeRunning(trx: store.Db, appId: number, revision: number, spec: AppSpec, now: number): Promise<void> {
+  private async makeRunning(trx: Db, appId: number, revision: number, spec: AppSpec, now: number): Promise<void> {
     const before = (await store.getApp(trx, { kind: 'platform' }, appId)) as store.AppRecord;
     await store.updateApp(trx, appId, {
       running_revision: revision,

@@ -2,7 +2,8 @@ import { chunks } from '../lib/chunks.js';
 import { isReady } from '../clusters/readiness.js';
 import type { ClusterState, ClusterStatusRow } from './schemas.js';
 import { ALL } from './placement.js';
-import type { AppRecord, Db } from './store.js';
+import type { AppRecord } from './store.js';
+import type { Db } from '../db/types.js';
 
 /** What a cluster's agent last reported about one application's workload. */
 export interface Report {

@@ -1,11 +1,10 @@
-import { type Kysely, type SelectQueryBuilder, sql } from 'kysely';
+import { type SelectQueryBuilder, sql } from 'kysely';
 import type { Scope } from '../access/scope.js';
-import type { Database } from '../db/types.js';
+import type { Database, Db } from '../db/types.js';
 import { type Paging, applyPage, likeContains } from '../http/paging.js';
 import type { Insertable, Selectable, Updateable } from 'kysely';
 import type { ApplicationsTable, AppRevisionsTable } from './tables.js';
 
-export type Db = Kysely<Database>;
 export type AppRecord = Selectable<ApplicationsTable>;
 export type RevisionRecord = Selectable<AppRevisionsTable>;
 

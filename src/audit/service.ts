@@ -1,5 +1,4 @@
-import type { Kysely } from 'kysely';
-import type { Database } from '../db/types.js';
+import type { Db } from '../db/types.js';
 import { nowSeconds } from '../lib/time.js';
 import { applyPage } from '../http/paging.js';
 import type { AuditRow, ListAuditQuery } from './schemas.js';
@@ -17,7 +16,7 @@ export interface AuditEntry {
 
 /** The audit log of every state-changing call (API.md §9). */
 export class AuditService {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(private readonly db: Db) {}
 
   async record(e: AuditEntry): Promise<void> {
     await this.db

@@ -1,5 +1,4 @@
-import type { Kysely } from 'kysely';
-import type { Database } from '../db/types.js';
+import type { Db } from '../db/types.js';
 import type { SettingsService } from '../settings/service.js';
 import type { AuthInfo } from './schemas.js';
 import { nowSeconds } from '../lib/time.js';
@@ -18,7 +17,7 @@ const WRONG_CREDENTIALS = 'wrong user name or password';
 /** Login, token refresh and logout, and turning a token into a caller. */
 export class AuthService {
   constructor(
-    private readonly db: Kysely<Database>,
+    private readonly db: Db,
     private readonly tokens: TokenService,
     private readonly throttle: LoginThrottle,
     private readonly settings: SettingsService,

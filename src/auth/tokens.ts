@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
-import type { Kysely } from 'kysely';
 import { isForeignKeyViolation } from '../db/errors.js';
-import type { Database } from '../db/types.js';
+import type { Db } from '../db/types.js';
 import { nowSeconds } from '../lib/time.js';
 import { Unauthenticated } from '../http/errors.js';
 
@@ -22,7 +21,7 @@ export interface TokenClaims {
  */
 export class TokenService {
   constructor(
-    private readonly db: Kysely<Database>,
+    private readonly db: Db,
     private readonly key: Uint8Array,
     private readonly ttlSeconds: number,
   ) {}
@@ -73,7 +72,7 @@ export class TokenService {
   }
 
   /** Revokes every live token of a user, except `keepJti` (the caller's own, on a password change). */
-  async revokeUser(userId: number, keepJti?: string, trx: Kysely<Database> = this.db): Promise<void> {
+  async revokeUser(userId: number, keepJti?: string, trx: Db = this.db): Promise<void> {
     let q = trx.updateTable('sessions').set({ revoked: 1 }).where('user_id', '=', userId).where('revoked', '=', 0);
     if (keepJti) q = q.where('jti', '<>', keepJti);
     await q.execute();

@@ -1,7 +1,7 @@
 import type { DesiredStateBus } from '../agent-link/desired-bus.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { scopeOf } from '../access/scope.js';
-import type { BusinessRecord } from '../db/types.js';
+import type { BusinessRecord, Db } from '../db/types.js';
 import { nowSeconds } from '../lib/time.js';
 import { Conflict, Forbidden, NotFound, Unauthenticated } from '../http/errors.js';
 import { BusinessStatus, type Caller, Role } from '../access/roles.js';
@@ -19,14 +19,14 @@ import * as store from './store.js';
  * transaction; a hook refuses by throwing (e.g. a `Conflict` naming the
  * projects that must be deleted first).
  */
-export type BusinessDeletionHook = (trx: store.Db, businessId: number) => Promise<void>;
+export type BusinessDeletionHook = (trx: Db, businessId: number) => Promise<void>;
 
 /** Business management (API.md §4): creation, listing, audit, deletion. */
 export class BusinessesService {
   private readonly deletionHooks: BusinessDeletionHook[] = [];
 
   constructor(
-    private readonly db: store.Db,
+    private readonly db: Db,
     /** Read at each call: the agent link replaces the bus after assembly. */
     private readonly desired: DesiredStateBus,
   ) {}
@@ -41,7 +41,7 @@ export class BusinessesService {
    * approved without its creator and their names are free again. An approved
    * business already blocks the deletion of its creator (409).
    */
-  readonly withdrawApplications = async (trx: store.Db, userId: number): Promise<void> => {
+  readonly withdrawApplications = async (trx: Db, userId: number): Promise<void> => {
     await store.withdrawApplications(trx, userId, nowSeconds());
   };
 
@@ -128,7 +128,7 @@ export class BusinessesService {
   }
 
   /** Tells "no such business" (404) from "not in a state that allows it" (409). */
-  private async refuse(trx: store.Db, caller: Caller, id: number, conflict: string): Promise<never> {
+  private async refuse(trx: Db, caller: Caller, id: number, conflict: string): Promise<never> {
     const b = await store.getBusiness(trx, viewOf(caller), id);
     if (!b) throw new NotFound(`business ${id} not found`);
     throw new Conflict(`${conflict} (business ${id} is ${STATUS_NAMES[b.status] ?? `in status ${b.status}`})`);

@@ -1,10 +1,8 @@
-import { type Kysely, type SelectQueryBuilder, sql } from 'kysely';
+import { type SelectQueryBuilder, sql } from 'kysely';
 import type { Scope } from '../access/scope.js';
-import type { BusinessRecord, Database } from '../db/types.js';
+import type { BusinessRecord, Database, Db } from '../db/types.js';
 import { type Paging, applyPage, likeContains } from '../http/paging.js';
 import { BusinessStatus } from '../access/roles.js';
-
-export type Db = Kysely<Database>;
 
 /**
  * Who may read a business row. A business is the tenant itself, so `Scope`

@@ -9,6 +9,7 @@ import type { Caller } from '../access/roles.js';
 import { isReady } from './readiness.js';
 import type { ClusterLabelBody, ClusterLabelRow, ClusterRow, JoinData, ListClustersQuery } from './schemas.js';
 import * as store from './store.js';
+import type { Db } from '../db/types.js';
 
 /** The clusterLabel that means every cluster (API.md §5, §8). */
 export const ALL = 'all';
@@ -25,7 +26,7 @@ export interface AgentControl extends DesiredStateBus {
  */
 export class ClustersService {
   constructor(
-    private readonly db: store.Db,
+    private readonly db: Db,
     private readonly agents: AgentControl,
     private readonly graceSeconds: number,
   ) {}
@@ -127,7 +128,7 @@ export class ClustersService {
 }
 
 /** Ids of the named clusters; any unknown name is a 422 naming every one of them. */
-export async function resolveNames(db: store.Db, names: readonly string[]): Promise<number[]> {
+export async function resolveNames(db: Db, names: readonly string[]): Promise<number[]> {
   const found = await store.findByNames(db, names);
   const known = new Set(found.map((c) => c.name.toLowerCase()));
   const unknown = [...new Set(names.filter((n) => !known.has(n.toLowerCase())))];

@@ -1,9 +1,6 @@
-import type { Kysely } from 'kysely';
-import type { Database } from '../db/types.js';
+import type { Db } from '../db/types.js';
 import { chunks } from '../lib/chunks.js';
 import { type Paging, applyPage } from '../http/paging.js';
-
-export type Db = Kysely<Database>;
 
 /** What the cluster API shows of a cluster row. */
 export interface ClusterRecord {

@@ -1,4 +1,4 @@
-import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { ColumnType, Generated, Insertable, Kysely, Selectable, Updateable } from 'kysely';
 import type { AppTables } from '../apps/tables.js';
 import type { ClusterTables } from './cluster-tables.js';
 import type { RegistryTables } from './registry-tables.js';
@@ -75,6 +75,9 @@ export interface Database extends RegistryTables, ClusterTables, AppTables {
   audit_log: AuditLogTable;
   settings: SettingsTable;
 }
+
+/** What every store function takes: the query builder, or a transaction of it. */
+export type Db = Kysely<Database>;
 
 export type UserRecord = Selectable<UsersTable>;
 export type NewUser = Insertable<UsersTable>;

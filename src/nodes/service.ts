@@ -6,6 +6,7 @@ import { NotFound, ValidationError } from '../http/errors.js';
 import type { Caller } from '../access/roles.js';
 import { type AddNodeLabelBody, type DeleteNodeLabelBody, type ListNodesQuery, NODE_FIELDS, type NodeRow } from './schemas.js';
 import * as store from './store.js';
+import type { Db } from '../db/types.js';
 
 /**
  * Called inside the transaction that removes `nodeLabel` from the last nodes
@@ -15,7 +16,7 @@ import * as store from './store.js';
  * No hook is registered until Application Management exists.
  */
 export type NodeLabelRemovalHook = (
-  trx: store.Db,
+  trx: Db,
   ctx: { clusterId: number; clusterName: string; nodeLabel: string; deleteDeploy: boolean },
 ) => Promise<void>;
 
@@ -26,7 +27,7 @@ export class NodesService {
   private readonly removalHooks: NodeLabelRemovalHook[] = [];
 
   constructor(
-    private readonly db: store.Db,
+    private readonly db: Db,
     private readonly desired: DesiredStateBus,
     private readonly graceSeconds: number,
   ) {}
@@ -115,7 +116,7 @@ function projection(field: string | undefined): (keyof NodeRow)[] | null {
  * The cluster's id, after checking that every named node was reported by it,
  * or (with `holding`) still carries that label in the hub (422 naming the rest).
  */
-async function resolveNodes(db: store.Db, clusterName: string, nodeNames: readonly string[], holding?: string): Promise<number> {
+async function resolveNodes(db: Db, clusterName: string, nodeNames: readonly string[], holding?: string): Promise<number> {
   const c = await clusterStore.findByName(db, clusterName);
   if (!c) throw new ValidationError({ clusterName: `unknown cluster: ${clusterName}` });
   const known = await store.existingNodes(db, c.id, nodeNames);

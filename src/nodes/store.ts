@@ -1,10 +1,8 @@
-import { type Kysely, type Selectable, sql } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import type { NodesTable } from '../db/cluster-tables.js';
-import type { Database } from '../db/types.js';
+import type { Db } from '../db/types.js';
 import { chunks } from '../lib/chunks.js';
 import { type Paging, applyPage, likeContains } from '../http/paging.js';
-
-export type Db = Kysely<Database>;
 
 export interface NodeFilter {
   readonly nodeLabel?: string;

@@ -1,6 +1,5 @@
-import type { Kysely } from 'kysely';
 import { verifyDummy, verifyPassword } from '../auth/passwords.js';
-import type { Database } from '../db/types.js';
+import type { Db } from '../db/types.js';
 import type { LoginThrottle } from '../auth/throttle.js';
 import { TooManyRequests, Unauthenticated } from '../http/errors.js';
 import { BusinessStatus, UserStatus } from '../access/roles.js';
@@ -26,7 +25,7 @@ const NONE: ActionSet = new Set();
  */
 export class RegistryTokenService {
   constructor(
-    private readonly db: Kysely<Database>,
+    private readonly db: Db,
     private readonly signer: RegistryTokenSigner,
     private readonly robots: RobotCredentials,
     /** The login limits apply to registry passwords too: the token endpoint is as guessable as login. */

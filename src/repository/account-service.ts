@@ -1,15 +1,12 @@
-import type { Kysely } from 'kysely';
 import { hashPassword } from '../auth/passwords.js';
 import { isUniqueViolation } from '../db/errors.js';
-import type { Database } from '../db/types.js';
+import type { Db } from '../db/types.js';
 import { nowSeconds } from '../lib/time.js';
 import type { RegistryHub } from '../registry/hub.js';
 import { RESERVED_PREFIX } from '../registry/robots.js';
 import { Conflict, NotFound, ValidationError } from '../http/errors.js';
 import type { Caller } from '../access/roles.js';
 import type { AccountPasswordBody, CreateAccountBody } from './schemas.js';
-
-type Db = Kysely<Database>;
 
 /**
  * Registry accounts (API.md §7): one per platform user, the HTTP Basic

@@ -1,9 +1,6 @@
-import type { Kysely } from 'kysely';
 import type { Scope } from '../access/scope.js';
-import type { Database } from '../db/types.js';
+import type { Db } from '../db/types.js';
 import { type Paging, applyPage } from '../http/paging.js';
-
-export type Db = Kysely<Database>;
 
 /** Columns that may leave the store for the API: never the sealed password. */
 const PUBLIC = ['id', 'business_id', 'repository_id', 'address', 'user_name', 'create_time'] as const;

@@ -1,5 +1,5 @@
-import { type Kysely, sql } from 'kysely';
-import type { Database } from '../db/types.js';
+import { sql } from 'kysely';
+import type { Db } from '../db/types.js';
 import { type Paging, applyPage, likeContains } from '../http/paging.js';
 
 /**
@@ -7,8 +7,6 @@ import { type Paging, applyPage, likeContains } from '../http/paging.js';
  * registry, for their times. These rows are reached through a project the
  * caller was already allowed to see (project-store.ts is the tenancy gate).
  */
-export type Db = Kysely<Database>;
-
 export interface ImageWithCount {
   id: number;
   name: string;

@@ -1,10 +1,9 @@
-import { type Kysely, type SelectQueryBuilder, type Selectable, sql } from 'kysely';
+import { type SelectQueryBuilder, type Selectable, sql } from 'kysely';
 import type { Scope } from '../access/scope.js';
 import type { ProjectsTable } from '../db/registry-tables.js';
-import type { Database } from '../db/types.js';
+import type { Database, Db } from '../db/types.js';
 import { type Paging, applyPage, likeContains } from '../http/paging.js';
 
-export type Db = Kysely<Database>;
 type ProjectsQuery = SelectQueryBuilder<Database, 'projects', any>;
 
 /**

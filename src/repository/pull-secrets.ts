@@ -1,7 +1,6 @@
-import type { Kysely } from 'kysely';
 import type { ClusterFacts, DesiredStateContributor } from '../agent-link/desired-builder.js';
 import type { DesiredState, PullSecret } from '../agent-link/protocol.js';
-import type { Database } from '../db/types.js';
+import type { Db } from '../db/types.js';
 import type { RegistryHub } from '../registry/hub.js';
 import { BusinessStatus } from '../access/roles.js';
 import { allSealedOfApproved } from './external-store.js';
@@ -26,7 +25,7 @@ export function dockerConfigJson(address: string, user: string, password: string
  * configured) and one secret per external repository, in `ns<businessId>`.
  */
 export async function pullSecretsFor(
-  db: Kysely<Database>,
+  db: Db,
   registry: RegistryHub,
   box: SecretBox,
   unreadable?: (businessId: number, repositoryId: string) => void,
@@ -64,7 +63,7 @@ export async function pullSecretsFor(
 export function pullSecretContributor(registry: RegistryHub, box: SecretBox): DesiredStateContributor {
   return {
     name: 'registry-pull-secrets',
-    async contribute(db: Kysely<Database>, clusters: readonly ClusterFacts[]) {
+    async contribute(db: Db, clusters: readonly ClusterFacts[]) {
       const out = new Map<number, Partial<DesiredState>>();
       if (clusters.length === 0) return out;
       const pullSecrets = await pullSecretsFor(db, registry, box, (businessId, repositoryId) =>

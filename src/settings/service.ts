@@ -1,5 +1,4 @@
-import type { Kysely } from 'kysely';
-import type { Database } from '../db/types.js';
+import type { Db } from '../db/types.js';
 import { nowSeconds } from '../lib/time.js';
 import type { Settings, UpdateSettingsBody } from './schemas.js';
 
@@ -14,14 +13,14 @@ const COLUMNS = {
 export class SettingsService {
   private readonly changeHooks: ((changed: UpdateSettingsBody) => void)[] = [];
 
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(private readonly db: Db) {}
 
   /** Called after a committed update with the flags given (enableIngress changes clusters' desired state). */
   onChange(hook: (changed: UpdateSettingsBody) => void): void {
     this.changeHooks.push(hook);
   }
 
-  async get(db: Kysely<Database> = this.db): Promise<Settings> {
+  async get(db: Db = this.db): Promise<Settings> {
     const row = await db.selectFrom('settings').selectAll().where('id', '=', 1).executeTakeFirstOrThrow();
     return {
       privateProject: row.private_project === 1,

@@ -15,18 +15,19 @@ import type {
   UserRow,
 } from './schemas.js';
 import * as store from './store.js';
+import type { Db } from '../db/types.js';
 
 /** Hooks other domains attach to user deletion (e.g. the registry account goes with the user). */
-export type UserDeletionHook = (trx: store.Db, userId: number) => Promise<void>;
+export type UserDeletionHook = (trx: Db, userId: number) => Promise<void>;
 
 export class UsersService {
   private readonly deletionHooks: UserDeletionHook[] = [];
 
   constructor(
-    private readonly db: store.Db,
+    private readonly db: Db,
     private readonly tokens: TokenService,
     /** Inside a transaction: whether a business may take members (approved), holding it until commit. */
-    private readonly holdApproved: (trx: store.Db, id: number) => Promise<boolean>,
+    private readonly holdApproved: (trx: Db, id: number) => Promise<boolean>,
   ) {}
 
   onDelete(hook: UserDeletionHook): void {
@@ -64,7 +65,7 @@ export class UsersService {
     status: number,
     businessId: number | null,
     /** Runs in the insert's transaction first (the business check of a sub-user). */
-    before?: (trx: store.Db) => Promise<void>,
+    before?: (trx: Db) => Promise<void>,
   ): Promise<number> {
     const now = nowSeconds();
     const passwordHash = await hashPassword(input.password);

@@ -1,9 +1,7 @@
-import { type Kysely, type SelectQueryBuilder, sql } from 'kysely';
+import { type SelectQueryBuilder, sql } from 'kysely';
 import type { Scope } from '../access/scope.js';
-import type { Database, NewUser, UserRecord } from '../db/types.js';
+import type { Database, Db, NewUser, UserRecord } from '../db/types.js';
 import { type Paging, applyPage, likeContains } from '../http/paging.js';
-
-export type Db = Kysely<Database>;
 
 /** A user with the status of its business, the facts a role is derived from. */
 export type UserWithBusiness = UserRecord & { business_status: number | null };
