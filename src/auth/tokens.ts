@@ -4,6 +4,7 @@ import { isForeignKeyViolation } from '../db/errors.js';
 import type { Db } from '../db/types.js';
 import { nowSeconds } from '../lib/time.js';
 import { Unauthenticated } from '../http/errors.js';
+import * as sessions from './session-store.js';
 
 const ALG = 'HS256';
 const ISSUER = 'ote-hub';
@@ -31,10 +32,7 @@ export class TokenService {
     const jti = randomUUID();
     const expiresAt = now + this.ttlSeconds;
     try {
-      await this.db
-        .insertInto('sessions')
-        .values({ jti, user_id: userId, expires_at: expiresAt, revoked: 0, create_time: now })
-        .execute();
+      await sessions.insertSession(this.db, jti, userId, expiresAt, now);
     } catch (err) {
       // The user was deleted while its login (or refresh) was on its way.
       if (isForeignKeyViolation(err)) throw new Unauthenticated('the account no longer exists');
@@ -68,18 +66,21 @@ export class TokenService {
   }
 
   async revoke(jti: string): Promise<void> {
-    await this.db.updateTable('sessions').set({ revoked: 1 }).where('jti', '=', jti).execute();
+    await sessions.revokeSession(this.db, jti);
   }
 
   /** Revokes every live token of a user, except `keepJti` (the caller's own, on a password change). */
   async revokeUser(userId: number, keepJti?: string, trx: Db = this.db): Promise<void> {
-    let q = trx.updateTable('sessions').set({ revoked: 1 }).where('user_id', '=', userId).where('revoked', '=', 0);
-    if (keepJti) q = q.where('jti', '<>', keepJti);
-    await q.execute();
+    await sessions.revokeUserSessions(trx, userId, keepJti);
+  }
+
+  /** Drops every session of a user that is being deleted, inside the deletion's transaction. */
+  async removeUser(userId: number, trx: Db): Promise<void> {
+    await sessions.deleteUserSessions(trx, userId);
   }
 
   /** Drops sessions that have expired anyway (their tokens fail the expiry check). */
   async prune(): Promise<void> {
-    await this.db.deleteFrom('sessions').where('expires_at', '<', nowSeconds() - 60).execute();
+    await sessions.deleteExpiredSessions(this.db, nowSeconds() - 60);
   }
 }

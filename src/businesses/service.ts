@@ -12,6 +12,7 @@ import type {
   CreateBusinessBody,
   ListBusinessesQuery,
 } from './schemas.js';
+import * as users from '../users/store.js';
 import * as store from './store.js';
 
 /**
@@ -53,8 +54,10 @@ export class BusinessesService {
     const now = nowSeconds();
     try {
       return await this.db.transaction().execute(async (trx) => {
-        if (!(await store.lockUser(trx, caller.userId))) throw new Unauthenticated('token revoked or expired');
-        const live = await store.liveBusinessOf(trx, caller.userId);
+        // Holds the creator's row until commit, so two concurrent creations by one user run one
+        // after the other and the second sees the first's business (PostgreSQL read committed).
+        if (!(await users.holdUser(trx, caller.userId))) throw new Unauthenticated('token revoked or expired');
+        const live = await store.liveBusinessOf(trx, caller.userId, (await users.membershipOf(trx, caller.userId)) ?? null);
         if (live) {
           const state = live.status === BusinessStatus.pending ? 'a pending' : 'an approved';
           throw new Conflict(`you already have ${state} business (id ${live.id})`);
@@ -70,7 +73,7 @@ export class BusinessesService {
           },
           now,
         );
-        await store.setMembership(trx, caller.userId, id, now);
+        await users.updateUser(trx, caller.userId, { business_id: id }, now);
         return id;
       });
     } catch (err) {
@@ -122,7 +125,7 @@ export class BusinessesService {
       const changed = await store.changeStatus(trx, scopeOf(caller), id, live, { status: BusinessStatus.deleted }, now);
       if (changed === 0) await this.refuse(trx, caller, id, 'the business is already deleted');
       for (const hook of this.deletionHooks) await hook(trx, id);
-      await store.dropMembers(trx, id, now);
+      await users.dropBusinessMembers(trx, id, now);
     });
     this.desired.changed('all');
   }

@@ -83,32 +83,19 @@ export function approvedBusinesses(db: Db): Promise<{ id: number; status: number
 // --- creation (inside one transaction) ---
 
 /**
- * Locks the creator's row for the rest of the transaction (a no-op write), so
- * two concurrent creations by one user run one after the other and the second
- * sees the first's business (PostgreSQL read committed; SQLite serializes anyway).
- * Answers false when the user is gone (deleted while the request was on its way).
+ * A pending or approved business the user created (`userId`) or belongs to
+ * (`memberOf`, its `business_id`): such a user may not create another.
  */
-export async function lockUser(trx: Db, userId: number): Promise<boolean> {
-  const res = await trx
-    .updateTable('users')
-    .set((eb) => ({ update_time: eb.ref('update_time') }))
-    .where('id', '=', userId)
-    .executeTakeFirst();
-  return Number(res.numUpdatedRows) === 1;
-}
-
-/** A pending or approved business the user created or belongs to: such a user may not create another. */
-export function liveBusinessOf(trx: Db, userId: number): Promise<{ id: number; status: number } | undefined> {
+export function liveBusinessOf(
+  trx: Db,
+  userId: number,
+  memberOf: number | null,
+): Promise<{ id: number; status: number } | undefined> {
   return trx
     .selectFrom('businesses')
     .select(['id', 'status'])
     .where('status', 'in', [BusinessStatus.pending, BusinessStatus.approved])
-    .where((eb) =>
-      eb.or([
-        eb('user_id', '=', userId),
-        eb('id', '=', eb.selectFrom('users').select('business_id').where('users.id', '=', userId)),
-      ]),
-    )
+    .where((eb) => (memberOf === null ? eb('user_id', '=', userId) : eb.or([eb('user_id', '=', userId), eb('id', '=', memberOf)])))
     .executeTakeFirst();
 }
 
@@ -130,10 +117,6 @@ export async function insertBusiness(
     .returning('id')
     .executeTakeFirstOrThrow();
   return row.id;
-}
-
-export async function setMembership(trx: Db, userId: number, businessId: number, now: number): Promise<void> {
-  await trx.updateTable('users').set({ business_id: businessId, update_time: now }).where('id', '=', userId).execute();
 }
 
 // --- status changes (system administrator; the scope still bounds them) ---
@@ -160,15 +143,6 @@ export async function changeStatus(
   return Number(res.numUpdatedRows);
 }
 
-/** Everyone of a deleted business drops out of it (role 1). */
-export async function dropMembers(trx: Db, businessId: number, now: number): Promise<void> {
-  await trx
-    .updateTable('users')
-    .set({ business_id: null, update_time: now })
-    .where('business_id', '=', businessId)
-    .execute();
-}
-
 /** The pending and disapproved businesses a user created become deleted (the user is being deleted). */
 export async function withdrawApplications(trx: Db, userId: number, now: number): Promise<void> {
   await trx
@@ -177,4 +151,14 @@ export async function withdrawApplications(trx: Db, userId: number, now: number)
     .where('user_id', '=', userId)
     .where('status', 'in', [BusinessStatus.pending, BusinessStatus.disapproved])
     .execute();
+}
+
+/** The approved business a user created, if any: its creator may not be deleted while it lives. */
+export function approvedCreatedBy(trx: Db, userId: number): Promise<{ id: number; name: string } | undefined> {
+  return trx
+    .selectFrom('businesses')
+    .select(['id', 'name'])
+    .where('user_id', '=', userId)
+    .where('status', '=', BusinessStatus.approved)
+    .executeTakeFirst();
 }

@@ -14,6 +14,7 @@ import type {
   ResetPasswordBody,
   UserRow,
 } from './schemas.js';
+import * as businesses from '../businesses/store.js';
 import * as store from './store.js';
 import type { Db } from '../db/types.js';
 
@@ -152,15 +153,11 @@ export class UsersService {
       for (const hook of this.deletionHooks) await hook(trx, id);
       // Only after the hooks withdrew its pending applications (holding their rows), so a
       // business approved meanwhile is seen here and refuses the deletion.
-      const created = await trx
-        .selectFrom('businesses')
-        .select(['id', 'name'])
-        .where('user_id', '=', id)
-        .where('status', '=', 1)
-        .executeTakeFirst();
+      const created = await businesses.approvedCreatedBy(trx, id);
       if (created) {
         throw new Conflict(`the user created the approved business "${created.name}" (id ${created.id}); delete the business first`);
       }
+      await this.tokens.removeUser(id, trx);
       await store.deleteUser(trx, id);
     });
   }

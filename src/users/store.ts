@@ -87,7 +87,6 @@ export async function holdUser(db: Db, id: number): Promise<boolean> {
 }
 
 export async function deleteUser(db: Db, id: number): Promise<void> {
-  await db.deleteFrom('sessions').where('user_id', '=', id).execute();
   await db.deleteFrom('users').where('id', '=', id).execute();
 }
 
@@ -123,4 +122,21 @@ export async function listUsers(
   if (orderBy !== 'id') q = q.orderBy('users.id', paging.order);
   const rows = await applyPage(q, paging).execute();
   return { rows, total: Number(total) };
+}
+
+// --- for the businesses domain (business creation and deletion) ---
+
+/** The business a user belongs to (null: none); undefined when the user is gone. */
+export async function membershipOf(db: Db, userId: number): Promise<number | null | undefined> {
+  const row = await db.selectFrom('users').select('business_id').where('id', '=', userId).executeTakeFirst();
+  return row?.business_id;
+}
+
+/** Everyone of a deleted business drops out of it (role 1). */
+export async function dropBusinessMembers(trx: Db, businessId: number, now: number): Promise<void> {
+  await trx
+    .updateTable('users')
+    .set({ business_id: null, update_time: now })
+    .where('business_id', '=', businessId)
+    .execute();
 }
