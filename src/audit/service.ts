@@ -1,7 +1,7 @@
 import type { Db } from '../db/types.js';
 import { nowSeconds } from '../lib/time.js';
-import { applyPage } from '../http/paging.js';
 import type { AuditRow, ListAuditQuery } from './schemas.js';
+import * as store from './store.js';
 
 export interface AuditEntry {
   readonly userId: number | null;
@@ -19,28 +19,21 @@ export class AuditService {
   constructor(private readonly db: Db) {}
 
   async record(e: AuditEntry): Promise<void> {
-    await this.db
-      .insertInto('audit_log')
-      .values({
-        user_id: e.userId,
-        user_name: e.userName,
-        action: e.action,
-        target: e.target,
-        result: e.result,
-        client_ip: e.clientIp,
-        create_time: nowSeconds(),
-      })
-      .execute();
+    await store.insertAuditEntry(this.db, {
+      user_id: e.userId,
+      user_name: e.userName,
+      action: e.action,
+      target: e.target,
+      result: e.result,
+      client_ip: e.clientIp,
+      create_time: nowSeconds(),
+    });
   }
 
   async list(q: ListAuditQuery): Promise<{ rows: AuditRow[]; total: number }> {
-    let base = this.db.selectFrom('audit_log');
-    if (q.userId !== undefined) base = base.where('user_id', '=', q.userId);
-    if (q.action !== undefined) base = base.where('action', '=', q.action);
-    const { total } = await base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
-    const rows = await applyPage(base.selectAll().orderBy('id', q.order), q).execute();
+    const { rows, total } = await store.listAuditEntries(this.db, { userId: q.userId, action: q.action }, q);
     return {
-      total: Number(total),
+      total,
       rows: rows.map((r) => ({
         id: r.id,
         userId: r.user_id,

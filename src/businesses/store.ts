@@ -162,3 +162,9 @@ export function approvedCreatedBy(trx: Db, userId: number): Promise<{ id: number
     .where('status', '=', BusinessStatus.approved)
     .executeTakeFirst();
 }
+
+/** A business's status (undefined: no such business), for the checks of other domains (not a tenant read). */
+export async function businessStatus(db: Db, id: number): Promise<number | undefined> {
+  const row = await db.selectFrom('businesses').select('status').where('id', '=', id).executeTakeFirst();
+  return row?.status;
+}

@@ -1,3 +1,4 @@
+import { businessStatus } from '../businesses/store.js';
 import type { Db } from '../db/types.js';
 import { ValidationError } from '../http/errors.js';
 import { BusinessStatus, type Caller, Role } from '../access/roles.js';
@@ -15,8 +16,7 @@ export async function actingBusiness(db: Db, caller: Caller, businessId: number 
     return caller.tenantId as number;
   }
   if (businessId === undefined) throw new ValidationError({ businessId: 'is required for the system administrator' });
-  const b = await db.selectFrom('businesses').select('status').where('id', '=', businessId).executeTakeFirst();
-  if (b?.status !== BusinessStatus.approved) {
+  if ((await businessStatus(db, businessId)) !== BusinessStatus.approved) {
     throw new ValidationError({ businessId: 'must be the id of an approved business' });
   }
   return businessId;

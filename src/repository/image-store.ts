@@ -107,6 +107,14 @@ export async function deleteImage(db: Db, imageId: number): Promise<void> {
   await db.deleteFrom('images').where('id', '=', imageId).execute();
 }
 
+/** Deletes the image rows of projects that are being deleted (their tags first). */
+export async function deleteImagesOfProjects(db: Db, projectIds: readonly number[]): Promise<void> {
+  if (projectIds.length === 0) return;
+  const images = db.selectFrom('images').select('id').where('project_id', 'in', [...projectIds]);
+  await db.deleteFrom('image_tags').where('image_id', 'in', images).execute();
+  await db.deleteFrom('images').where('project_id', 'in', [...projectIds]).execute();
+}
+
 export function imagesOfProjects(db: Db, projectIds: readonly number[]) {
   return db.selectFrom('images').select(['id', 'name', 'project_id']).where('project_id', 'in', [...projectIds]).execute();
 }

@@ -81,7 +81,11 @@ export class ProjectsService {
         projects: busy.map((p) => p.name),
       });
     }
-    await this.db.transaction().execute((trx) => store.deleteProjects(trx, found.map((p) => p.id)));
+    const ids = found.map((p) => p.id);
+    await this.db.transaction().execute(async (trx) => {
+      await images.deleteImagesOfProjects(trx, ids);
+      await store.deleteProjects(trx, ids);
+    });
   }
 
   /** Business deletion hook: a business with projects cannot go (API.md §4). */

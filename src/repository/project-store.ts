@@ -77,12 +77,9 @@ export async function listProjects(
   return { rows: rows as Selectable<ProjectsTable>[], total: Number(total) };
 }
 
-/** Deletes projects with their (empty) image rows. */
+/** Deletes project rows (their image rows first: `images.deleteImagesOfProjects`). */
 export async function deleteProjects(db: Db, ids: readonly number[]): Promise<void> {
   if (ids.length === 0) return;
-  const images = db.selectFrom('images').select('id').where('project_id', 'in', [...ids]);
-  await db.deleteFrom('image_tags').where('image_id', 'in', images).execute();
-  await db.deleteFrom('images').where('project_id', 'in', [...ids]).execute();
   await db.deleteFrom('projects').where('id', 'in', [...ids]).execute();
 }
 
@@ -92,4 +89,9 @@ export function projectsOfBusiness(db: Db, businessId: number) {
 
 export function projectByName(db: Db, name: string) {
   return db.selectFrom('projects').selectAll().where('name', '=', name).executeTakeFirst();
+}
+
+/** The named projects' owners and visibility, for the registry's token endpoint (not a tenant read). */
+export function projectsByName(db: Db, names: readonly string[]) {
+  return db.selectFrom('projects').select(['name', 'business_id', 'public']).where('name', 'in', [...names]).execute();
 }

@@ -2,8 +2,8 @@ import type { ClusterFacts, DesiredStateContributor } from '../agent-link/desire
 import type { DesiredState, PullSecret } from '../agent-link/protocol.js';
 import type { Db } from '../db/types.js';
 import type { RegistryHub } from '../registry/hub.js';
-import { BusinessStatus } from '../access/roles.js';
-import { allSealedOfApproved } from './external-store.js';
+import { approvedBusinesses } from '../businesses/store.js';
+import { allSealed } from './external-store.js';
 import type { SecretBox } from './secret-box.js';
 
 /**
@@ -31,8 +31,8 @@ export async function pullSecretsFor(
   unreadable?: (businessId: number, repositoryId: string) => void,
 ): Promise<PullSecret[]> {
   const out: PullSecret[] = [];
+  const approved = await approvedBusinesses(db);
   if (registry.domain) {
-    const approved = await db.selectFrom('businesses').select('id').where('status', '=', BusinessStatus.approved).execute();
     for (const b of approved) {
       out.push({
         namespace: `ns${b.id}`,
@@ -41,7 +41,9 @@ export async function pullSecretsFor(
       });
     }
   }
-  for (const e of await allSealedOfApproved(db)) {
+  const live = new Set(approved.map((b) => b.id));
+  for (const e of await allSealed(db)) {
+    if (!live.has(e.business_id)) continue;
     let password: string;
     try {
       password = box.open(e.password_enc);

@@ -1,6 +1,7 @@
 import type { Db } from '../db/types.js';
 import { nowSeconds } from '../lib/time.js';
 import type { Settings, UpdateSettingsBody } from './schemas.js';
+import * as store from './store.js';
 
 const COLUMNS = {
   privateProject: 'private_project',
@@ -21,7 +22,7 @@ export class SettingsService {
   }
 
   async get(db: Db = this.db): Promise<Settings> {
-    const row = await db.selectFrom('settings').selectAll().where('id', '=', 1).executeTakeFirstOrThrow();
+    const row = await store.readSettings(db);
     return {
       privateProject: row.private_project === 1,
       enableIngress: row.enable_ingress === 1,
@@ -36,11 +37,7 @@ export class SettingsService {
       const value = input[field as keyof UpdateSettingsBody];
       if (value !== undefined) set[column] = value ? 1 : 0;
     }
-    await this.db
-      .updateTable('settings')
-      .set({ ...set, update_time: nowSeconds() })
-      .where('id', '=', 1)
-      .execute();
+    await store.writeSettings(this.db, set, nowSeconds());
     for (const hook of this.changeHooks) hook(input);
     return this.get();
   }
