@@ -8,6 +8,7 @@ import type { Paging } from '../http/paging.js';
 import type { Caller } from '../access/roles.js';
 import { isReady } from './readiness.js';
 import type { ClusterLabelBody, ClusterLabelRow, ClusterRow, JoinData, ListClustersQuery } from './schemas.js';
+import * as nodes from '../nodes/store.js';
 import * as store from './store.js';
 import type { Db } from '../db/types.js';
 
@@ -100,7 +101,10 @@ export class ClustersService {
   /** Deletes the cluster (nodes and labels with it); its agent is disconnected, its token dead. */
   async remove(_caller: Caller, clusterName: string): Promise<void> {
     const c = await this.mustGet(clusterName);
-    await this.db.transaction().execute((trx) => store.deleteCluster(trx, c.id));
+    await this.db.transaction().execute(async (trx) => {
+      await nodes.deleteNodesOfCluster(trx, c.id);
+      await store.deleteCluster(trx, c.id);
+    });
     this.agents.revoke(c.id);
   }
 

@@ -117,10 +117,8 @@ export async function labelsPage(
   return { rows: await applyPage(q, paging).execute(), total: Number(total) };
 }
 
+/** Deletes the cluster and its labels (its nodes first: `nodes.deleteNodesOfCluster`). */
 export async function deleteCluster(db: Db, id: number): Promise<void> {
-  // Children first: SQLite enforces the cascade too, but explicit deletes keep both engines alike.
-  await db.deleteFrom('node_labels').where('cluster_id', '=', id).execute();
-  await db.deleteFrom('nodes').where('cluster_id', '=', id).execute();
   await db.deleteFrom('cluster_labels').where('cluster_id', '=', id).execute();
   await db.deleteFrom('clusters').where('id', '=', id).execute();
 }
@@ -131,4 +129,9 @@ export async function setTokenHash(db: Db, id: number, tokenHash: string): Promi
 
 export async function setPaused(db: Db, id: number, paused: boolean): Promise<void> {
   await db.updateTable('clusters').set({ paused: paused ? 1 : 0 }).where('id', '=', id).execute();
+}
+
+/** Every cluster's liveness facts, for the alerts (platform-wide: clusters belong to no business). */
+export function clusterLiveness(db: Db) {
+  return db.selectFrom('clusters').select(['id', 'name', 'session_id', 'last_heartbeat', 'create_time']).execute();
 }

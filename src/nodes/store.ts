@@ -167,3 +167,14 @@ export async function distinctLabels(db: Db, clusterId?: number): Promise<string
   if (clusterId !== undefined) q = q.where('cluster_id', '=', clusterId);
   return (await q.execute()).map((r) => r.label);
 }
+
+/** A deleted cluster's nodes and node labels (children first: explicit deletes keep both engines alike). */
+export async function deleteNodesOfCluster(db: Db, clusterId: number): Promise<void> {
+  await db.deleteFrom('node_labels').where('cluster_id', '=', clusterId).execute();
+  await db.deleteFrom('nodes').where('cluster_id', '=', clusterId).execute();
+}
+
+/** Nodes whose last report said not Ready, for the alerts (platform-wide). */
+export function notReadyNodes(db: Db) {
+  return db.selectFrom('nodes').select(['name', 'cluster_id', 'update_time']).where('ready', '=', 0).execute();
+}
