@@ -9,7 +9,7 @@ import { BusinessStatus } from '../access/roles.js';
  * (the caller's *approved* business) is not enough: its creator must see it
  * while it is still pending or after it was disapproved, when it is no
  * tenant's yet. Platform: every row; a user: the businesses it created or
- * belongs to. There is no unscoped read.
+ * belongs to. Unscoped reads serve other domains' checks only (the rule: access/scope.ts).
  */
 export type BusinessView =
   | { readonly kind: 'platform' }
