@@ -3,7 +3,7 @@ import { nowSeconds } from '../lib/time.js';
 import type { AuditRow, ListAuditQuery } from './schemas.js';
 import * as store from './store.js';
 
-export interface AuditEntry {
+interface AuditEntry {
   readonly userId: number | null;
   readonly userName: string | null;
   /** The route, e.g. `PUT /v1/business/id/:id`. */

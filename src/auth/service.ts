@@ -10,7 +10,7 @@ import type { LoginThrottle } from './throttle.js';
 import type { TokenService } from './tokens.js';
 
 /** What other domains add to `GET /v1/authorization` (the registry account lands with the repository). */
-export type RepoAccountCheck = (userId: number) => Promise<boolean>;
+type RepoAccountCheck = (userId: number) => Promise<boolean>;
 
 const WRONG_CREDENTIALS = 'wrong user name or password';
 

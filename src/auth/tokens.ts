@@ -9,7 +9,7 @@ import * as sessions from './session-store.js';
 const ALG = 'HS256';
 const ISSUER = 'ote-hub';
 
-export interface TokenClaims {
+interface TokenClaims {
   readonly userId: number;
   readonly jti: string;
   readonly expiresAt: number;

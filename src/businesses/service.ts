@@ -20,7 +20,7 @@ import * as store from './store.js';
  * transaction; a hook refuses by throwing (e.g. a `Conflict` naming the
  * projects that must be deleted first).
  */
-export type BusinessDeletionHook = (trx: Db, businessId: number) => Promise<void>;
+type BusinessDeletionHook = (trx: Db, businessId: number) => Promise<void>;
 
 /** Business management (API.md §4): creation, listing, audit, deletion. */
 export class BusinessesService {
@@ -141,7 +141,7 @@ export class BusinessesService {
 const STATUS_NAMES: Record<number, string> = { 0: 'pending', 1: 'approved', 2: 'disapproved', 3: 'deleted' };
 
 /** The system administrator reads every business; anyone else the ones it created or belongs to. */
-export function viewOf(caller: Caller): store.BusinessView {
+function viewOf(caller: Caller): store.BusinessView {
   return caller.role === Role.systemAdmin
     ? { kind: 'platform' }
     : { kind: 'user', userId: caller.userId, businessId: caller.businessId };

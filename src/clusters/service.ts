@@ -16,7 +16,7 @@ import type { Db } from '../db/types.js';
 export const ALL = 'all';
 
 /** What the cluster domain needs of the agent link: wake-ups and disconnecting a revoked agent. */
-export interface AgentControl extends DesiredStateBus {
+interface AgentControl extends DesiredStateBus {
   revoke(clusterId: number): void;
 }
 
@@ -132,7 +132,7 @@ export class ClustersService {
 }
 
 /** Ids of the named clusters; any unknown name is a 422 naming every one of them. */
-export async function resolveNames(db: Db, names: readonly string[]): Promise<number[]> {
+async function resolveNames(db: Db, names: readonly string[]): Promise<number[]> {
   const found = await store.findByNames(db, names);
   const known = new Set(found.map((c) => c.name.toLowerCase()));
   const unknown = [...new Set(names.filter((n) => !known.has(n.toLowerCase())))];

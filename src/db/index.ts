@@ -24,7 +24,7 @@ export interface DatabaseHandle {
 // here (times, byte sizes, counts) fits in a double exactly.
 pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
 
-export interface OpenOptions {
+interface OpenOptions {
   readonly databaseUrl?: string;
   readonly dataDir: string;
 }

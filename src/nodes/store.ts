@@ -4,14 +4,14 @@ import type { Db } from '../db/types.js';
 import { chunks } from '../lib/chunks.js';
 import { type Paging, applyPage, likeContains } from '../http/paging.js';
 
-export interface NodeFilter {
+interface NodeFilter {
   readonly nodeLabel?: string;
   readonly clusterName?: string;
   readonly nodeName?: string;
 }
 
 /** A node row with the facts of its cluster that readiness needs. */
-export type NodeRecord = Omit<Selectable<NodesTable>, 'k8s_labels' | 'update_time'> & {
+type NodeRecord = Omit<Selectable<NodesTable>, 'k8s_labels' | 'update_time'> & {
   cluster_name: string;
   session_id: string | null;
   last_heartbeat: number | null;

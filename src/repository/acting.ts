@@ -7,7 +7,7 @@ import { BusinessStatus, type Caller, Role } from '../access/roles.js';
  * The business a create acts for: the caller's own (roles 2 and 3), or the
  * approved business a system administrator names with `businessId`.
  */
-export async function actingBusiness(db: Db, caller: Caller, businessId: number | undefined): Promise<number> {
+async function actingBusiness(db: Db, caller: Caller, businessId: number | undefined): Promise<number> {
   if (caller.role !== Role.systemAdmin) {
     if (businessId !== undefined) {
       throw new ValidationError({ businessId: 'unknown field (only the system administrator may set it)' });

@@ -7,7 +7,7 @@ import { type Paging, applyPage, likeContains } from '../http/paging.js';
  * registry, for their times. These rows are reached through a project the
  * caller was already allowed to see (project-store.ts is the tenancy gate).
  */
-export interface ImageWithCount {
+interface ImageWithCount {
   id: number;
   name: string;
   create_time: number;

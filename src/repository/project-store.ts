@@ -51,7 +51,7 @@ export function ownedProjectsByIds(db: Db, scope: Scope, ids: readonly number[])
   return owned(db.selectFrom('projects').selectAll(), scope).where('projects.id', 'in', [...ids]).execute();
 }
 
-export interface ProjectFilter {
+interface ProjectFilter {
   readonly projectName?: string;
   readonly public?: boolean;
 }

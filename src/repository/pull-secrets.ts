@@ -24,7 +24,7 @@ export function dockerConfigJson(address: string, user: string, password: string
  * approved business, its pull robot for the platform registry (when one is
  * configured) and one secret per external repository, in `ns<businessId>`.
  */
-export async function pullSecretsFor(
+async function pullSecretsFor(
   db: Db,
   registry: RegistryHub,
   box: SecretBox,

@@ -19,7 +19,7 @@ import * as store from './store.js';
 import type { Db } from '../db/types.js';
 
 /** Hooks other domains attach to user deletion (e.g. the registry account goes with the user). */
-export type UserDeletionHook = (trx: Db, userId: number) => Promise<void>;
+type UserDeletionHook = (trx: Db, userId: number) => Promise<void>;
 
 export class UsersService {
   private readonly deletionHooks: UserDeletionHook[] = [];

@@ -96,7 +96,7 @@ export function getUser(db: Db, scope: Scope, id: number): Promise<UserWithBusin
   return scoped(withBusiness(db).where('users.id', '=', id), scope).executeTakeFirst();
 }
 
-export interface UserFilter {
+interface UserFilter {
   readonly user?: string;
   readonly status?: number;
 }
