@@ -8,6 +8,7 @@ import type { Paging } from '../http/paging.js';
 import type { Caller } from '../access/roles.js';
 import { isReady } from './readiness.js';
 import type { ClusterLabelBody, ClusterLabelRow, ClusterRow, JoinData, ListClustersQuery } from './schemas.js';
+import * as nodeLabels from '../nodes/label-store.js';
 import * as nodes from '../nodes/store.js';
 import * as store from './store.js';
 import type { Db } from '../db/types.js';
@@ -102,6 +103,7 @@ export class ClustersService {
   async remove(_caller: Caller, clusterName: string): Promise<void> {
     const c = await this.mustGet(clusterName);
     await this.db.transaction().execute(async (trx) => {
+      await nodeLabels.deleteLabelsOfCluster(trx, c.id);
       await nodes.deleteNodesOfCluster(trx, c.id);
       await store.deleteCluster(trx, c.id);
     });
