@@ -9,7 +9,7 @@ import { type RegistryFacts, autoApproved, checkSpec, newRevision, ownerBusiness
 import * as appClusters from './app-cluster-store.js';
 import { clusterIdsFor } from './placement.js';
 import { appDetail, listApps, revisionRows, shownSpec } from './reads.js';
-import { RevisionStatus } from './revision-status.js';
+import { RevisionStatus } from '../access/revision-status.js';
 import * as revisions from './revision-store.js';
 import { Rollouts } from './rollout.js';
 import type {

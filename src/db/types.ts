@@ -1,5 +1,5 @@
 import type { ColumnType, Generated, Insertable, Kysely, Selectable } from 'kysely';
-import type { AppTables } from '../apps/tables.js';
+import type { AppTables } from './app-tables.js';
 import type { ClusterTables } from './cluster-tables.js';
 import type { RegistryTables } from './registry-tables.js';
 
