@@ -6,7 +6,7 @@ import { FakeAgent, nodeReport, until } from '../helpers/fake-agent.js';
 import { ADMIN, DATABASES, type TestHub, startHub } from '../helpers/hub.js';
 import { type Tenant, makeTenant, uniqueName } from '../helpers/tenants.js';
 
-// biome-ignore lint: workload objects and response bodies are open-ended JSON
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- workload objects and response bodies are open-ended JSON
 type Obj = Record<string, any>;
 
 interface Cluster {
