@@ -84,12 +84,13 @@ async function startHubChild(database: TestDatabase): Promise<{ child: ChildProc
   return { child, url };
 }
 
-async function call(url: string, method: string, p: string, token?: string, body?: unknown) {
+/** One API call; `T` is the shape of the envelope's `data` the caller reads. */
+async function call<T = unknown>(url: string, method: string, p: string, token?: string, body?: unknown) {
   const headers: Record<string, string> = {};
   if (token) headers.authorization = token;
   if (body !== undefined) headers['content-type'] = 'application/json';
   const res = await fetch(url + p, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const json = (await res.json()) as { code: number; data?: any; token?: string; message: string };
+  const json = (await res.json()) as { code: number; data: T; token?: string; message: string };
   if (res.status !== 200) throw new Error(`${method} ${p}: ${res.status} ${json.message}`);
   return json;
 }
@@ -147,7 +148,7 @@ class SimCluster {
       ws.once('error', reject);
       ws.on('message', (data) => {
         const at = performance.now();
-        const m = JSON.parse(data.toString()) as DesiredMessage;
+        const m = JSON.parse((data as Buffer).toString()) as DesiredMessage; // ws's default binaryType: a Buffer
         if (m.type !== 'desired') return;
         ws.send(JSON.stringify({ type: 'ack', generation: m.generation, ok: true }));
         this.lastGeneration = m.generation;
@@ -206,7 +207,7 @@ async function runSize(n: number): Promise<Row> {
       Array.from({ length: n }, (_, i) => i),
       16,
       async (i) => {
-        tokens[i] = (await call(url, 'POST', '/v1/cluster', admin, { clusterName: `bench-${i}` })).data.token;
+        tokens[i] = (await call<{ token: string }>(url, 'POST', '/v1/cluster', admin, { clusterName: `bench-${i}` })).data.token;
       },
     );
     const registerS = (performance.now() - t) / 1000;
@@ -234,7 +235,7 @@ async function runSize(n: number): Promise<Row> {
       const times: number[] = [];
       for (let i = 0; i < 5; i++) {
         const t1 = performance.now();
-        const body = await call(url, 'GET', p, admin);
+        const body = await call<unknown[]>(url, 'GET', p, admin);
         times.push(performance.now() - t1);
         if (p.startsWith('/v1/cluster') && body.data.length !== n) throw new Error(`GET /v1/cluster listed ${body.data.length} clusters`);
       }
@@ -248,10 +249,10 @@ async function runSize(n: number): Promise<Row> {
     const perCluster: number[] = [];
     for (let k = 0; k < APPROVALS; k++) {
       const owner = { user: `owner${k}x${n}`, password: 'Owner-Passw0rd1', phone: '+8613800000000', realName: 'Owner', isAdmin: true };
-      const uid = (await call(url, 'POST', '/v1/user', undefined, owner)).data.id;
+      const uid = (await call<{ id: number }>(url, 'POST', '/v1/user', undefined, owner)).data.id;
       await call(url, 'PUT', `/v1/admin/user/${uid}`, admin, { status: 1 });
       const ownerToken = (await call(url, 'POST', '/v1/authorization', undefined, { user: owner.user, password: owner.password })).token!;
-      const biz = (await call(url, 'POST', '/v1/business', ownerToken, { name: `bench-biz-${k}-${n}`, introduce: 'b', objective: 'b', scale: '1' })).data.id;
+      const biz = (await call<{ id: number }>(url, 'POST', '/v1/business', ownerToken, { name: `bench-biz-${k}-${n}`, introduce: 'b', objective: 'b', scale: '1' })).data.id;
       const ns = `ns${biz}`;
       let left = n;
       let t0 = 0;

@@ -259,7 +259,8 @@ async function main(): Promise<void> {
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     progress(`${signal}: cleaning up`);
-    cleanup().finally(() => process.exit(130));
+    // Exits whether or not the cleanup succeeded: the signal ends the run either way.
+    void cleanup().finally(() => process.exit(130));
   });
 }
 

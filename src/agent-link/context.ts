@@ -14,7 +14,7 @@ export class LinkContext {
 
   /** A write nobody waits for: its failure is logged, and `settle` waits for it on stop. */
   track(p: Promise<unknown>): void {
-    const guarded = p.catch((err) => this.log.warn({ err }, 'agent link background write failed'));
+    const guarded = p.catch((err: unknown) => this.log.warn({ err }, 'agent link background write failed'));
     this.background.add(guarded);
     void guarded.finally(() => this.background.delete(guarded));
   }

@@ -51,7 +51,7 @@ export class PgRelay implements Relay {
     if (payload.length > MAX_PAYLOAD && msg.kind === 'desired') {
       payload = JSON.stringify({ kind: 'desired', clusters: 'all', origin: this.origin });
     }
-    sql`select pg_notify(${CHANNEL}, ${payload})`.execute(this.db).catch((err) => {
+    sql`select pg_notify(${CHANNEL}, ${payload})`.execute(this.db).catch((err: unknown) => {
       // The periodic recompute on every replica catches up without it.
       this.log.warn({ err }, 'could not notify the other hub replicas');
     });

@@ -163,6 +163,6 @@ export class Sessions implements SessionHandler {
 
   /** Clears the sessions `closeAll` closed, in one statement per chunk. */
   async release(): Promise<void> {
-    await store.releaseSessions(this.ctx.db, this.releaseOnStop).catch((err) => this.ctx.log.warn({ err }, 'could not release agent sessions'));
+    await store.releaseSessions(this.ctx.db, this.releaseOnStop).catch((err: unknown) => this.ctx.log.warn({ err }, 'could not release agent sessions'));
   }
 }

@@ -28,7 +28,7 @@ export interface RunningAgent {
 /** The agent's version, from the package (the same path from src/ and dist/). */
 export function agentVersion(): string {
   try {
-    const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+    const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
     return String(pkg.version);
   } catch {
     return 'unknown';

@@ -127,7 +127,7 @@ export class KubeInventory implements Inventory {
       markSynced();
       return result;
     };
-    const informer = makeInformer(this.kc, path, listed, labelSelector) as Watched;
+    const informer: Watched = makeInformer<KubernetesObject>(this.kc, path, listed, labelSelector);
     const s: Source = { what, informer, synced };
     informer.on('change', () => this.changed());
     informer.on('error', (err) => this.restart(s, err));

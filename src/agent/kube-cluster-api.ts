@@ -181,7 +181,7 @@ export function toKubeError(err: unknown): Error {
   if (!(err instanceof ApiException)) return err instanceof Error ? err : new Error(String(err));
   let reason = `HTTP ${err.code}`;
   try {
-    const body = typeof err.body === 'string' ? JSON.parse(err.body) : err.body;
+    const body = (typeof err.body === 'string' ? JSON.parse(err.body) : err.body) as { message?: unknown } | null | undefined;
     if (body && typeof body.message === 'string') reason = body.message;
   } catch {
     // Not a Status document: keep the HTTP code.

@@ -10,8 +10,8 @@ export type Db = Kysely<Database>;
 export type AppRecord = Selectable<ApplicationsTable>;
 
 /** Narrows a query on applications to what the scope may see (tenant-owned: every read takes a Scope). */
-// `any`: the selection differs per query; only the applications table matters here.
-export function scoped<Q extends SelectQueryBuilder<Database, 'applications', any>>(q: Q, scope: Scope): Q {
+// Any selection (`object`): it differs per query; only the applications table matters here.
+export function scoped<Q extends SelectQueryBuilder<Database, 'applications', object>>(q: Q, scope: Scope): Q {
   return (scope.kind === 'tenant' ? q.where('applications.business_id', '=', scope.businessId) : q) as Q;
 }
 

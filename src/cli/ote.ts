@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
 // Each command loads only its own code: the agent on an edge machine never loads the hub (nor its native SQLite driver).
-type Serve = typeof import('./serve.js').serve;
+// A type-only import is erased: it loads nothing.
+import type * as ServeModule from './serve.js';
+type Serve = typeof ServeModule.serve;
 const serve: Serve = async (flags) => (await import('./serve.js')).serve(flags);
 const agentCommand = async (args: readonly string[]) => (await import('./agent.js')).agentCommand(args);
 

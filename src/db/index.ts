@@ -3,10 +3,10 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
+import { migrateToLatest } from './migrate.js';
 import type { Database, Db } from './types.js';
 
 export type { Db } from './types.js';
-import { migrateToLatest } from './migrate.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 

@@ -15,6 +15,7 @@ function migrations(dialect: DialectName): Record<string, Migration> {
   };
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- Kysely's Migrator runs on any schema (migrations take Kysely<any>)
 export async function migrateToLatest(db: Kysely<any>, dialect: DialectName): Promise<void> {
   const provider: MigrationProvider = { getMigrations: async () => migrations(dialect) };
   const migrator = new Migrator({ db, provider });
@@ -22,6 +23,6 @@ export async function migrateToLatest(db: Kysely<any>, dialect: DialectName): Pr
   const failed = results?.find((r) => r.status === 'Error');
   if (error) {
     const what = failed ? ` (migration ${failed.migrationName})` : '';
-    throw new Error(`database migration failed${what}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`database migration failed${what}: ${error instanceof Error ? error.message : JSON.stringify(error)}`, { cause: error });
   }
 }

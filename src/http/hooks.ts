@@ -29,7 +29,7 @@ export function installAuth(app: App, authenticate: (token: string) => Promise<C
     if (route.url === '/docs' || route.url.startsWith('/docs/')) route.config = { ...route.config, public: true };
     const cfg = route.config as { allow?: unknown; public?: boolean } | undefined;
     if (!cfg?.public && !Array.isArray(cfg?.allow)) {
-      throw new Error(`route ${route.method} ${route.url} declares neither config.allow nor config.public`);
+      throw new Error(`route ${String(route.method)} ${route.url} declares neither config.allow nor config.public`);
     }
     // The OpenAPI document requires the token globally: a public route says it needs none.
     if (cfg?.public && route.schema && !('security' in route.schema)) {

@@ -22,9 +22,10 @@ function filtered(db: Db, f: NodeFilter) {
   if (f.nodeName) q = q.where(sql<boolean>`lower(nodes.name) like ${likeContains(f.nodeName.toLowerCase())} escape '\\'`);
   if (f.nodeLabel !== undefined) {
     const label = f.nodeLabel;
-    q = q.where(({ exists, selectFrom }) =>
-      exists(
-        selectFrom('node_labels')
+    q = q.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('node_labels')
           .select('node_labels.label')
           .whereRef('node_labels.cluster_id', '=', 'nodes.cluster_id')
           .whereRef('node_labels.node_name', '=', 'nodes.name')

@@ -53,7 +53,7 @@ async function generate(keyPath: string, certPath: string): Promise<void> {
     notBefore: new Date(now.getTime() - 3600_000),
     notAfter: new Date(now.getTime() + 10 * 365 * 86400_000),
     signingAlgorithm: alg,
-    keys: keys as unknown as x509.X509CertificateCreateSelfSignedParams['keys'],
+    keys,
     extensions: [new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyCertSign, true)],
   });
   const keyPem = await exportPKCS8(keys.privateKey);
@@ -65,7 +65,8 @@ async function generate(keyPath: string, certPath: string): Promise<void> {
 
 async function fromPem(keyPem: string, certPem: string): Promise<RegistrySigningKey> {
   const cert = new x509.X509Certificate(certPem);
-  const keyAlg = cert.publicKey.algorithm.name;
+  // @peculiar/x509 types it with the DOM's Algorithm (not in this project's lib): Node's webcrypto names the same shape.
+  const keyAlg = (cert.publicKey.algorithm as webcrypto.Algorithm).name;
   const alg = keyAlg === 'ECDSA' ? 'ES256' : 'RS256';
   const privateKey = await importPKCS8(keyPem, alg);
   return {

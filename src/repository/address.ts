@@ -14,17 +14,17 @@ export function addressProblem(address: string): string | null {
   if (address.includes('://')) return 'must be host[:port] without a scheme';
   if (address.includes('@')) return 'must be host[:port] without user info';
   if (/[/?#]/.test(address)) return 'must be host[:port] without a path';
-  let host: string;
   let port: string | undefined;
   if (address.startsWith('[')) {
     const m = /^\[([^\]]+)\](?::([0-9]+))?$/.exec(address);
     // A zone ("%eth0") is no part of an IP literal in a URI or an image reference (Node's isIPv6 takes it).
     if (!m || m[1].includes('%') || !isIPv6(m[1])) return 'must be a bracketed IPv6 literal, e.g. [fd00::1]:5000';
-    [, host, port] = m;
+    port = m[2];
   } else {
     const m = /^([^:]+)(?::([0-9]+))?$/.exec(address);
     if (!m) return 'must be host[:port] (an IPv6 literal goes in brackets)';
-    [, host, port] = m;
+    const host = m[1];
+    port = m[2];
     if (/^[0-9.]+$/.test(host)) {
       if (!isIPv4(host)) return 'is not a valid IPv4 address';
     } else if (host.length > 253 || !host.split('.').every((l) => DNS_LABEL.test(l))) {

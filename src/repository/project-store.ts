@@ -4,7 +4,7 @@ import type { ProjectsTable } from '../db/registry-tables.js';
 import type { Database, Db } from '../db/types.js';
 import { type Paging, applyPage, likeContains } from '../http/paging.js';
 
-type ProjectsQuery = SelectQueryBuilder<Database, 'projects', any>;
+type ProjectsQuery = SelectQueryBuilder<Database, 'projects', object>;
 
 /**
  * Projects are tenant-owned, but public ones are readable by every business.

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger } from 'fastify';
+import Fastify from 'fastify';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { AgentLink } from '../agent-link/link.js';
 import { PgRelay, localRelay } from '../agent-link/relay.js';
@@ -75,7 +75,7 @@ export async function createHub(config: Config, opts: HubOptions = {}): Promise<
   try {
     const services = buildServices(config, db);
     wireReactions(services);
-    await bootstrapAdmin(db.kysely, config.OTE_ADMIN_USER, config.OTE_ADMIN_PASSWORD, app.log as FastifyBaseLogger);
+    await bootstrapAdmin(db.kysely, config.OTE_ADMIN_USER, config.OTE_ADMIN_PASSWORD, app.log);
     await assemble(app, services);
     const pruneTimer = setInterval(() => {
       services.tokens.prune().catch((err) => app.log.warn({ err }, 'could not prune expired sessions'));

@@ -14,7 +14,7 @@ const withBusiness = (db: Db) =>
     .select('businesses.status as business_status');
 
 
-function scoped<Q extends SelectQueryBuilder<Database, 'users', any>>(q: Q, scope: Scope): Q {
+function scoped<Q extends SelectQueryBuilder<Database, 'users', object>>(q: Q, scope: Scope): Q {
   return (scope.kind === 'tenant' ? q.where('users.business_id', '=', scope.businessId) : q) as Q;
 }
 
@@ -109,8 +109,8 @@ export async function listUsers(
   orderBy: 'id' | 'user_name',
 ): Promise<{ rows: UserWithBusiness[]; total: number }> {
   // Filters touch users' own columns only, so the count needs no join (it was most of the cost).
-  const where = <Q extends SelectQueryBuilder<Database, 'users', any>>(q: Q): Q => {
-    let r = scoped(q, scope) as SelectQueryBuilder<Database, 'users', any>;
+  const where = <Q extends SelectQueryBuilder<Database, 'users', object>>(q: Q): Q => {
+    let r = scoped(q, scope) as SelectQueryBuilder<Database, 'users', object>;
     if (filter.user) r = r.where(sql<boolean>`users.name_key like ${likeContains(filter.user.toLowerCase())} escape '\\'`);
     if (filter.status !== undefined) r = r.where('users.status', '=', filter.status);
     return r as Q;

@@ -13,13 +13,13 @@ import { type OteProcess, startAgentProcess } from '../helpers/agent-process.js'
 import { Api, expectStatus } from '../helpers/client.js';
 import { ADMIN, DATABASES, type TestHub, startHub } from '../helpers/hub.js';
 import { ENVTEST, type KubeCluster, createNode, nodeLabels, startKube } from '../helpers/kube.js';
-import { type Tenant, makeTenant, uniqueName } from '../helpers/tenants.js';
+import { type Tenant, makeTenant } from '../helpers/tenants.js';
 import { eventually } from '../helpers/wait.js';
 
 const db = DATABASES[0];
 const skip = fs.existsSync(ENVTEST) ? false : 'the shared kube-envtest tool is missing';
 const REGISTRY = 'registry.test:5000';
-// biome-ignore lint: response bodies are open-ended JSON
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are open-ended JSON
 type Obj = Record<string, any>;
 
 interface Edge {

@@ -63,7 +63,7 @@ for (const db of DATABASES) {
         const tail = (name: string, log: string | undefined) =>
           log === undefined ? '' : `\n--- ${name} (last lines)\n${log.split('\n').slice(-15).join('\n')}`;
         const logs = edges.map((e) => tail(`agent ${e.name}`, e.agent?.log())).join('') + tail('hub', hub?.log());
-        throw new Error(`${(err as Error).message}${logs}`);
+        throw new Error(`${(err as Error).message}${logs}`, { cause: err });
       }
     };
     const startAgent = (e: Edge) => {
@@ -273,7 +273,8 @@ for (const db of DATABASES) {
       const ids = await Promise.all(owners.map((o) => createBusiness(api, o.token)));
       const running = hub as HubProcess;
       // Approve all at once and kill the hub as soon as the first approval answers: the rest is in flight.
-      let killed: Promise<unknown> | null = null;
+      // Asserted, not annotated: TypeScript does not see the assignment in the callback and would narrow to null.
+      let killed = null as Promise<unknown> | null;
       const approvals = ids.map((id) =>
         api
           .put(`/v1/business/id/${id}`, { token: admin, body: { status: 1, comment: 'go' } })
@@ -293,7 +294,7 @@ for (const db of DATABASES) {
         Promise.all(
           edges.map(async (e) =>
             (await e.kube.core.listNamespace()).items
-              .map((n) => `${n.metadata?.name}:${n.metadata?.resourceVersion}:${n.metadata?.deletionTimestamp ?? ''}`)
+              .map((n) => `${n.metadata?.name}:${n.metadata?.resourceVersion}:${String(n.metadata?.deletionTimestamp ?? '')}`)
               .sort(),
           ),
         );

@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 
 export interface ApiResponse {
   readonly status: number;
-  // Test code reads arbitrary envelope fields.
-  // biome-ignore lint: any is the point of a test client
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test code reads arbitrary envelope fields: any is the point of a test client
   readonly body: any;
   readonly text: string;
   readonly headers: Headers;
@@ -35,7 +34,7 @@ export class Api {
     }
     const res = await fetch(this.baseUrl + path, { method, headers, body });
     const text = await res.text();
-    let parsed: unknown = undefined;
+    let parsed: unknown;
     try {
       parsed = text ? JSON.parse(text) : undefined;
     } catch {

@@ -42,7 +42,8 @@ export class FakeAgent {
       });
     });
     ws.on('message', (data) => {
-      const msg = JSON.parse(data.toString()) as DesiredMessage;
+      // ws hands a Buffer (binaryType 'nodebuffer', its default).
+      const msg = JSON.parse((data as Buffer).toString()) as DesiredMessage;
       if (msg.type === 'desired') {
         this.desired.push(msg);
         if (opts.autoAck ?? true) this.send({ type: 'ack', generation: msg.generation, ok: true });
@@ -190,7 +191,7 @@ export async function until(what: string, probe: () => Promise<boolean> | boolea
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last instanceof Error ? last.message : JSON.stringify(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }

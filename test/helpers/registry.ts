@@ -133,7 +133,9 @@ async function stopProcess(child: ChildProcess): Promise<void> {
   const timer = setTimeout(() => {
     try {
       process.kill(-child.pid!, 'SIGKILL');
-    } catch {}
+    } catch {
+      // The group is already gone.
+    }
   }, 5000);
   await exited;
   clearTimeout(timer);

@@ -10,7 +10,7 @@ export async function eventually<T>(
   opts: { timeoutMs?: number; intervalMs?: number } = {},
 ): Promise<T> {
   const deadline = Date.now() + (opts.timeoutMs ?? 20_000);
-  let last: unknown = undefined;
+  let last: unknown;
   for (;;) {
     try {
       const v = await probe();

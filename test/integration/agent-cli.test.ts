@@ -7,7 +7,7 @@ import { spawnOte } from '../helpers/agent-process.js';
 describe('ote agent command line', () => {
   it('exits 2 naming the missing flag (and takes a token that starts with "-")', async () => {
     const p = spawnOte(['agent', '--token', '-starts-with-a-dash']);
-    const timer = setTimeout(() => p.stop('SIGKILL'), 60_000);
+    const timer = setTimeout(() => void p.stop('SIGKILL'), 60_000);
     try {
       assert.equal(await p.exited, 2, p.log());
       assert.match(p.log(), /ote agent: --hub URL is required/);
@@ -18,7 +18,7 @@ describe('ote agent command line', () => {
 
   it('exits non-zero on an unknown flag', async () => {
     const p = spawnOte(['agent', '--hub', 'http://127.0.0.1:9', '--token', 't', '--bogus']);
-    const timer = setTimeout(() => p.stop('SIGKILL'), 60_000);
+    const timer = setTimeout(() => void p.stop('SIGKILL'), 60_000);
     try {
       assert.equal(await p.exited, 1, p.log());
       assert.match(p.log(), /bogus/);

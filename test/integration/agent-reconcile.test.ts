@@ -10,7 +10,6 @@ import { reconcile } from '../../src/agent/reconcile.js';
 import { type KubeCluster, createNode, impersonating, nodeLabels, startKube } from '../helpers/kube.js';
 import { eventually } from '../helpers/wait.js';
 
-const MANAGED = { [MANAGED_BY.key]: MANAGED_BY.value };
 const P = 'node.ote-stack.io/';
 
 function state(overrides: Partial<DesiredState> = {}): DesiredState {

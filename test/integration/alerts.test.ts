@@ -7,7 +7,7 @@ import { FakeAgent, nodeReport, until } from '../helpers/fake-agent.js';
 import { ADMIN, DATABASES, type TestHub, startHub } from '../helpers/hub.js';
 import { type Tenant, type TenantUser, approvedUser, makeTenant, uniqueName } from '../helpers/tenants.js';
 
-// biome-ignore lint: response bodies are open-ended JSON
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are open-ended JSON
 type Obj = Record<string, any>;
 
 function webhook(alerts: Obj[]): Obj {

@@ -7,7 +7,7 @@ import { ADMIN, DATABASES, type TestHub, startHub } from '../helpers/hub.js';
 import { type Tenant, makeTenant, uniqueName } from '../helpers/tenants.js';
 
 const REGISTRY = 'registry.test:5000';
-// biome-ignore lint: workload objects are open-ended JSON
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- workload objects are open-ended JSON
 type Obj = Record<string, any>;
 
 const workloadsOf = (m: DesiredMessage, kind?: string): Obj[] =>

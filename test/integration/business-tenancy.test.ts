@@ -222,11 +222,11 @@ for (const db of DATABASES) {
     it('wakes the desired-state bus after each committed status change, and the namespaces follow', async () => {
       const calls: { clusters: 'all' | readonly number[]; namespaces: Promise<string[]> }[] = [];
       const link = hub.hub.services.agentLink;
-      const original = link.changed;
+      const original = link.changed.bind(link);
       const recording: DesiredStateBus['changed'] = (clusters) => {
         // Read from another connection right away: the change must already be committed.
         calls.push({ clusters, namespaces: loadDesiredNamespaces(hub.hub.services.db.kysely) });
-        original.call(link, clusters);
+        original(clusters);
       };
       link.changed = recording;
       try {

@@ -198,7 +198,7 @@ for (const db of DATABASES) {
           const { hostname, port } = new URL(hub.url);
           const socket = net.connect(Number(port), hostname, () => socket.write(request));
           let answer = '';
-          socket.on('data', (d) => (answer += d));
+          socket.on('data', (d: Buffer) => (answer += d.toString()));
           socket.on('close', () => resolve(answer));
           socket.on('error', reject);
           socket.setTimeout(10_000, () => socket.destroy(new Error('no answer')));

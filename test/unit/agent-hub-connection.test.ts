@@ -35,7 +35,7 @@ class ScriptedHub {
     server.on('connection', (ws, req) => {
       const c = { ws, req, frames: [] as AgentMessage[], at: Date.now() };
       this.connections.push(c);
-      ws.on('message', (d) => c.frames.push(JSON.parse(d.toString())));
+      ws.on('message', (d) => c.frames.push(JSON.parse((d as Buffer).toString())));
     });
   }
 
@@ -212,7 +212,7 @@ describe('HubConnection', () => {
     const server = https.createServer({ key: fs.readFileSync(key), cert: fs.readFileSync(cert) });
     const wss = new WebSocketServer({ server, path: '/v1/agent/connect' });
     const hellos: string[] = [];
-    wss.on('connection', (ws) => ws.on('message', (d) => hellos.push(JSON.parse(d.toString()).type)));
+    wss.on('connection', (ws) => ws.on('message', (d) => hellos.push(JSON.parse((d as Buffer).toString()).type)));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     cleanups.push(async () => {
       for (const c of wss.clients) c.terminate();
@@ -226,7 +226,7 @@ describe('HubConnection', () => {
         token: 't',
         ca,
         heartbeatMs: 1000,
-        log: { ...silentLogger, warn: (f: object | string) => void warnings.push(String((f as { error?: unknown }).error ?? '')) },
+        log: { ...silentLogger, warn: (f: object | string) => void warnings.push((f as { error?: string }).error ?? '') },
         hello: () => ({ type: 'hello', protocol: 1, agentVersion: 't', appliedGeneration: null, nodes: [], workloads: [] }),
         heartbeat: () => ({ type: 'heartbeat' }),
         onDesired: () => {},

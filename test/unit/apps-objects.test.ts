@@ -40,8 +40,9 @@ const input = (over: Partial<WorkloadInput> = {}): WorkloadInput => ({
   enableIngress: true,
   ...over,
 });
-// biome-ignore lint: the objects are open-ended JSON
-const find = (objs: Record<string, any>[], kind: string): Record<string, any> => objs.find((o) => o.kind === kind) as Record<string, any>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the objects are open-ended JSON
+type Obj = Record<string, any>;
+const find = (objs: Obj[], kind: string): Obj => objs.find((o) => o.kind === kind) as Obj;
 
 describe('Kubernetes objects of an application', () => {
   it('builds the Deployment field by field', () => {

@@ -10,6 +10,7 @@ import type { DialectName } from '../index.js';
 export function m003Clusters(dialect: DialectName): Migration {
   const double = dialect === 'postgres' ? sql`double precision` : sql`real`;
   return {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a migration sees the schema of its time, not today's Database type
     async up(db: Kysely<any>) {
       await withId(db.schema.createTable('clusters'), dialect)
         .addColumn('name', cText(dialect), (c) => c.notNull())

@@ -9,6 +9,7 @@ import type { DialectName } from '../index.js';
  */
 export function m005Apps(dialect: DialectName): Migration {
   return {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a migration sees the schema of its time, not today's Database type
     async up(db: Kysely<any>) {
       await withId(db.schema.createTable('applications'), dialect)
         .addColumn('business_id', 'integer', (c) => c.notNull().references('businesses.id'))
