@@ -8,6 +8,7 @@ import type { SettingsService } from '../settings/service.js';
 import { type RegistryFacts, autoApproved, checkSpec, newRevision, ownerBusiness } from './admission.js';
 import * as appClusters from './app-cluster-store.js';
 import { clusterIdsFor } from './placement.js';
+import { type RenderContext, previewNew, previewRevision } from './preview.js';
 import { appDetail, listApps, revisionRows, shownSpec } from './reads.js';
 import { RevisionStatus } from './revision-status.js';
 import * as revisions from './revision-store.js';
@@ -19,6 +20,8 @@ import type {
   AuditAppBody,
   CreateAppBody,
   ListAppsQuery,
+  PreviewCluster,
+  PreviewQuery,
   RevisionRow,
   RollbackAppBody,
   ScaleAppBody,
@@ -190,6 +193,28 @@ export class AppsService {
     await this.wake([app.cluster_label, spec.clusterLabel]);
   }
 
+  /** POST /v1/app/preview: validated exactly as a create, nothing stored. */
+  async previewNew(caller: Caller, input: CreateAppBody): Promise<PreviewCluster[]> {
+    const { businessId, ...spec } = input;
+    const owner = await ownerBusiness(this.db, caller, businessId);
+    const settings = await this.settings.get();
+    await checkSpec(this.db, this.registry, spec, owner, settings);
+    return previewNew(this.db, await this.renderContext(settings.enableIngress), owner, spec);
+  }
+
+  /** GET /v1/app/{id}/preview: a revision (default: the pending one, else the running one, else the latest) against what runs now. */
+  async previewRevision(caller: Caller, id: number, q: PreviewQuery): Promise<PreviewCluster[]> {
+    const app = await this.mustGet(caller, id);
+    let revision = q.revision;
+    if (revision === undefined) {
+      revision = (await revisions.pendingRevision(this.db, app.id))?.revision ?? app.running_revision ?? app.latest_revision;
+    }
+    const rev = await revisions.getRevision(this.db, scopeOf(caller), app.id, revision);
+    if (!rev) throw new ValidationError({ revision: `application ${id} has no revision ${revision}` });
+    const { enableIngress } = await this.settings.get();
+    return previewRevision(this.db, await this.renderContext(enableIngress), app, rev.revision, rev.spec);
+  }
+
   async remove(caller: Caller, id: number): Promise<void> {
     const app = await this.mustGet(caller, id);
     const clusters = await this.placedOn(app);
@@ -210,6 +235,10 @@ export class AppsService {
       update_time: now,
     });
     await this.rollouts.begin(trx, before, revision, spec, now);
+  }
+
+  private async renderContext(enableIngress: boolean): Promise<RenderContext> {
+    return { registryDomain: this.registry.domain, enableIngress, graceSeconds: this.statuses.graceSeconds, now: this.statuses.clock() };
   }
 
   private async placedOn(app: store.AppRecord): Promise<number[]> {

@@ -4,14 +4,19 @@ import * as appClusters from './app-cluster-store.js';
 import { type Report, clusterState } from './cluster-state.js';
 import { ALL } from './placement.js';
 import * as revisions from './revision-store.js';
-import type { ClusterStatusRow } from './schemas.js';
+import { isBatched, onFailureOf } from './rules.js';
+import type { AppSpec, ClusterStatusRow, OnFailure } from './schemas.js';
 import type { AppRecord, Db } from './store.js';
 
 export interface SpecFacts {
   readonly kind: 'Deployment' | 'DaemonSet';
   readonly progressDeadlineSeconds: number;
+  /** The rollout moves batch by batch (a batchSize or a canary). */
+  readonly batched: boolean;
   readonly batchSize?: number;
-  readonly pauseOnFailure: boolean;
+  /** The canary clusterLabel: its clusters are the first batch. */
+  readonly canary?: string;
+  readonly onFailure: OnFailure;
 }
 
 /** One target (or removed-from) cluster of an application with its derived state. */
@@ -50,7 +55,7 @@ export class DbStatusReader {
     const rowOf = new Map(rows.map((r) => [`${r.app_id}:${r.cluster_id}`, r]));
     const facts = await specFacts(db, running);
     for (const app of running) {
-      const f = facts.get(app.id) ?? { kind: 'Deployment', progressDeadlineSeconds: 600, pauseOnFailure: true };
+      const f = facts.get(app.id) ?? { kind: 'Deployment', progressDeadlineSeconds: 600 };
       const list: ClusterEntry[] = [];
       for (const c of clusters) {
         const row = rowOf.get(`${app.id}:${c.id}`);
@@ -74,6 +79,10 @@ export class DbStatusReader {
           : null;
         const { state, message } = clusterState({
           removed,
+          offline:
+            row?.offline === 1 && !(report && report.revision === app.running_revision)
+              ? { revision: app.running_revision }
+              : undefined,
           clusterReady: ready,
           paused: c.paused === 1,
           assigned,
@@ -114,15 +123,14 @@ export async function specFacts(db: Db, apps: readonly AppRecord[]): Promise<Map
   if (withRunning.length === 0) return out;
   const revs = await revisions.runningSpecs(db, withRunning.map((a) => a.id));
   for (const rev of revs) {
-    const spec = JSON.parse(rev.spec) as {
-      kind?: 'Deployment' | 'DaemonSet';
-      rollout?: { progressDeadlineSeconds?: number; batchSize?: number; pauseOnFailure?: boolean };
-    };
+    const spec = JSON.parse(rev.spec) as Partial<AppSpec>;
     out.set(rev.app_id, {
       kind: spec.kind ?? 'Deployment',
       progressDeadlineSeconds: spec.rollout?.progressDeadlineSeconds ?? 600,
+      batched: isBatched(spec.rollout),
       batchSize: spec.rollout?.batchSize,
-      pauseOnFailure: spec.rollout?.pauseOnFailure ?? true,
+      canary: spec.rollout?.canary?.clusterLabel,
+      onFailure: onFailureOf(spec.rollout),
     });
   }
   return out;
