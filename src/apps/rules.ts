@@ -6,6 +6,12 @@ export function onFailureOf(rollout: { onFailure?: OnFailure; pauseOnFailure?: b
   return rollout?.pauseOnFailure === false ? 'continue' : 'pause';
 }
 
+/** The spec as a revision stores it: the rollout's effective `onFailure` written out, so history shows the policy. */
+export function normalized<T extends AppSpec>(spec: T): T {
+  if (!spec.rollout) return spec;
+  return { ...spec, rollout: { ...spec.rollout, onFailure: onFailureOf(spec.rollout) } };
+}
+
 /** A rollout moves batch by batch when it has a batch size or a canary batch; otherwise every cluster at once. */
 export const isBatched = (rollout: { batchSize?: number; canary?: unknown } | undefined): boolean =>
   !!rollout && (rollout.batchSize !== undefined || rollout.canary !== undefined);

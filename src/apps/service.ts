@@ -11,6 +11,7 @@ import { clusterIdsFor } from './placement.js';
 import { type RenderContext, previewNew, previewRevision } from './preview.js';
 import { appDetail, listApps, revisionRows, shownSpec } from './reads.js';
 import { RevisionStatus } from './revision-status.js';
+import { normalized } from './rules.js';
 import * as revisions from './revision-store.js';
 import { Rollouts } from './rollout.js';
 import type {
@@ -52,7 +53,8 @@ export class AppsService {
   readonly rollouts: Rollouts;
 
   async create(caller: Caller, input: CreateAppBody): Promise<number> {
-    const { businessId, ...spec } = input;
+    const { businessId, ...given } = input;
+    const spec = normalized(given);
     const owner = await ownerBusiness(this.db, caller, businessId);
     const settings = await this.settings.get();
     await checkSpec(this.db, this.registry, spec, owner, settings);
@@ -98,7 +100,7 @@ export class AppsService {
     if (appName !== undefined && appName !== app.app_name) {
       throw new ValidationError({ appName: `cannot be changed (it names the Kubernetes objects): it is "${app.app_name}"` });
     }
-    const spec: AppSpec = { appName: app.app_name, ...rest };
+    const spec: AppSpec = normalized({ appName: app.app_name, ...rest });
     const settings = await this.settings.get();
     await checkSpec(this.db, this.registry, spec, app.business_id, settings);
     const approved = autoApproved(caller, settings);
@@ -195,7 +197,8 @@ export class AppsService {
 
   /** POST /v1/app/preview: validated exactly as a create, nothing stored. */
   async previewNew(caller: Caller, input: CreateAppBody): Promise<PreviewCluster[]> {
-    const { businessId, ...spec } = input;
+    const { businessId, ...given } = input;
+    const spec = normalized(given);
     const owner = await ownerBusiness(this.db, caller, businessId);
     const settings = await this.settings.get();
     await checkSpec(this.db, this.registry, spec, owner, settings);
