@@ -17,6 +17,14 @@ export interface SpecFacts {
   /** The canary clusterLabel: its clusters are the first batch. */
   readonly canary?: string;
   readonly onFailure: OnFailure;
+  readonly overrides?: AppSpec['overrides'];
+}
+
+/** The replicas a cluster with these labels runs: the last matching override's, else the application's. */
+function replicasOn(overrides: NonNullable<AppSpec['overrides']>, replicas: number, labels: readonly string[]): number {
+  let n = replicas;
+  for (const o of overrides) if (o.replicas !== undefined && (o.clusterLabel === ALL || labels.includes(o.clusterLabel))) n = o.replicas;
+  return n;
 }
 
 /** One target (or removed-from) cluster of an application with its derived state. */
@@ -51,11 +59,13 @@ export class DbStatusReader {
     const clusters = await clusterStore.clustersWithLiveness(db);
     const labels = await clusterStore.allClusterLabels(db);
     const labelled = new Set(labels.map((l) => `${l.cluster_id}\u0000${l.label}`));
+    const labelsOf = new Map<number, string[]>();
+    for (const l of labels) labelsOf.set(l.cluster_id, [...(labelsOf.get(l.cluster_id) ?? []), l.label]);
     const rows = await appClusters.rowsOfApps(db, running.map((a) => a.id));
     const rowOf = new Map(rows.map((r) => [`${r.app_id}:${r.cluster_id}`, r]));
     const facts = await specFacts(db, running);
     for (const app of running) {
-      const f = facts.get(app.id) ?? { kind: 'Deployment', progressDeadlineSeconds: 600 };
+      const f: Pick<SpecFacts, 'kind' | 'progressDeadlineSeconds' | 'overrides'> = facts.get(app.id) ?? { kind: 'Deployment', progressDeadlineSeconds: 600 };
       const list: ClusterEntry[] = [];
       for (const c of clusters) {
         const row = rowOf.get(`${app.id}:${c.id}`);
@@ -89,7 +99,10 @@ export class DbStatusReader {
           assignedTime: row && (inRollout || row.assigned_time >= app.update_time) ? row.assigned_time : app.update_time,
           report,
           kind: f.kind,
-          replicas: app.replicas,
+          // Per-cluster overrides may set the count (judged by the running revision's overrides).
+          replicas: f.overrides?.length
+            ? replicasOn(f.overrides, app.replicas, labelsOf.get(c.id) ?? [])
+            : app.replicas,
           progressDeadlineSeconds: f.progressDeadlineSeconds,
           now,
         });
@@ -131,6 +144,7 @@ export async function specFacts(db: Db, apps: readonly AppRecord[]): Promise<Map
       batchSize: spec.rollout?.batchSize,
       canary: spec.rollout?.canary?.clusterLabel,
       onFailure: onFailureOf(spec.rollout),
+      overrides: spec.overrides,
     });
   }
   return out;
