@@ -111,9 +111,10 @@ export class Rollouts {
   async check(): Promise<void> {
     const apps = await store.movingRollouts(this.db);
     if (apps.length === 0) return;
+    // The clock first: the states read next are then at least as late, so a batch past its deadline reads degraded.
+    const now = this.statuses.clock();
     const entries = await this.statuses.entries(this.db, apps);
     const facts = await specFacts(this.db, apps);
-    const now = this.statuses.clock();
     for (const app of apps) {
       const f = facts.get(app.id);
       if (!f?.batched) continue;

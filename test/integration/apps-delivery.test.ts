@@ -322,6 +322,38 @@ for (const db of DATABASES) {
         assert.ok(c.agent.desired.every((m) => deployment(m, 'rb')?.metadata.labels['app.ote-stack.io/revision'] !== '2'));
       });
 
+      it('two hub replicas race to roll back a failed batch: it happens once', { skip: db === 'postgres' ? false : 'replicas share PostgreSQL' }, async () => {
+        const replica = await startHub('postgres', { OTE_REGISTRY_DOMAIN: 'registry.test' }, hub.database);
+        try {
+          const label = uniqueName('rp').toLowerCase();
+          const [a] = await clusters(1, label);
+          const rollout = { batchSize: 1, progressDeadlineSeconds: 10, onFailure: 'rollback' };
+          const id = await createApp({ appName: 'rp', image: 'proj/web', tag: 'v1', clusterLabel: label, rollout });
+          await approve(id);
+          await waitRevision(a, 'rp', '1');
+          report(a, 'rp', 1);
+          await waitState(id, a, 'available');
+          expectStatus(await api.put(`/v1/app/${id}`, { token: t.member.token, body: { image: 'proj/web', tag: 'v2', clusterLabel: label, rollout } }), 200);
+          await approve(id);
+          await waitRevision(a, 'rp', '2');
+          report(a, 'rp', 0);
+          // Past the deadline, every replica's step runs at once (their timers run too).
+          await new Promise((r) => setTimeout(r, 10_500));
+          const steps = [hub, replica, hub, replica].map((h) => h.hub.services.apps.rollouts.check());
+          await Promise.all(steps);
+          await until('the rollback', async () => (await detail(id)).runningRevision === 1, 10_000);
+          await new Promise((r) => setTimeout(r, 1500));
+          const revs = expectStatus(await api.get(`/v1/app/${id}/revision`, { token: t.member.token }), 200).data;
+          assert.equal(revs[0].status, 'failed');
+          assert.equal(revs[0].comment.match(/rolled back/g)?.length, 1, revs[0].comment);
+          const d = await detail(id);
+          assert.equal(d.message.match(/failed/g)?.length, 1, d.message);
+          await waitRevision(a, 'rp', '1');
+        } finally {
+          await replica.stop();
+        }
+      });
+
       it('offline clusters neither block nor fail a rollout, are counted, and get the revision on return; the canary goes first', async () => {
         const label = uniqueName('of').toLowerCase();
         const canary = uniqueName('cn').toLowerCase();
