@@ -5,7 +5,7 @@ import { ValidationError } from '../http/errors.js';
 import { findExternal } from '../repository/external-store.js';
 import { visibleProjectByName } from '../repository/project-store.js';
 import type { Settings } from '../settings/schemas.js';
-import { RevisionStatus } from './revision-status.js';
+import { RevisionStatus } from '../access/revision-status.js';
 import type { RevisionRecord } from './revision-store.js';
 import { platformRepository, specProblems } from './rules.js';
 import type { AppSpec } from './schemas.js';

@@ -1,7 +1,7 @@
 import type { Insertable, Selectable, Updateable } from 'kysely';
 import { chunks } from '../lib/chunks.js';
 import type { Db } from './store.js';
-import type { AppClustersTable } from './tables.js';
+import type { AppClustersTable } from '../db/app-tables.js';
 
 /**
  * app_clusters: per (application, cluster) the revision a batched rollout

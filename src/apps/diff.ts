@@ -17,10 +17,10 @@ export interface DiffEntry {
 type Obj = Record<string, unknown>;
 
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const keyOf = (o: Obj): string => {
-  const m = (o.metadata ?? {}) as Obj;
-  return `${String(o.kind)}\u0000${String(m.namespace ?? '')}\u0000${String(m.name ?? '')}`;
-};
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+const meta = (o: Obj): Obj => (isObj(o.metadata) ? o.metadata : {});
+const nameOf = (o: Obj): string => str(meta(o).name);
+const keyOf = (o: Obj): string => `${str(o.kind)}\u0000${str(meta(o).namespace)}\u0000${nameOf(o)}`;
 const escape = (k: string): string => k.replace(/~/g, '~0').replace(/\//g, '~1');
 
 export function diffObjects(from: readonly Obj[], to: readonly Obj[]): DiffEntry[] {
@@ -28,15 +28,15 @@ export function diffObjects(from: readonly Obj[], to: readonly Obj[]): DiffEntry
   const before = new Map(from.map((o) => [keyOf(o), o]));
   const after = new Set(to.map(keyOf));
   for (const b of to) {
-    const kind = String(b.kind);
-    const name = String((b.metadata as Obj | undefined)?.name ?? '');
+    const kind = str(b.kind);
+    const name = nameOf(b);
     const a = before.get(keyOf(b));
     if (!a) out.push({ kind, name, path: '', from: null, to: b });
     else walk(a, b, '', (path, f, t) => out.push({ kind, name, path, from: f, to: t }));
   }
   for (const a of from) {
     if (after.has(keyOf(a))) continue;
-    out.push({ kind: String(a.kind), name: String((a.metadata as Obj | undefined)?.name ?? ''), path: '', from: a, to: null });
+    out.push({ kind: str(a.kind), name: nameOf(a), path: '', from: a, to: null });
   }
   return out;
 }

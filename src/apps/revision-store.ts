@@ -1,9 +1,9 @@
 import type { Insertable, Selectable, Updateable } from 'kysely';
 import type { Scope } from '../access/scope.js';
 import { chunks } from '../lib/chunks.js';
-import { RevisionStatus, type RevisionStatusCode } from './revision-status.js';
+import { RevisionStatus, type RevisionStatusCode } from '../access/revision-status.js';
 import { type Db, scoped } from './store.js';
-import type { AppRevisionsTable } from './tables.js';
+import type { AppRevisionsTable } from '../db/app-tables.js';
 
 /** app_revisions: the audited specs of each application, reached through their application's scope. */
 export type RevisionRecord = Selectable<AppRevisionsTable>;

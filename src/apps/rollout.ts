@@ -1,14 +1,14 @@
+import { RevisionStatus } from '../access/revision-status.js';
 import type { DesiredStateBus } from '../agent-link/desired-bus.js';
-import { type Logger, silentLogger } from '../lib/log.js';
 import { isReady } from '../clusters/readiness.js';
 import * as clusterStore from '../clusters/store.js';
+import { type Logger, silentLogger } from '../lib/log.js';
+import * as appClusters from './app-cluster-store.js';
 import { clusterIdsFor, clustersWithLabel } from './placement.js';
-import { RevisionStatus } from './revision-status.js';
 import * as revisions from './revision-store.js';
 import { isBatched } from './rules.js';
 import type { AppSpec } from './schemas.js';
 import { type ClusterEntry, type DbStatusReader, type SpecFacts, specFacts } from './status.js';
-import * as appClusters from './app-cluster-store.js';
 import * as store from './store.js';
 import type { AppRecord, Db } from './store.js';
 import { parseSpec } from './views.js';

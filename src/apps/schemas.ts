@@ -1,7 +1,7 @@
 import Type, { type Static, type TLiteral, type TSchema } from 'typebox';
 import { CLUSTER_NAME_RE, LABEL_RE } from '../lib/validation.js';
 import { pagingFields } from '../http/paging.js';
-import { REVISION_STATUSES, RevisionStatus } from './revision-status.js';
+import { REVISION_STATUSES, RevisionStatus } from '../access/revision-status.js';
 
 /**
  * An application's spec (API.md §8): one JSON document per revision. Bodies

@@ -10,7 +10,7 @@ import * as appClusters from './app-cluster-store.js';
 import { clusterIdsFor } from './placement.js';
 import { type RenderContext, previewNew, previewRevision } from './preview.js';
 import { appDetail, listApps, revisionRows, shownSpec } from './reads.js';
-import { RevisionStatus } from './revision-status.js';
+import { RevisionStatus } from '../access/revision-status.js';
 import { normalized } from './rules.js';
 import * as revisions from './revision-store.js';
 import { Rollouts } from './rollout.js';
@@ -202,7 +202,7 @@ export class AppsService {
     const owner = await ownerBusiness(this.db, caller, businessId);
     const settings = await this.settings.get();
     await checkSpec(this.db, this.registry, spec, owner, settings);
-    return previewNew(this.db, await this.renderContext(settings.enableIngress), owner, spec);
+    return previewNew(this.db, this.renderContext(settings.enableIngress), owner, spec);
   }
 
   /** GET /v1/app/{id}/preview: a revision (default: the pending one, else the running one, else the latest) against what runs now. */
@@ -215,7 +215,7 @@ export class AppsService {
     const rev = await revisions.getRevision(this.db, scopeOf(caller), app.id, revision);
     if (!rev) throw new ValidationError({ revision: `application ${id} has no revision ${revision}` });
     const { enableIngress } = await this.settings.get();
-    return previewRevision(this.db, await this.renderContext(enableIngress), app, rev.revision, rev.spec);
+    return previewRevision(this.db, this.renderContext(enableIngress), app, rev.revision, rev.spec);
   }
 
   async remove(caller: Caller, id: number): Promise<void> {
@@ -240,7 +240,7 @@ export class AppsService {
     await this.rollouts.begin(trx, before, revision, spec, now);
   }
 
-  private async renderContext(enableIngress: boolean): Promise<RenderContext> {
+  private renderContext(enableIngress: boolean): RenderContext {
     return { registryDomain: this.registry.domain, enableIngress, graceSeconds: this.statuses.graceSeconds, now: this.statuses.clock() };
   }
 

@@ -2,8 +2,8 @@ import { type Insertable, type Kysely, type SelectQueryBuilder, type Selectable,
 import type { Scope } from '../access/scope.js';
 import type { Database } from '../db/types.js';
 import { type Paging, applyPage, likeContains } from '../http/paging.js';
-import type { RevisionStatusCode } from './revision-status.js';
-import type { ApplicationsTable } from './tables.js';
+import type { RevisionStatusCode } from '../access/revision-status.js';
+import type { ApplicationsTable } from '../db/app-tables.js';
 
 /** applications: one row per application, with its running revision, placement and rollout state. */
 export type Db = Kysely<Database>;

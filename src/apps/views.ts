@@ -1,6 +1,6 @@
 import type { AppRow, AppSpec } from './schemas.js';
 import { summarize } from './cluster-state.js';
-import { type RevisionStatusCode, statusName } from './revision-status.js';
+import { type RevisionStatusCode, statusName } from '../access/revision-status.js';
 import type { AppRecord } from './store.js';
 
 /** How stored rows read in the API: revision statuses by name, specs parsed, list rows. */

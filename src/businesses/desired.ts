@@ -1,6 +1,7 @@
 import type { DesiredStateContributor } from '../agent-link/desired-builder.js';
 import { BusinessStatus } from '../access/roles.js';
 import * as store from './store.js';
+import type { Db } from '../db/types.js';
 
 /** The Kubernetes namespace of a business in every edge cluster (API.md §4: `ns<id>`). */
 export const namespaceOf = (businessId: number): string => `ns${businessId}`;
@@ -18,7 +19,7 @@ export function desiredNamespaces(businesses: readonly { id: number; status: num
 }
 
 /** Reads the businesses from the database and answers their desired namespaces. */
-export async function loadDesiredNamespaces(db: store.Db): Promise<string[]> {
+export async function loadDesiredNamespaces(db: Db): Promise<string[]> {
   return desiredNamespaces(await store.approvedBusinesses(db));
 }
 

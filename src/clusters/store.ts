@@ -1,9 +1,6 @@
-import type { Kysely } from 'kysely';
-import type { Database } from '../db/types.js';
+import type { Db } from '../db/types.js';
 import { chunks } from '../lib/chunks.js';
 import { type Paging, applyPage } from '../http/paging.js';
-
-export type Db = Kysely<Database>;
 
 /** What the cluster API shows of a cluster row. */
 export interface ClusterRecord {
@@ -120,10 +117,8 @@ export async function labelsPage(
   return { rows: await applyPage(q, paging).execute(), total: Number(total) };
 }
 
+/** Deletes the cluster and its labels (its nodes first: `nodes.deleteNodesOfCluster`). */
 export async function deleteCluster(db: Db, id: number): Promise<void> {
-  // Children first: SQLite enforces the cascade too, but explicit deletes keep both engines alike.
-  await db.deleteFrom('node_labels').where('cluster_id', '=', id).execute();
-  await db.deleteFrom('nodes').where('cluster_id', '=', id).execute();
   await db.deleteFrom('cluster_labels').where('cluster_id', '=', id).execute();
   await db.deleteFrom('clusters').where('id', '=', id).execute();
 }
@@ -196,4 +191,9 @@ export async function clusterFacts(
     for (const r of rows) facts.push({ id: r.id, name: r.name, paused: r.paused === 1, labels: byCluster.get(r.id) ?? [] });
   }
   return facts;
+}
+
+/** Every cluster's liveness facts, for the alerts (platform-wide: clusters belong to no business). */
+export function clusterLiveness(db: Db) {
+  return db.selectFrom('clusters').select(['id', 'name', 'session_id', 'last_heartbeat', 'create_time']).execute();
 }

@@ -1,5 +1,5 @@
 import type { DesiredStateContributor } from '../agent-link/desired-builder.js';
-import * as store from './store.js';
+import * as store from './label-store.js';
 
 /** The nodes' part of each cluster's desired state: the OTE labels each node must carry (API.md §6). */
 export function nodeLabelsContributor(): DesiredStateContributor {

@@ -26,7 +26,7 @@ import { ClustersService } from '../clusters/service.js';
 import { clusterFacts } from '../clusters/store.js';
 import type { Config } from '../config/config.js';
 import { deriveKey, loadOrCreateSecret } from '../config/secrets.js';
-import { type Db, openDatabase } from '../db/index.js';
+import { type DatabaseHandle, openDatabase } from '../db/index.js';
 import { healthRoutes } from '../health/routes.js';
 import type { App } from '../http/app.js';
 import { clientErrorHandler, frameworkErrors, installErrorHandling } from '../http/error-handler.js';
@@ -96,7 +96,7 @@ export async function createHub(config: Config, opts: HubOptions = {}): Promise<
   }
 }
 
-function buildServices(config: Config, db: Db): Services {
+function buildServices(config: Config, db: DatabaseHandle): Services {
   const master = config.OTE_SECRET_KEY ?? loadOrCreateSecret(config.OTE_DATA_DIR, 'secret.key');
   const jwtKey = config.OTE_JWT_SECRET ? new TextEncoder().encode(config.OTE_JWT_SECRET) : deriveKey(master, 'jwt');
   const tokens = new TokenService(db.kysely, jwtKey, config.OTE_TOKEN_TTL);

@@ -6,6 +6,7 @@ import { nowSeconds } from '../lib/time.js';
 import { PASSWORD_RE } from '../lib/validation.js';
 import { UserStatus } from '../access/roles.js';
 import * as store from './store.js';
+import type { Db } from '../db/types.js';
 
 const ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
 
@@ -23,7 +24,7 @@ export function generatePassword(): string {
  * printed once. Replicas starting together: the unique name lets one win.
  */
 export async function bootstrapAdmin(
-  db: store.Db,
+  db: Db,
   userName: string,
   password: string | undefined,
   log: Logger,

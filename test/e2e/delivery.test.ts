@@ -12,8 +12,8 @@ import { after, before, describe, it } from 'node:test';
 import { AppsV1Api, type V1Deployment } from '@kubernetes/client-node';
 import { type OteProcess, startAgentProcess } from '../helpers/agent-process.js';
 import { Api, expectStatus } from '../helpers/client.js';
-import { ADMIN, DATABASES, TestDatabase } from '../helpers/hub.js';
 import { type HubProcess, startHubProcess } from '../helpers/hub-process.js';
+import { ADMIN, DATABASES, TestDatabase } from '../helpers/hub.js';
 import { ENVTEST, type KubeCluster, startKube } from '../helpers/kube.js';
 import { type Tenant, makeTenant } from '../helpers/tenants.js';
 import { eventually } from '../helpers/wait.js';
@@ -23,6 +23,7 @@ const skip = fs.existsSync(ENVTEST) ? false : 'the shared kube-envtest tool is m
 const REGISTRY = 'registry.test:5000';
 const HUB_ENV = { OTE_REGISTRY_DOMAIN: REGISTRY, OTE_HEARTBEAT_GRACE: '3' };
 // biome-ignore lint: objects and response bodies are open-ended JSON
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- objects and response bodies are open-ended JSON
 type Obj = Record<string, any>;
 
 interface Edge {

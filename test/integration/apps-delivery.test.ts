@@ -7,6 +7,7 @@ import { ADMIN, DATABASES, type TestHub, startHub } from '../helpers/hub.js';
 import { type Tenant, makeTenant, uniqueName } from '../helpers/tenants.js';
 
 // biome-ignore lint: workload objects and response bodies are open-ended JSON
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- workload objects and response bodies are open-ended JSON
 type Obj = Record<string, any>;
 
 interface Cluster {
@@ -56,9 +57,11 @@ for (const db of DATABASES) {
     }
 
     const ns = () => `ns${t.businessId}`;
-    const latest = (c: Cluster) => c.agent.desired.at(-1) as DesiredMessage | undefined;
-    const deployment = (m: DesiredMessage | undefined, name: string): Obj | undefined =>
-      (m?.state.workloads as Obj[] | undefined)?.find((w) => w.kind === 'Deployment' && w.metadata.name === name);
+    const latest = (c: Cluster): DesiredMessage | undefined => c.agent.desired.at(-1);
+    const deployment = (m: DesiredMessage | undefined, name: string): Obj | undefined => {
+      const workloads: Obj[] = m?.state.workloads ?? [];
+      return workloads.find((w) => w.kind === 'Deployment' && w.metadata.name === name);
+    };
     const revisionOn = (c: Cluster, name: string): string | undefined =>
       deployment(latest(c), name)?.metadata.labels['app.ote-stack.io/revision'];
     const waitRevision = (c: Cluster, name: string, revision: string | undefined, ms = 8000) =>

@@ -1,5 +1,5 @@
 import type { Generated } from 'kysely';
-import type { RevisionStatusCode } from './revision-status.js';
+import type { RevisionStatusCode } from '../access/revision-status.js';
 
 /** Tables of Application Management (migrations 005, 006); listed in db/types.ts `Database`. */
 
