@@ -1,17 +1,18 @@
 /**
- * A revision's audit status, named once (API.md §8). The API says the name;
+ * A revision's audit status, named once (API.md §8, §8.1: `failed` is an approved revision whose
+ * rollout failed and was rolled back). The API says the name;
  * the database and the audit body (`status: 1 | 2`) say the number, which is
  * the name's index in this tuple.
  */
-export const REVISION_STATUSES = ['pending', 'approved', 'rejected'] as const;
+export const REVISION_STATUSES = ['pending', 'approved', 'rejected', 'failed'] as const;
 export type RevisionStatusName = (typeof REVISION_STATUSES)[number];
 
 /** The stored number of each status (its index in REVISION_STATUSES; `Indexed` below checks that). */
-export const RevisionStatus = { pending: 0, approved: 1, rejected: 2 } as const;
+export const RevisionStatus = { pending: 0, approved: 1, rejected: 2, failed: 3 } as const;
 export type RevisionStatusCode = (typeof RevisionStatus)[RevisionStatusName];
 
 type Indexed = { [K in RevisionStatusName]: (typeof REVISION_STATUSES)[(typeof RevisionStatus)[K]] extends K ? true : never };
-const indexed: Indexed = { pending: true, approved: true, rejected: true };
+const indexed: Indexed = { pending: true, approved: true, rejected: true, failed: true };
 void indexed;
 
 /** The name of a stored number (an unknown number reads as pending, as before). */

@@ -19,13 +19,22 @@ export async function assign(
   db: Db,
   appId: number,
   clusterId: number,
-  set: { readonly revision: number | null; readonly batch: number; readonly assigned_time?: number },
+  set: { readonly revision: number | null; readonly batch: number; readonly assigned_time?: number; readonly offline?: number },
   now: number,
 ): Promise<void> {
   await db
     .insertInto('app_clusters')
     .values({ app_id: appId, cluster_id: clusterId, revision: set.revision, batch: set.batch, assigned_time: now, update_time: now })
     .onConflict((oc) => oc.columns(['app_id', 'cluster_id']).doUpdateSet(set))
+    .execute();
+}
+
+/** The cluster was not ready when its rollout batch started: it keeps what it runs and gets the revision on return. */
+export async function markOffline(db: Db, appId: number, clusterId: number, now: number): Promise<void> {
+  await db
+    .insertInto('app_clusters')
+    .values({ app_id: appId, cluster_id: clusterId, revision: null, offline: 1, assigned_time: now, update_time: now })
+    .onConflict((oc) => oc.columns(['app_id', 'cluster_id']).doUpdateSet({ offline: 1 }))
     .execute();
 }
 

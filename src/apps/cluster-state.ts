@@ -14,6 +14,11 @@ export interface Report {
 
 export interface StateInput {
   readonly removed: boolean;
+  /**
+   * Set while the cluster, not ready when its rollout batch started (app_clusters.offline), has not
+   * reported the revision the application runs: the revision it gets on return.
+   */
+  readonly offline?: { readonly revision: number | null };
   readonly clusterReady: boolean;
   readonly paused: boolean;
   /** The revision this cluster is meant to run; null while its rollout batch has not come. */
@@ -33,7 +38,14 @@ export interface StateInput {
  */
 export function clusterState(i: StateInput): { state: ClusterState; message: string } {
   if (i.removed) return { state: 'removed', message: 'removed from this cluster (node label deleted with deleteDeploy)' };
-  if (!i.clusterReady) return { state: 'unreachable', message: 'the cluster is not ready (no recent heartbeat)' };
+  if (!i.clusterReady) {
+    // Offline until it runs what it is meant to: a rollout went on without it.
+    if (i.offline) {
+      const what = i.offline.revision === null ? 'what the application runs' : `revision ${i.offline.revision}`;
+      return { state: 'offline', message: `the cluster was not ready when its rollout batch started; it gets ${what} when it returns` };
+    }
+    return { state: 'unreachable', message: 'the cluster is not ready (no recent heartbeat)' };
+  }
   if (i.assigned === null) return { state: 'pending', message: 'waiting for its rollout batch' };
   const r = i.report;
   if (r && r.revision === i.assigned && isAvailable(r, i.kind, i.replicas)) return { state: 'available', message: '' };
@@ -55,7 +67,11 @@ function isAvailable(r: Report, kind: 'Deployment' | 'DaemonSet', replicas: numb
 }
 
 /** `readyClusters` / `targetClusters` of a list row: removed clusters are no longer targets. */
-export function summarize(clusters: readonly { state: string }[]): { ready: number; target: number } {
+export function summarize(clusters: readonly { state: string }[]): { ready: number; target: number; offline: number } {
   const targets = clusters.filter((c) => c.state !== 'removed');
-  return { ready: targets.filter((c) => c.state === 'available').length, target: targets.length };
+  return {
+    ready: targets.filter((c) => c.state === 'available').length,
+    target: targets.length,
+    offline: targets.filter((c) => c.state === 'offline').length,
+  };
 }

@@ -3,7 +3,7 @@ import type { DesiredState } from '../agent-link/protocol.js';
 import type { SettingsService } from '../settings/service.js';
 import { approvedBusinesses } from '../businesses/store.js';
 import * as appClusters from './app-cluster-store.js';
-import { buildObjects } from './objects.js';
+import { buildObjects, dependsOnCluster } from './objects.js';
 import { placedOn } from './placement.js';
 import * as revisions from './revision-store.js';
 import type { AppSpec } from './schemas.js';
@@ -53,8 +53,9 @@ export function appsContributor(settings: SettingsService, registryDomain: strin
       const { enableIngress } = await settings.get(db);
       // An application's objects at one revision are the same in every cluster: build them once.
       const built = new Map<string, Record<string, unknown>[]>();
-      const objectsOf = (app: PlacedApp, revision: number, spec: AppSpec) => {
-        const key = `${app.id}:${revision}`;
+      const objectsOf = (app: PlacedApp, revision: number, spec: AppSpec, cluster: ClusterFacts) => {
+        // Overrides and ${CLUSTER_NAME} make the objects the cluster's own.
+        const key = dependsOnCluster(spec) ? `${app.id}:${revision}:${cluster.id}` : `${app.id}:${revision}`;
         let objs = built.get(key);
         if (!objs) {
           objs = buildObjects({
@@ -66,6 +67,7 @@ export function appsContributor(settings: SettingsService, registryDomain: strin
             replicas: app.replicas,
             registryDomain,
             enableIngress,
+            cluster: { name: cluster.name, labels: cluster.labels },
           });
           built.set(key, objs);
         }
@@ -78,7 +80,7 @@ export function appsContributor(settings: SettingsService, registryDomain: strin
           const revision = revisionFor(app, assignments.get(`${app.id}:${c.id}`));
           const spec = revision === null ? undefined : specs.get(`${app.id}:${revision}`);
           if (revision === null || !spec) continue;
-          workloads.push(...objectsOf(app, revision, spec));
+          workloads.push(...objectsOf(app, revision, spec, c));
         }
         if (workloads.length > 0) out.set(c.id, { workloads });
       }

@@ -20,6 +20,48 @@ export interface WorkloadInput {
   readonly replicas: number;
   readonly registryDomain: string | undefined;
   readonly enableIngress: boolean;
+  /** The cluster the objects are for: overrides select by its labels, `${CLUSTER_NAME}` becomes its name. */
+  readonly cluster: ClusterContext;
+}
+
+/** What of a cluster the renderer reads (the agent link's ClusterFacts has both). */
+export interface ClusterContext {
+  readonly name: string;
+  readonly labels: readonly string[];
+}
+
+/** The placeholder that becomes the cluster's name in env values and args (API.md §8.1). */
+export const CLUSTER_NAME_VAR = '${CLUSTER_NAME}';
+
+/** Do this spec's objects differ from cluster to cluster (overrides, or the cluster's name)? */
+export function dependsOnCluster(spec: AppSpec): boolean {
+  if ((spec.overrides ?? []).length > 0) return true;
+  return spec.args.some((a) => a.includes(CLUSTER_NAME_VAR)) || Object.values(spec.env).some((v) => v.includes(CLUSTER_NAME_VAR));
+}
+
+/**
+ * The spec as one cluster runs it: every override whose clusterLabel the
+ * cluster carries ("all": every cluster), in order, later wins, `env` merged
+ * by name; then `${CLUSTER_NAME}` in env values and args. An override's
+ * `replicas` replaces the application's effective (possibly scaled) count.
+ */
+export function specForCluster(spec: AppSpec, replicas: number, cluster: ClusterContext): { spec: AppSpec; replicas: number } {
+  let s: AppSpec = spec;
+  let n = replicas;
+  for (const o of spec.overrides ?? []) {
+    if (o.clusterLabel !== 'all' && !cluster.labels.includes(o.clusterLabel)) continue;
+    s = {
+      ...s,
+      ...(o.tag !== undefined ? { tag: o.tag } : {}),
+      ...(o.cpu !== undefined ? { cpu: o.cpu } : {}),
+      ...(o.memory !== undefined ? { memory: o.memory } : {}),
+      ...(o.env !== undefined ? { env: { ...s.env, ...o.env } } : {}),
+    };
+    if (o.replicas !== undefined) n = o.replicas;
+  }
+  const sub = (v: string) => v.split(CLUSTER_NAME_VAR).join(cluster.name);
+  s = { ...s, args: s.args.map(sub), env: Object.fromEntries(Object.entries(s.env).map(([k, v]) => [k, sub(v)])) };
+  return { spec: s, replicas: n };
 }
 
 type Obj = Record<string, unknown>;
@@ -36,9 +78,13 @@ export function serviceName(appName: string): string {
 /**
  * The Kubernetes objects of one application in one cluster (API.md §8): an
  * `apps/v1` Deployment or DaemonSet, a Service when ports are given, an
- * Ingress when asked for and allowed. Pure: unit-tested field by field.
+ * Ingress when asked for and allowed. THE renderer: the agents' desired
+ * state, the preview and its diff all call it, so what an admin previews is
+ * what the agent applies. Pure: unit-tested field by field.
  */
-export function buildObjects(i: WorkloadInput): Obj[] {
+export function buildObjects(input: WorkloadInput): Obj[] {
+  const local = specForCluster(input.spec, input.replicas, input.cluster);
+  const i: WorkloadInput = { ...input, spec: local.spec, replicas: local.replicas };
   const name = objectName(i.appName);
   const namespace = namespaceOf(i.businessId);
   const s = i.spec;

@@ -10,6 +10,8 @@ import {
   CreateAppBody,
   IdData,
   ListAppsQuery,
+  Preview,
+  PreviewQuery,
   RevisionRow,
   RollbackAppBody,
   ScaleAppBody,
@@ -32,6 +34,21 @@ export async function appsRoutes(app: App, deps: { apps: AppsService }): Promise
     '/v1/app',
     { config: { allow: MEMBERS }, schema: { tags, body: CreateAppBody, response: { 200: Ok(IdData) } } },
     async (req) => ok({ id: await apps.create(req.caller!, req.body) }),
+  );
+
+  app.post(
+    '/v1/app/preview',
+    { config: { allow: MEMBERS }, schema: { tags, body: CreateAppBody, response: { 200: Ok(Preview) } } },
+    async (req) => ok({ clusters: await apps.previewNew(req.caller!, req.body) }),
+  );
+
+  app.get(
+    '/v1/app/:id/preview',
+    {
+      config: { allow: MEMBERS },
+      schema: { tags, params: AppIdParams, querystring: PreviewQuery, response: { 200: Ok(Preview) } },
+    },
+    async (req) => ok({ clusters: await apps.previewRevision(req.caller!, req.params.id, req.query) }),
   );
 
   app.get(

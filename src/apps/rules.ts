@@ -1,4 +1,20 @@
-import type { AppSpec } from './schemas.js';
+import type { AppSpec, OnFailure } from './schemas.js';
+
+/** A rollout's failure policy: `onFailure`, else the older `pauseOnFailure` (true: pause, false: continue), else pause. */
+export function onFailureOf(rollout: { onFailure?: OnFailure; pauseOnFailure?: boolean } | undefined): OnFailure {
+  if (rollout?.onFailure) return rollout.onFailure;
+  return rollout?.pauseOnFailure === false ? 'continue' : 'pause';
+}
+
+/** The spec as a revision stores it: the rollout's effective `onFailure` written out, so history shows the policy. */
+export function normalized<T extends AppSpec>(spec: T): T {
+  if (!spec.rollout) return spec;
+  return { ...spec, rollout: { ...spec.rollout, onFailure: onFailureOf(spec.rollout) } };
+}
+
+/** A rollout moves batch by batch when it has a batch size or a canary batch; otherwise every cluster at once. */
+export const isBatched = (rollout: { batchSize?: number; canary?: unknown } | undefined): boolean =>
+  !!rollout && (rollout.batchSize !== undefined || rollout.canary !== undefined);
 
 /**
  * The rules of a spec that a JSON schema cannot say (cross-field and
@@ -52,8 +68,17 @@ export function specProblems(spec: AppSpec, ctx: SpecContext): Record<string, st
     if (ports.has(key)) out[`ports[${i}]`] = `duplicates ${key}`;
     ports.add(key);
   }
-  if (spec.cpu !== undefined && Math.abs(Math.round(spec.cpu * 1000) - spec.cpu * 1000) > 1e-6) {
-    out.cpu = 'must be a multiple of 0.001 cores (one millicore)';
+  if (spec.cpu !== undefined && !isMillicores(spec.cpu)) out.cpu = 'must be a multiple of 0.001 cores (one millicore)';
+  for (const [i, o] of (spec.overrides ?? []).entries()) {
+    if (o.cpu !== undefined && !isMillicores(o.cpu)) out[`overrides[${i}].cpu`] = 'must be a multiple of 0.001 cores (one millicore)';
+    if (o.replicas !== undefined && spec.kind === 'DaemonSet') {
+      out[`overrides[${i}].replicas`] = 'does not apply to a DaemonSet (one pod per selected node)';
+    }
+    if (Object.keys(o).length === 1) out[`overrides[${i}]`] = 'must set at least one of replicas, tag, env, cpu, memory';
+  }
+  const r = spec.rollout;
+  if (r?.onFailure !== undefined && r.pauseOnFailure !== undefined && (r.pauseOnFailure ? 'pause' : 'continue') !== r.onFailure) {
+    out['rollout.pauseOnFailure'] = `contradicts rollout.onFailure "${r.onFailure}" (pauseOnFailure is its older spelling: true means "pause", false "continue"); give one`;
   }
   const names = new Set<string>();
   const mounts = new Set<string>();
@@ -88,5 +113,7 @@ export function specProblems(spec: AppSpec, ctx: SpecContext): Record<string, st
   }
   return out;
 }
+
+const isMillicores = (cpu: number): boolean => Math.abs(Math.round(cpu * 1000) - cpu * 1000) <= 1e-6;
 
 const isZero = (v: number | string | undefined): boolean => v === 0 || v === '0%';

@@ -30,11 +30,9 @@ const Image = Type.String({
     'must be an image repository without tag: "project/repo" of the platform registry or a full reference such as "registry.example.com/team/app" (lower-case path components)',
 });
 
-const Tag = Type.String({
-  pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$',
-  default: 'latest',
-  errorMessage: 'must be 1-128 letters, digits, "_", "." or "-", not starting with "." or "-"',
-});
+const TAG_RE = '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$';
+const TAG_WHY = 'must be 1-128 letters, digits, "_", "." or "-", not starting with "." or "-"';
+const Tag = Type.String({ pattern: TAG_RE, default: 'latest', errorMessage: TAG_WHY });
 
 const Label = Type.String({
   pattern: LABEL_RE.source,
@@ -107,10 +105,22 @@ const Ingress = Type.Object(
   { additionalProperties: false },
 );
 
+/** What a rollout does when a batch is not available by its deadline (API.md §8.1). */
+export const ON_FAILURE = ['pause', 'rollback', 'continue'] as const;
+export type OnFailure = (typeof ON_FAILURE)[number];
+
 const Rollout = Type.Object(
   {
     batchSize: Type.Optional(msg(Type.Integer({ minimum: 1, maximum: 10000 }), 'must be an integer from 1 to 10000')),
-    pauseOnFailure: Type.Boolean({ default: true }),
+    /** The older spelling of onFailure (true: pause, false: continue); no default, so a contradiction shows. */
+    pauseOnFailure: Type.Optional(msg(Type.Boolean(), 'must be true or false')),
+    onFailure: Type.Optional(
+      Type.Union([Type.Literal('pause'), Type.Literal('rollback'), Type.Literal('continue')], {
+        errorMessage: 'must be "pause", "rollback" or "continue"',
+      }),
+    ),
+    /** The clusters with this label are the first batch, whatever batchSize says. */
+    canary: Type.Optional(Type.Object({ clusterLabel: Label }, { additionalProperties: false })),
     progressDeadlineSeconds: Type.Integer({
       minimum: 10,
       maximum: 86400,
@@ -120,6 +130,28 @@ const Rollout = Type.Object(
   },
   { additionalProperties: false },
 );
+
+/** Per-cluster values (API.md §8.1): applied in order to the target clusters carrying `clusterLabel`. */
+const Override = Type.Object(
+  {
+    clusterLabel: Label,
+    replicas: Type.Optional(Type.Integer({ minimum: 0, maximum: 100, errorMessage: 'must be an integer from 0 to 100' })),
+    tag: Type.Optional(Type.String({ pattern: TAG_RE, errorMessage: TAG_WHY })),
+    env: Type.Optional(Env),
+    cpu: Type.Optional(
+      Type.Number({ exclusiveMinimum: 0, maximum: 1024, errorMessage: 'must be a number of cores above 0 and at most 1024 (e.g. 0.5)' }),
+    ),
+    memory: Type.Optional(
+      Type.Integer({
+        minimum: 1048576,
+        maximum: 4398046511104,
+        errorMessage: 'must be a number of bytes from 1048576 (1 MiB) to 4398046511104 (4 TiB)',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type Override = Static<typeof Override>;
 
 /** Every field of a revision except the immutable name. */
 const specFields = {
@@ -161,6 +193,12 @@ const specFields = {
   }),
   ingress: Type.Optional(Ingress),
   rollout: Type.Optional(Rollout),
+  overrides: Type.Optional(
+    Type.Array(Override, {
+      maxItems: 64,
+      errorMessage: { type: 'must be a list', maxItems: 'must be at most 64 overrides' },
+    }),
+  ),
 };
 
 /** What a revision stores (the name lives on the application). */
@@ -206,7 +244,7 @@ export type RollbackAppBody = Static<typeof RollbackAppBody>;
 const literals = <T extends readonly string[]>(names: T) =>
   names.map((n) => Type.Literal(n)) as unknown as { -readonly [I in keyof T]: TLiteral<T[I]> };
 const Status = Type.Union(literals(REVISION_STATUSES), {
-  errorMessage: 'must be "pending", "approved" or "rejected"',
+  errorMessage: 'must be "pending", "approved", "rejected" or "failed"',
 });
 
 export const ListAppsQuery = Type.Object({
@@ -221,7 +259,7 @@ export const ListAppsQuery = Type.Object({
 });
 export type ListAppsQuery = Static<typeof ListAppsQuery>;
 
-const CLUSTER_STATES = ['pending', 'progressing', 'available', 'degraded', 'unreachable', 'removed'] as const;
+const CLUSTER_STATES = ['pending', 'progressing', 'available', 'degraded', 'unreachable', 'removed', 'offline'] as const;
 export type ClusterState = (typeof CLUSTER_STATES)[number];
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
@@ -243,6 +281,8 @@ export const AppRow = Type.Object({
   runningRevision: Nullable(Type.Integer()),
   readyClusters: Type.Integer(),
   targetClusters: Type.Integer(),
+  /** Target clusters that were not ready when their rollout batch started: they get the revision when they return. */
+  offlineClusters: Type.Integer(),
   /** Why a rollout stopped, or "" when nothing to report. */
   message: Type.String(),
   createTime: Type.Integer(),
@@ -285,3 +325,37 @@ export const RevisionRow = Type.Object({
 export type RevisionRow = Static<typeof RevisionRow>;
 
 export const IdData = Type.Object({ id: Type.Integer() });
+
+/** A preview (API.md §8.1): one cluster's objects exactly as the agent would apply them. */
+export const PreviewCluster = Type.Object({
+  clusterName: Type.String(),
+  isReady: Type.Boolean(),
+  paused: Type.Boolean(),
+  objects: Type.Array(Type.Record(Type.String(), Type.Unknown())),
+  /** Existing applications: what the revision changes on this cluster. */
+  change: Type.Optional(Type.Union([Type.Literal('add'), Type.Literal('update'), Type.Literal('remove'), Type.Literal('none')])),
+  /** Existing applications: the revision the cluster runs now (null: none). */
+  currentRevision: Type.Optional(Nullable(Type.Integer())),
+  diff: Type.Optional(
+    Type.Array(
+      Type.Object({
+        kind: Type.String(),
+        name: Type.String(),
+        /** A JSON pointer into the object; "" for a whole object added or removed. */
+        path: Type.String(),
+        from: Type.Unknown(),
+        to: Type.Unknown(),
+      }),
+    ),
+  ),
+});
+export type PreviewCluster = Static<typeof PreviewCluster>;
+
+export const Preview = Type.Object({ clusters: Type.Array(PreviewCluster) });
+
+export const PreviewQuery = Type.Object({
+  revision: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: MAX_INT, errorMessage: 'must be a revision number (1 or more)' }),
+  ),
+});
+export type PreviewQuery = Static<typeof PreviewQuery>;

@@ -8,8 +8,10 @@ import type { SettingsService } from '../settings/service.js';
 import { type RegistryFacts, autoApproved, checkSpec, newRevision, ownerBusiness } from './admission.js';
 import * as appClusters from './app-cluster-store.js';
 import { clusterIdsFor } from './placement.js';
+import { type RenderContext, previewNew, previewRevision } from './preview.js';
 import { appDetail, listApps, revisionRows, shownSpec } from './reads.js';
 import { RevisionStatus } from '../access/revision-status.js';
+import { normalized } from './rules.js';
 import * as revisions from './revision-store.js';
 import { Rollouts } from './rollout.js';
 import type {
@@ -19,6 +21,8 @@ import type {
   AuditAppBody,
   CreateAppBody,
   ListAppsQuery,
+  PreviewCluster,
+  PreviewQuery,
   RevisionRow,
   RollbackAppBody,
   ScaleAppBody,
@@ -49,7 +53,8 @@ export class AppsService {
   readonly rollouts: Rollouts;
 
   async create(caller: Caller, input: CreateAppBody): Promise<number> {
-    const { businessId, ...spec } = input;
+    const { businessId, ...given } = input;
+    const spec = normalized(given);
     const owner = await ownerBusiness(this.db, caller, businessId);
     const settings = await this.settings.get();
     await checkSpec(this.db, this.registry, spec, owner, settings);
@@ -95,7 +100,7 @@ export class AppsService {
     if (appName !== undefined && appName !== app.app_name) {
       throw new ValidationError({ appName: `cannot be changed (it names the Kubernetes objects): it is "${app.app_name}"` });
     }
-    const spec: AppSpec = { appName: app.app_name, ...rest };
+    const spec: AppSpec = normalized({ appName: app.app_name, ...rest });
     const settings = await this.settings.get();
     await checkSpec(this.db, this.registry, spec, app.business_id, settings);
     const approved = autoApproved(caller, settings);
@@ -190,6 +195,29 @@ export class AppsService {
     await this.wake([app.cluster_label, spec.clusterLabel]);
   }
 
+  /** POST /v1/app/preview: validated exactly as a create, nothing stored. */
+  async previewNew(caller: Caller, input: CreateAppBody): Promise<PreviewCluster[]> {
+    const { businessId, ...given } = input;
+    const spec = normalized(given);
+    const owner = await ownerBusiness(this.db, caller, businessId);
+    const settings = await this.settings.get();
+    await checkSpec(this.db, this.registry, spec, owner, settings);
+    return previewNew(this.db, this.renderContext(settings.enableIngress), owner, spec);
+  }
+
+  /** GET /v1/app/{id}/preview: a revision (default: the pending one, else the running one, else the latest) against what runs now. */
+  async previewRevision(caller: Caller, id: number, q: PreviewQuery): Promise<PreviewCluster[]> {
+    const app = await this.mustGet(caller, id);
+    let revision = q.revision;
+    if (revision === undefined) {
+      revision = (await revisions.pendingRevision(this.db, app.id))?.revision ?? app.running_revision ?? app.latest_revision;
+    }
+    const rev = await revisions.getRevision(this.db, scopeOf(caller), app.id, revision);
+    if (!rev) throw new ValidationError({ revision: `application ${id} has no revision ${revision}` });
+    const { enableIngress } = await this.settings.get();
+    return previewRevision(this.db, this.renderContext(enableIngress), app, rev.revision, rev.spec);
+  }
+
   async remove(caller: Caller, id: number): Promise<void> {
     const app = await this.mustGet(caller, id);
     const clusters = await this.placedOn(app);
@@ -210,6 +238,10 @@ export class AppsService {
       update_time: now,
     });
     await this.rollouts.begin(trx, before, revision, spec, now);
+  }
+
+  private renderContext(enableIngress: boolean): RenderContext {
+    return { registryDomain: this.registry.domain, enableIngress, graceSeconds: this.statuses.graceSeconds, now: this.statuses.clock() };
   }
 
   private async placedOn(app: store.AppRecord): Promise<number[]> {

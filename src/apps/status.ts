@@ -4,14 +4,27 @@ import * as appClusters from './app-cluster-store.js';
 import { type Report, clusterState } from './cluster-state.js';
 import { ALL } from './placement.js';
 import * as revisions from './revision-store.js';
-import type { ClusterStatusRow } from './schemas.js';
+import { isBatched, onFailureOf } from './rules.js';
+import type { AppSpec, ClusterStatusRow, OnFailure } from './schemas.js';
 import type { AppRecord, Db } from './store.js';
 
 export interface SpecFacts {
   readonly kind: 'Deployment' | 'DaemonSet';
   readonly progressDeadlineSeconds: number;
+  /** The rollout moves batch by batch (a batchSize or a canary). */
+  readonly batched: boolean;
   readonly batchSize?: number;
-  readonly pauseOnFailure: boolean;
+  /** The canary clusterLabel: its clusters are the first batch. */
+  readonly canary?: string;
+  readonly onFailure: OnFailure;
+  readonly overrides?: AppSpec['overrides'];
+}
+
+/** The replicas a cluster with these labels runs: the last matching override's, else the application's. */
+function replicasOn(overrides: NonNullable<AppSpec['overrides']>, replicas: number, labels: readonly string[]): number {
+  let n = replicas;
+  for (const o of overrides) if (o.replicas !== undefined && (o.clusterLabel === ALL || labels.includes(o.clusterLabel))) n = o.replicas;
+  return n;
 }
 
 /** One target (or removed-from) cluster of an application with its derived state. */
@@ -46,11 +59,13 @@ export class DbStatusReader {
     const clusters = await clusterStore.clustersWithLiveness(db);
     const labels = await clusterStore.allClusterLabels(db);
     const labelled = new Set(labels.map((l) => `${l.cluster_id}\u0000${l.label}`));
+    const labelsOf = new Map<number, string[]>();
+    for (const l of labels) labelsOf.set(l.cluster_id, [...(labelsOf.get(l.cluster_id) ?? []), l.label]);
     const rows = await appClusters.rowsOfApps(db, running.map((a) => a.id));
     const rowOf = new Map(rows.map((r) => [`${r.app_id}:${r.cluster_id}`, r]));
     const facts = await specFacts(db, running);
     for (const app of running) {
-      const f = facts.get(app.id) ?? { kind: 'Deployment', progressDeadlineSeconds: 600, pauseOnFailure: true };
+      const f: Pick<SpecFacts, 'kind' | 'progressDeadlineSeconds' | 'overrides'> = facts.get(app.id) ?? { kind: 'Deployment', progressDeadlineSeconds: 600 };
       const list: ClusterEntry[] = [];
       for (const c of clusters) {
         const row = rowOf.get(`${app.id}:${c.id}`);
@@ -74,13 +89,20 @@ export class DbStatusReader {
           : null;
         const { state, message } = clusterState({
           removed,
+          offline:
+            row?.offline === 1 && !(report && report.revision === app.running_revision)
+              ? { revision: app.running_revision }
+              : undefined,
           clusterReady: ready,
           paused: c.paused === 1,
           assigned,
           assignedTime: row && (inRollout || row.assigned_time >= app.update_time) ? row.assigned_time : app.update_time,
           report,
           kind: f.kind,
-          replicas: app.replicas,
+          // Per-cluster overrides may set the count (judged by the running revision's overrides).
+          replicas: f.overrides?.length
+            ? replicasOn(f.overrides, app.replicas, labelsOf.get(c.id) ?? [])
+            : app.replicas,
           progressDeadlineSeconds: f.progressDeadlineSeconds,
           now,
         });
@@ -114,15 +136,15 @@ export async function specFacts(db: Db, apps: readonly AppRecord[]): Promise<Map
   if (withRunning.length === 0) return out;
   const revs = await revisions.runningSpecs(db, withRunning.map((a) => a.id));
   for (const rev of revs) {
-    const spec = JSON.parse(rev.spec) as {
-      kind?: 'Deployment' | 'DaemonSet';
-      rollout?: { progressDeadlineSeconds?: number; batchSize?: number; pauseOnFailure?: boolean };
-    };
+    const spec = JSON.parse(rev.spec) as Partial<AppSpec>;
     out.set(rev.app_id, {
       kind: spec.kind ?? 'Deployment',
       progressDeadlineSeconds: spec.rollout?.progressDeadlineSeconds ?? 600,
+      batched: isBatched(spec.rollout),
       batchSize: spec.rollout?.batchSize,
-      pauseOnFailure: spec.rollout?.pauseOnFailure ?? true,
+      canary: spec.rollout?.canary?.clusterLabel,
+      onFailure: onFailureOf(spec.rollout),
+      overrides: spec.overrides,
     });
   }
   return out;

@@ -14,7 +14,7 @@ export function toRow(
   spec: AppSpec,
   clusters: readonly { state: string }[],
 ): AppRow {
-  const { ready, target } = summarize(clusters);
+  const { ready, target, offline } = summarize(clusters);
   return {
     id: app.id,
     appName: app.app_name,
@@ -29,6 +29,7 @@ export function toRow(
     runningRevision: app.running_revision,
     readyClusters: ready,
     targetClusters: target,
+    offlineClusters: offline,
     message: app.message,
     createTime: app.create_time,
     updateTime: app.update_time,

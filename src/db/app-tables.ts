@@ -1,7 +1,7 @@
 import type { Generated } from 'kysely';
 import type { RevisionStatusCode } from '../access/revision-status.js';
 
-/** Tables of Application Management (migration 005); listed in db/types.ts `Database`. */
+/** Tables of Application Management (migrations 005, 006); listed in db/types.ts `Database`. */
 
 export interface ApplicationsTable {
   id: Generated<number>;
@@ -16,6 +16,8 @@ export interface ApplicationsTable {
   rollout_batch: Generated<number>;
   rollout_batch_start: number | null;
   rollout_stopped: Generated<number>;
+  /** The running revision a rollout started from: `onFailure: rollback` returns to it (migration 006). */
+  rollout_from: number | null;
   message: Generated<string>;
   create_time: number;
   update_time: number;
@@ -49,6 +51,8 @@ export interface AppClustersTable {
   reported: Generated<number>;
   reported_revision: number | null;
   removed: Generated<number>;
+  /** 1: not ready when its rollout batch started; it gets the revision when it returns (migration 006). */
+  offline: Generated<number>;
   message: Generated<string>;
   /** When the report last changed (alerts say "since"). */
   update_time: number;

@@ -472,7 +472,7 @@ for (const db of DATABASES) {
         const id = await good({ rollout: { batchSize: 2 } });
         assert.deepEqual((await detail(a.member.token, id)).spec.rollout, {
           batchSize: 2,
-          pauseOnFailure: true,
+          onFailure: 'pause',
           progressDeadlineSeconds: 600,
         });
       });

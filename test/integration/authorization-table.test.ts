@@ -173,6 +173,8 @@ const ROWS: readonly Row[] = [
   // applications (§8)
   { route: 'POST /v1/app', allow: [2, 3, 4], probe: () => ({ path: '/v1/app', body: {} }), expect: 422 },
   { route: 'GET /v1/app', allow: [2, 3, 4] },
+  { route: 'POST /v1/app/preview', allow: [2, 3, 4], probe: () => ({ path: '/v1/app/preview', body: {} }), expect: 422 },
+  { route: 'GET /v1/app/:id/preview', allow: [2, 3, 4], probe: (c) => ({ path: `/v1/app/${c.missing}/preview` }), expect: 404, foreign: (c) => ({ path: `/v1/app/${c.appId}/preview` }) },
   { route: 'GET /v1/app/:id', allow: [2, 3, 4], probe: (c) => ({ path: `/v1/app/${c.missing}` }), expect: 404, foreign: (c) => ({ path: `/v1/app/${c.appId}` }) },
   { route: 'PUT /v1/app/:id', allow: [2, 3, 4], probe: (c) => ({ path: `/v1/app/${c.missing}`, body: APP_UPDATE }), expect: 404, foreign: (c) => ({ path: `/v1/app/${c.appId}`, body: APP_UPDATE }) },
   { route: 'PUT /v1/app/:id/audit', allow: [4], probe: (c) => ({ path: `/v1/app/${c.missing}/audit`, body: { status: 2 } }), expect: 404, foreign: (c) => ({ path: `/v1/app/${c.appId}/audit`, body: { status: 2 } }) },

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type WorkloadInput, buildObjects, serviceName } from '../../src/apps/objects.js';
+import { type WorkloadInput, buildObjects, dependsOnCluster, serviceName } from '../../src/apps/objects.js';
 import type { AppSpec } from '../../src/apps/schemas.js';
 
 const spec: AppSpec = {
@@ -38,6 +38,7 @@ const input = (over: Partial<WorkloadInput> = {}): WorkloadInput => ({
   replicas: 5,
   registryDomain: 'reg.example.com:5000',
   enableIngress: true,
+  cluster: { name: 'edge-a', labels: ['edge'] },
   ...over,
 });
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the objects are open-ended JSON
@@ -162,5 +163,55 @@ describe('Kubernetes objects of an application', () => {
       },
     ]);
     assert.equal(find(buildObjects(input({ enableIngress: false })), 'Ingress'), undefined);
+  });
+
+  describe('per-cluster values (API.md §8.1)', () => {
+    const withOverrides: AppSpec = {
+      ...spec,
+      env: { ZED: 'z', SITE: 'site-${CLUSTER_NAME}' },
+      args: ['--name=${CLUSTER_NAME}', '--fast'],
+      overrides: [
+        { clusterLabel: 'big', replicas: 9, tag: 'v3', env: { ZED: 'big', EXTRA: 'x' } },
+        { clusterLabel: 'gpu', cpu: 2, memory: 1073741824, env: { ZED: 'gpu' } },
+      ],
+    };
+    const container = (objs: Record<string, unknown>[]) => find(objs, 'Deployment').spec.template.spec.containers[0];
+
+    it('applies the overrides whose label the cluster carries, in order, later wins, env merged by name', () => {
+      const objs = buildObjects(input({ spec: withOverrides, cluster: { name: 'c9', labels: ['big', 'edge', 'gpu'] } }));
+      const d = find(objs, 'Deployment');
+      assert.equal(d.spec.replicas, 9);
+      const c = container(objs);
+      assert.equal(c.image, 'reg.example.com:5000/proj/web:v3');
+      assert.deepEqual(c.env, [
+        { name: 'EXTRA', value: 'x' },
+        { name: 'SITE', value: 'site-c9' },
+        { name: 'ZED', value: 'gpu' },
+      ]);
+      assert.deepEqual(c.resources, {
+        requests: { cpu: '2000m', memory: '1073741824' },
+        limits: { cpu: '2000m', memory: '1073741824', 'nvidia.com/gpu': '1' },
+      });
+      assert.deepEqual(c.args, ['--name=c9', '--fast']);
+    });
+
+    it('leaves a cluster without those labels at the defaults, with its own name substituted', () => {
+      const objs = buildObjects(input({ spec: withOverrides, cluster: { name: 'plain', labels: ['edge'] } }));
+      assert.equal(find(objs, 'Deployment').spec.replicas, 5);
+      const c = container(objs);
+      assert.equal(c.image, 'reg.example.com:5000/proj/web:v2');
+      assert.deepEqual(c.env, [
+        { name: 'SITE', value: 'site-plain' },
+        { name: 'ZED', value: 'z' },
+      ]);
+      assert.deepEqual(c.args, ['--name=plain', '--fast']);
+    });
+
+    it('knows which specs render differently per cluster', () => {
+      assert.equal(dependsOnCluster(spec), false);
+      assert.equal(dependsOnCluster(withOverrides), true);
+      assert.equal(dependsOnCluster({ ...spec, args: ['${CLUSTER_NAME}'] }), true);
+      assert.equal(dependsOnCluster({ ...spec, env: { A: 'x${CLUSTER_NAME}' } }), true);
+    });
   });
 });

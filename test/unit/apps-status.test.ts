@@ -61,6 +61,14 @@ describe('per-cluster application state', () => {
     assert.equal(clusterState(input({ paused: true })).state, 'available', 'a paused cluster that already runs it counts');
   });
   it('counts removed clusters out of the targets', () => {
-    assert.deepEqual(summarize([{ state: 'available' }, { state: 'removed' }, { state: 'degraded' }]), { ready: 1, target: 2 });
+    assert.deepEqual(summarize([{ state: 'available' }, { state: 'removed' }, { state: 'degraded' }]), { ready: 1, target: 2, offline: 0 });
+  });
+  it('an offline-flagged cluster that is not ready is offline, counted apart; ready again, it is judged as usual', () => {
+    const off = clusterState(input({ clusterReady: false, offline: { revision: 3 } }));
+    assert.equal(off.state, 'offline');
+    assert.match(off.message, /gets revision 3 when it returns/);
+    assert.equal(clusterState(input({ clusterReady: false })).state, 'unreachable');
+    assert.equal(clusterState(input({ clusterReady: true, offline: { revision: 3 } })).state, 'available');
+    assert.deepEqual(summarize([{ state: 'available' }, { state: 'offline' }]), { ready: 1, target: 2, offline: 1 });
   });
 });
