@@ -16,6 +16,12 @@ export async function agentLinkRoutes(app: App, deps: { link: AgentLink; metrics
   const { link } = deps;
   await app.register(websocket, {
     options: { maxPayload: MAX_FRAME },
+    // A malformed frame or a peer's hang-up is the client's doing: info, no stack (the default
+    // logged it at error level with one). The session sees the close and cleans up.
+    errorHandler: (err, socket, req) => {
+      req.log.info({ reason: err.message, code: (err as { code?: string }).code }, 'agent WebSocket error; connection dropped');
+      socket.terminate();
+    },
     // Close every agent with 4004 ("hub stopping, redial") and write what is batched.
     preClose: async function closeAgents(this: App) {
       await link.stop();

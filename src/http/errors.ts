@@ -37,6 +37,9 @@ export class NotFound extends AppError {
 export class Conflict extends AppError {
   override readonly status = 409;
 }
+export class UnsupportedMediaType extends AppError {
+  override readonly status = 415;
+}
 export class TooManyRequests extends AppError {
   override readonly status = 429;
   constructor(

@@ -103,7 +103,9 @@ const nulError = (instancePath: string): ErrorObject => ({
 
 /** Turns ajv errors into `field: why` pairs, one per field. */
 export function fieldErrors(errors: readonly ErrorObject[], part: string | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
+  // A Map, not an object: a field may be named `constructor`, `toString` or `__proto__`,
+  // which an object literal already "has" (or turns into its prototype).
+  const out = new Map<string, string>();
   for (const e of errors) {
     let field = e.instancePath
       .split('/')
@@ -125,7 +127,8 @@ export function fieldErrors(errors: readonly ErrorObject[], part: string | undef
     }
     if (!field) field = part === 'body' ? 'body' : (part ?? 'request');
     // A union fails once per branch: keep the first reason for a field.
-    if (!(field in out)) out[field] = why;
+    if (!out.has(field)) out.set(field, why);
   }
-  return out;
+  // fromEntries defines own properties, `__proto__` included.
+  return Object.fromEntries(out);
 }

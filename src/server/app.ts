@@ -54,8 +54,8 @@ export interface Hub {
 }
 
 export interface HubOptions {
-  /** A pino logger or options; tests pass `false` or a quiet level. */
-  readonly logger?: boolean | { level: string };
+  /** Pino options; tests pass `false`, a quiet level, or a stream to read what is logged. */
+  readonly logger?: boolean | { level: string; stream?: { write(line: string): void } };
 }
 
 /** Opens the database, bootstraps the system administrator and assembles the Fastify app. */
@@ -65,6 +65,7 @@ export async function createHub(config: Config, opts: HubOptions = {}): Promise<
     genReqId: () => randomUUID(),
     trustProxy: config.OTE_TRUST_PROXY,
     bodyLimit: 1024 * 1024,
+    ...requestTimeouts(config.OTE_REQUEST_TIMEOUT),
     // Router and HTTP parser refusals in the envelope too (API.md §1).
     frameworkErrors,
     clientErrorHandler,
@@ -93,6 +94,20 @@ export async function createHub(config: Config, opts: HubOptions = {}): Promise<
     await db.close();
     throw err;
   }
+}
+
+/**
+ * A request (headers and body) must arrive within `seconds`: Fastify's default
+ * (0, none) let a client hold a socket for good by sending a body slower than
+ * its Content-Length (slow loris). Node checks the deadline every
+ * `connectionsCheckingInterval`, so the socket is gone within 1.25 × `seconds`.
+ */
+export function requestTimeouts(seconds: number) {
+  const ms = seconds * 1000;
+  return {
+    requestTimeout: ms,
+    http: { headersTimeout: ms, connectionsCheckingInterval: Math.max(250, Math.round(ms / 4)) },
+  } as const;
 }
 
 function buildServices(config: Config, db: Db): Services {

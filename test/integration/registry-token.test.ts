@@ -82,6 +82,17 @@ for (const db of DATABASES) {
       assert.equal(mode, 0o600, 'the private key file is private');
     });
 
+    it("grants nothing on a repository name outside Distribution's grammar (issue 11, finding 9)", async () => {
+      const who = basic(acct.a.user, acct.a.password);
+      // The first segment is a's own project: only the grammar stops the grant.
+      for (const name of [`${priv}/../${bPriv}/img`, `${priv}/./img`, `${priv}//img`, `${priv}/IMG`, `${priv}/img/`]) {
+        assert.deepEqual(await grant([`repository:${name}:pull,push`], who), [], name);
+      }
+      assert.deepEqual(await grant([`repository:${priv}/a.b/c__d-e:pull`], who), [
+        { type: 'repository', name: `${priv}/a.b/c__d-e`, actions: ['pull'] },
+      ]);
+    });
+
     it('grants what was asked ∩ what is allowed, per caller', async () => {
       const all = ['delete', 'pull', 'push'];
       const scopes = [

@@ -38,6 +38,15 @@ describe('registry scopes', () => {
     assert.equal(projectOf('/app'), null);
     assert.equal(projectOf('proj/'), null);
   });
+
+  it("grants nothing on a name outside Distribution's grammar (issue 11, finding 9)", () => {
+    for (const bad of ['projb/../proja/img', 'proj/./img', 'proj//img', 'Proj/img', 'proj/img/', 'proj/-img', 'proj/img.', `p/${'a'.repeat(254)}`, 'proj/im g', 'localhost:5000/proj/img']) {
+      assert.equal(projectOf(bad), null, bad);
+    }
+    for (const good of ['proj/img', 'proj/a.b/c__d', 'proj/a--b/c_d', `p/${'a'.repeat(253)}`]) {
+      assert.equal(projectOf(good), 'proj'.slice(0, good.indexOf('/')), good);
+    }
+  });
 });
 
 describe('registry client helpers', () => {
