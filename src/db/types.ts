@@ -56,6 +56,8 @@ export interface AuditLogTable {
   result: number;
   client_ip: string;
   create_time: Seconds;
+  /** Calls this row stands for: anonymous failures of one address, route and minute share a row. */
+  count: Generated<number>;
 }
 
 export interface SettingsTable {

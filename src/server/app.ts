@@ -77,9 +77,12 @@ export async function createHub(config: Config, opts: HubOptions = {}): Promise<
     wireReactions(services);
     await bootstrapAdmin(db.kysely, config.OTE_ADMIN_USER, config.OTE_ADMIN_PASSWORD, app.log as FastifyBaseLogger);
     await assemble(app, services);
-    const pruneTimer = setInterval(() => {
+    const prune = () => {
       services.tokens.prune().catch((err) => app.log.warn({ err }, 'could not prune expired sessions'));
-    }, 10 * 60_000);
+      services.audit.prune().catch((err) => app.log.warn({ err }, 'could not prune the audit log'));
+    };
+    prune();
+    const pruneTimer = setInterval(prune, 10 * 60_000);
     pruneTimer.unref();
     return {
       app,
@@ -87,6 +90,7 @@ export async function createHub(config: Config, opts: HubOptions = {}): Promise<
       close: async () => {
         clearInterval(pruneTimer);
         await app.close();
+        await services.audit.close();
         await db.close();
       },
     };
@@ -148,7 +152,7 @@ function buildServices(config: Config, db: Db): Services {
     nodes: new NodesService(db.kysely, agentLink, config.OTE_HEARTBEAT_GRACE),
     agentLink,
     settings,
-    audit: new AuditService(db.kysely),
+    audit: new AuditService(db.kysely, { retentionDays: config.OTE_AUDIT_RETENTION_DAYS, metrics }),
     metrics,
     registry,
     repository,

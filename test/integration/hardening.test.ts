@@ -55,7 +55,7 @@ for (const db of DATABASES) {
       dataDir = path.join(database.dataDir, 'data');
       hub = await startHub(
         db,
-        { OTE_DATA_DIR: dataDir, OTE_REQUEST_TIMEOUT: String(REQUEST_TIMEOUT) },
+        { OTE_DATA_DIR: dataDir, OTE_REQUEST_TIMEOUT: String(REQUEST_TIMEOUT), OTE_AUDIT_RETENTION_DAYS: '30' },
         database,
         { logger: { level: 'info', stream: { write: (line: string) => logs.push(JSON.parse(line) as LogLine) } } },
       );
@@ -192,6 +192,71 @@ for (const db of DATABASES) {
         'only the node of a well-formed frame is stored',
       );
       for (const n of nodes.data) assert.ok(Number.isFinite(n.cpu) && n.cpu < 2 ** 21, JSON.stringify(n));
+    });
+
+    it('6: anonymous failures are one audit row per address, route and minute, with a count, and a metric', async () => {
+      const target = '/v1/admin/user/2147483601';
+      const metric = async () => {
+        const text = (await api.get('/metrics')).text;
+        const m = /^ote_audit_anonymous_failures_total\{status="401"\} (\d+)$/m.exec(text);
+        return m ? Number(m[1]) : 0;
+      };
+      const before = await metric();
+      const N = 60;
+      for (let i = 0; i < N / 2; i++) expectStatus(await api.delete(target), 401);
+      await Promise.all(Array.from({ length: N / 2 }, async () => expectStatus(await api.delete(target), 401)));
+      await hub.hub.services.audit.flush();
+      const rows = await hub.hub.services.db.kysely
+        .selectFrom('audit_log')
+        .select(['count', 'client_ip', 'result'])
+        .where('target', '=', target)
+        .execute();
+      assert.ok(rows.length >= 1 && rows.length <= 2, `one row a minute (two across a minute boundary), got ${rows.length}`);
+      assert.equal(rows.reduce((n, r) => n + r.count, 0), N, 'the rows count every call');
+      assert.equal((await metric()) - before, N, 'the metric counts every call');
+      const listed = expectStatus(await api.get(`/v1/admin/audit?action=${encodeURIComponent('DELETE /v1/admin/user/:userId')}&pageSize=0`, { token: admin }), 200);
+      assert.equal(listed.data.filter((r: { target: string }) => r.target === target).reduce((n: number, r: { count: number }) => n + r.count, 0), N);
+      // A caller with a token still gets a row per call.
+      for (let i = 0; i < 3; i++) expectStatus(await api.delete(target, { token: admin }), 404);
+      const own = await hub.hub.services.db.kysely.selectFrom('audit_log').select('count').where('target', '=', target).where('result', '=', 404).execute();
+      assert.deepEqual(own.map((r) => r.count), [1, 1, 1]);
+    });
+
+    it('6: audit rows older than OTE_AUDIT_RETENTION_DAYS are pruned', async () => {
+      const kysely = hub.hub.services.db.kysely;
+      const now = Math.floor(Date.now() / 1000);
+      const row = (days: number, action: string) => ({ user_id: null, user_name: null, action, target: '/x', result: 200, client_ip: '127.0.0.9', create_time: now - days * 86400 });
+      await kysely.insertInto('audit_log').values([row(31, 'old-31'), row(400, 'old-400'), row(29, 'young-29')]).execute();
+      assert.ok((await hub.hub.services.audit.prune()) >= 2);
+      const left = await kysely.selectFrom('audit_log').select('action').where('client_ip', '=', '127.0.0.9').execute();
+      assert.deepEqual(left.map((r) => r.action), ['young-29']);
+    });
+
+    it('6: a pageSize=0 audit listing is streamed slice by slice, the same rows and total as the pages', async () => {
+      const kysely = hub.hub.services.db.kysely;
+      const now = Math.floor(Date.now() / 1000);
+      const action = `bulk-${uniqueName('a')}`;
+      const N = 2500; // more than two slices
+      for (let i = 0; i < N; i += 500) {
+        await kysely
+          .insertInto('audit_log')
+          .values(Array.from({ length: Math.min(500, N - i) }, (_, j) => ({ user_id: null, user_name: `n${i + j}`, action, target: '/bulk', result: 200, client_ip: '127.0.0.1', create_time: now })))
+          .execute();
+      }
+      const q = `/v1/admin/audit?action=${encodeURIComponent(action)}`;
+      const res = await api.get(`${q}&pageSize=0`, { token: admin });
+      const all = expectStatus(res, 200);
+      assert.equal(res.headers.get('transfer-encoding'), 'chunked', 'streamed, not built whole');
+      assert.equal(all.message, 'success');
+      assert.equal(all.total, N);
+      assert.equal(all.data.length, N);
+      const pages = [];
+      for (let p = 1; p <= 3; p++) pages.push(...expectStatus(await api.get(`${q}&pageSize=1000&page=${p}`, { token: admin }), 200).data);
+      assert.deepEqual(all.data, pages, 'newest first, like the pages');
+      const asc = expectStatus(await api.get(`${q}&pageSize=0&order=asc`, { token: admin }), 200);
+      assert.deepEqual(asc.data, [...pages].reverse());
+      const none = expectStatus(await api.get('/v1/admin/audit?action=nothing-such&pageSize=0', { token: admin }), 200);
+      assert.deepEqual([none.total, none.data], [0, []]);
     });
 
     it('11: the data directory the hub created is 0700, its files 0600 (ote.db, -wal, -shm, secrets)', async () => {
