@@ -23,7 +23,7 @@ export interface AuditOptions {
 }
 
 /** Rows a slice of a whole listing reads at once: a few milliseconds of work, then the event loop is free again. */
-export const SLICE = 1000;
+export const SLICE = 250;
 /** Distinct (address, route, result, name) keys aggregated at once; beyond, calls get rows of their own. */
 const MAX_BUCKETS = 10_000;
 
