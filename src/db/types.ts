@@ -60,6 +60,16 @@ export interface AuditLogTable {
   count: Generated<number>;
 }
 
+/** Login throttling state per key (auth/throttle.ts); times in milliseconds. */
+export interface LoginThrottleTable {
+  throttle_key: string;
+  failures: number;
+  until: number;
+  /** JSON array of failure times. */
+  times: string;
+  update_time: number;
+}
+
 export interface SettingsTable {
   id: number;
   private_project: Flag;
@@ -75,6 +85,7 @@ export interface Database extends RegistryTables, ClusterTables, AppTables {
   businesses: BusinessesTable;
   sessions: SessionsTable;
   audit_log: AuditLogTable;
+  login_throttle: LoginThrottleTable;
   settings: SettingsTable;
 }
 

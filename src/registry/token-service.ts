@@ -52,17 +52,12 @@ export class RegistryTokenService {
   }
 
   private async throttled(c: { user: string; password: string }, address: string): Promise<Principal> {
-    const key = `registry:${c.user.toLowerCase()}`;
-    const wait = this.throttle.retryAfter(key, address);
-    if (wait > 0) throw new TooManyRequests(`too many failed registry logins; retry in ${wait} s`, wait);
-    try {
-      const who = await this.authenticate(c.user, c.password);
-      this.throttle.success(key, address);
-      return who;
-    } catch (err) {
-      if (err instanceof Unauthenticated) this.throttle.failure(key, address);
-      throw err;
-    }
+    // The login rules (API.md §3), with a budget of their own: reserved before verifying.
+    const slot = await this.throttle.reserve(`registry:${c.user.toLowerCase()}`, address);
+    if ('wait' in slot) throw new TooManyRequests(`too many failed registry logins; retry in ${slot.wait} s`, slot.wait);
+    const who = await this.authenticate(c.user, c.password);
+    await slot.release();
+    return who;
   }
 
   private async authenticate(user: string, password: string): Promise<Principal> {

@@ -10,6 +10,7 @@ import { ImagesService } from './image-service.js';
 import { ProjectsService } from './project-service.js';
 import { pullSecretContributor } from './pull-secrets.js';
 import { SecretBox } from './secret-box.js';
+import type { LoginThrottle } from '../auth/throttle.js';
 
 export interface RepositoryServices {
   readonly projects: ProjectsService;
@@ -26,9 +27,9 @@ export function buildRepository(
   config: Config,
   db: Db,
   master: string,
-  deps: { settings: SettingsService; desired: DesiredStateBus },
+  deps: { settings: SettingsService; desired: DesiredStateBus; throttle: LoginThrottle },
 ): { registry: RegistryHub; repository: RepositoryServices } {
-  const registry = new RegistryHub(config, db.kysely, master);
+  const registry = new RegistryHub(config, db.kysely, master, deps.throttle);
   const box = new SecretBox(deriveKey(master, 'registry-passwords'));
   return {
     registry,

@@ -17,6 +17,7 @@ import { AuditService } from '../audit/service.js';
 import { authRoutes } from '../auth/routes.js';
 import { AuthService } from '../auth/service.js';
 import { LoginThrottle } from '../auth/throttle.js';
+import { DbThrottleStore } from '../auth/throttle-store.js';
 import { TokenService } from '../auth/tokens.js';
 import { businessesRoutes } from '../businesses/routes.js';
 import { BusinessesService } from '../businesses/service.js';
@@ -80,6 +81,7 @@ export async function createHub(config: Config, opts: HubOptions = {}): Promise<
     const prune = () => {
       services.tokens.prune().catch((err) => app.log.warn({ err }, 'could not prune expired sessions'));
       services.audit.prune().catch((err) => app.log.warn({ err }, 'could not prune the audit log'));
+      services.throttle.prune().catch((err) => app.log.warn({ err }, 'could not prune login throttling state'));
     };
     prune();
     const pruneTimer = setInterval(prune, 10 * 60_000);
@@ -118,11 +120,15 @@ function buildServices(config: Config, db: Db): Services {
   const master = config.OTE_SECRET_KEY ?? loadOrCreateSecret(config.OTE_DATA_DIR, 'secret.key');
   const jwtKey = config.OTE_JWT_SECRET ? new TextEncoder().encode(config.OTE_JWT_SECRET) : deriveKey(master, 'jwt');
   const tokens = new TokenService(db.kysely, jwtKey, config.OTE_TOKEN_TTL);
-  const throttle = new LoginThrottle({
+  // In the database: replicas share one budget (API.md §3).
+  const throttle = new LoginThrottle(new DbThrottleStore(db.kysely, db.dialect), {
     pairFailures: config.OTE_LOGIN_PAIR_FAILURES,
     pairDelay: config.OTE_LOGIN_PAIR_DELAY,
     pairMaxDelay: config.OTE_LOGIN_PAIR_MAX_DELAY,
     addressFailures: config.OTE_LOGIN_ADDRESS_FAILURES,
+    nameFailures: config.OTE_LOGIN_NAME_FAILURES,
+    nameWindow: config.OTE_LOGIN_NAME_WINDOW,
+    nameInterval: config.OTE_LOGIN_NAME_INTERVAL,
   });
   const settings = new SettingsService(db.kysely);
   const metrics = new Registry();
@@ -132,11 +138,12 @@ function buildServices(config: Config, db: Db): Services {
   const agentLink = new AgentLink(db.kysely, relay, { graceSeconds: config.OTE_HEARTBEAT_GRACE });
   const statuses = new DbStatusReader(config.OTE_HEARTBEAT_GRACE, nowSeconds);
   // Registry token server and repository management (API.md §7, §10).
-  const { registry, repository } = buildRepository(config, db, master, { settings, desired: agentLink });
+  const { registry, repository } = buildRepository(config, db, master, { settings, desired: agentLink, throttle });
   return {
     config,
     db,
     tokens,
+    throttle,
     auth: new AuthService(db.kysely, tokens, throttle, settings),
     users: new UsersService(db.kysely, tokens, holdApproved),
     businesses: new BusinessesService(db.kysely, agentLink),
