@@ -9,8 +9,8 @@
  * names a field, and within a second.
  *
  * Seeded: OTE_FUZZ_SEED replays a run (the seed is printed on failure);
- * OTE_FUZZ_RUNS sets the runs per operation (default 12), and a time budget
- * per database (OTE_FUZZ_BUDGET_MS, default 70 s) keeps both under 3 minutes.
+ * OTE_FUZZ_RUNS sets the runs per operation (default 20), and a time budget
+ * per database (OTE_FUZZ_BUDGET_MS, default 75 s) keeps both under 3 minutes.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -20,8 +20,8 @@ import { ADMIN, DATABASES, type TestHub, startHub } from '../helpers/hub.js';
 import { approvedUser, makeTenant, pendingUser } from '../helpers/tenants.js';
 
 const SEED = process.env.OTE_FUZZ_SEED ? Number(process.env.OTE_FUZZ_SEED) : Math.floor(Math.random() * 2 ** 31);
-const RUNS = Number(process.env.OTE_FUZZ_RUNS ?? 12);
-const BUDGET_MS = Number(process.env.OTE_FUZZ_BUDGET_MS ?? 70_000);
+const RUNS = Number(process.env.OTE_FUZZ_RUNS ?? 20);
+const BUDGET_MS = Number(process.env.OTE_FUZZ_BUDGET_MS ?? 75_000);
 const MAX_MS = Number(process.env.OTE_FUZZ_MAX_MS ?? 1000);
 
 // biome-ignore lint: JSON Schema fragments of the OpenAPI document are read loosely
@@ -143,10 +143,17 @@ function requestOf(op: Operation, roles: readonly string[]): fc.Arbitrary<Reques
   const queryParams = op.params.filter((p) => p.in === 'query');
   return fc
     .record({
-      role: fc.constantFrom(...roles),
+      // Most operations refuse most roles before validating (403): the system administrator reaches them all.
+      role: roles.includes('systemAdmin') ? fc.oneof({ weight: 3, arbitrary: fc.constant('systemAdmin') }, { weight: 2, arbitrary: fc.constantFrom(...roles) }) : fc.constantFrom(...roles),
       path: fc.tuple(...pathParams.map((p) => textOf(p.schema))),
       query: fc.tuple(...queryParams.map((p) => fc.option(textOf(p.schema), { freq: 2, nil: undefined }))),
-      body: op.body ? valueOf(op.body) : fc.constant(undefined),
+      body: op.body
+        ? fc.oneof(
+            { weight: 4, arbitrary: valueOf(op.body) },
+            // A body of one unknown or prototype-named key: its only fault (finding 3 hid behind others).
+            { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...PROTO_KEYS, ...MASS_ASSIGN), junk).map(([k, v]) => JSON.parse(`{${JSON.stringify(k)}:${JSON.stringify(v) ?? 'null'}}`) as unknown) },
+          )
+        : fc.constant(undefined),
       raw: fc.option(fc.constantFrom('{', '[]', 'null', '"x"', '{"a":1,"a":2}', '{"__proto__":{"x":1}}', `{"x":${'['.repeat(5000)}`), { freq: 10, nil: null }),
     })
     .map(({ role, path, query, body, raw }) => {
