@@ -118,10 +118,10 @@ async function http(target: HttpTarget, seconds: number, connections = CONNECTIO
   const r = await running;
   running = undefined;
   if (r.errors > 0 || r.timeouts > 0 || r.non2xx > 0) {
-    const codes = Object.entries(r.statusCodeStats).map(([code, s]) => `${code}×${s.count}`).join(', ');
-    throw new Error(
-      `${target.method ?? 'GET'} ${target.url}: ${r.errors} errors, ${r.timeouts} timeouts, status codes ${codes}`,
-    );
+    const codes = Object.entries(r.statusCodeStats)
+      .map(([code, s]) => `${code}×${s.count}`)
+      .join(', ');
+    throw new Error(`${target.method ?? 'GET'} ${target.url}: ${r.errors} errors, ${r.timeouts} timeouts, status codes ${codes}`);
   }
   return { rate: r.requests.total / r.duration, p50: r.latency.p50, p99: r.latency.p99 };
 }
@@ -243,7 +243,10 @@ async function main(): Promise<void> {
     health: { url: `${hub.url}/healthz` },
   };
   const auditAll = `${hub.url}/v1/admin/audit?pageSize=0`;
-  const whole = (await (await fetch(auditAll, { headers: { authorization: token } })).json()) as { total: number; data: unknown[] };
+  const whole = (await (await fetch(auditAll, { headers: { authorization: token } })).json()) as {
+    total: number;
+    data: unknown[];
+  };
   if (whole.total < AUDIT_ROWS || whole.data.length !== whole.total) {
     throw new Error(`unexpected audit listing: ${whole.data.length} of ${whole.total} rows`);
   }
@@ -277,9 +280,7 @@ async function main(): Promise<void> {
   }
 
   const dbLabel =
-    DB_KIND === 'sqlite'
-      ? 'SQLite (temp data dir, WAL, synchronous=FULL)'
-      : 'PostgreSQL (127.0.0.1, temp database, pool of 10)';
+    DB_KIND === 'sqlite' ? 'SQLite (temp data dir, WAL, synchronous=FULL)' : 'PostgreSQL (127.0.0.1, temp database, pool of 10)';
   const threadpool = process.env.UV_THREADPOOL_SIZE ?? '4 (default)';
   const elapsed = Math.round((performance.now() - startedAt) / 1000);
   const lines = [
@@ -289,7 +290,10 @@ async function main(): Promise<void> {
     `- Node ${process.version}, libuv threadpool ${threadpool}; database: ${dbLabel}`,
     `- ${REPS} repetitions × ${SECONDS} s per measurement after a ${WARMUP} s warm-up; ${CONNECTIONS} autocannon connections (and ${CONNECTIONS} verifications in flight); hub and bare server in child processes; ${elapsed} s in all`,
     `- ratios: median (min–max) of the per-repetition ratios, subject and baseline measured back to back`,
-    `- load average when done: ${os.loadavg().map((l) => l.toFixed(1)).join(', ')} (a shared machine: latencies include time the hub was not scheduled)`,
+    `- load average when done: ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(', ')} (a shared machine: latencies include time the hub was not scheduled)`,
     '',
     '| measurement | median | min–max | p50 latency |',
     '|---|---:|---:|---:|',

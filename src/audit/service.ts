@@ -1,6 +1,5 @@
-import type { Kysely } from 'kysely';
 import { Counter, type Registry } from 'prom-client';
-import type { Database } from '../db/types.js';
+import type { Db } from '../db/types.js';
 import { nowSeconds } from '../lib/time.js';
 import type { AuditRow, ListAuditQuery } from './schemas.js';
 import * as store from './store.js';
@@ -49,7 +48,7 @@ export class AuditService {
   private readonly anonymousFailures: Counter;
 
   constructor(
-    private readonly db: Kysely<Database>,
+    private readonly db: Db,
     private readonly opts: AuditOptions = { retentionDays: 180 },
     private readonly now: () => number = nowSeconds,
   ) {

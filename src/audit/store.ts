@@ -1,9 +1,6 @@
-import type { Kysely } from 'kysely';
-import type { Database } from '../db/types.js';
+import type { Db } from '../db/types.js';
 import { applyPage } from '../http/paging.js';
 import type { AuditRow, ListAuditQuery } from './schemas.js';
-
-type Db = Kysely<Database>;
 
 export interface NewAuditRow {
   readonly userId: number | null;

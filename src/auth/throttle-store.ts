@@ -48,10 +48,6 @@ export class DbThrottleStore implements ThrottleStore {
   }
 
   async prune(before: number): Promise<void> {
-    await this.db
-      .deleteFrom('login_throttle')
-      .where('update_time', '<', before)
-      .where('until', '<', this.now())
-      .execute();
+    await this.db.deleteFrom('login_throttle').where('update_time', '<', before).where('until', '<', this.now()).execute();
   }
 }

@@ -14,7 +14,9 @@ export function installJsonBodies(app: App): void {
   app.addHook('preParsing', async (req) => {
     const coding = req.headers['content-encoding'];
     if (coding !== undefined && !/^\s*(identity)?\s*$/i.test(coding)) {
-      throw new UnsupportedMediaType(`Content-Encoding ${JSON.stringify(coding.slice(0, 40))} is not supported; send the body uncompressed`);
+      throw new UnsupportedMediaType(
+        `Content-Encoding ${JSON.stringify(coding.slice(0, 40))} is not supported; send the body uncompressed`,
+      );
     }
   });
   const parse = app.getDefaultJsonParser('error', 'error');

@@ -49,9 +49,7 @@ interface SchemaLike {
 type NumericField = [string, { type: 'integer' | 'number'; errorMessage?: unknown }];
 
 const numericFields = (schema: SchemaLike): NumericField[] =>
-  Object.entries(schema.properties ?? {}).filter(
-    (e): e is NumericField => e[1].type === 'integer' || e[1].type === 'number',
-  );
+  Object.entries(schema.properties ?? {}).filter((e): e is NumericField => e[1].type === 'integer' || e[1].type === 'number');
 
 // ajv's coercion reads "1e3" as 1000 and "0x10" as 16: in a path or query, a
 // number must be written plainly, so /v1/admin/user/0x10 is a 422, not user 16.

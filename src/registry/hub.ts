@@ -1,6 +1,5 @@
-import type { Kysely } from 'kysely';
 import type { LoginThrottle } from '../auth/throttle.js';
-import type { Database } from '../db/types.js';
+import type { Db } from '../db/types.js';
 import type { Config } from '../config/config.js';
 import { Unavailable } from '../http/errors.js';
 import { deriveKey, loadOrCreateSecret } from '../config/secrets.js';
@@ -23,7 +22,7 @@ export class RegistryHub {
   private key: Promise<RegistrySigningKey> | undefined;
 
   /** `throttle`: the login throttle; registry credentials have the same limits, with names of their own. */
-  constructor(config: Config, db: Kysely<Database>, master: string, throttle: LoginThrottle) {
+  constructor(config: Config, db: Db, master: string, throttle: LoginThrottle) {
     const loadKey = () =>
       (this.key ??= loadSigningKey({
         dataDir: config.OTE_DATA_DIR,
@@ -35,8 +34,7 @@ export class RegistryHub {
     this.tokens = new RegistryTokenService(db, this.signer, this.robots, throttle);
     this.client = config.OTE_REGISTRY_URL ? new RegistryClient(config.OTE_REGISTRY_URL, this.signer) : null;
     this.domain = config.OTE_REGISTRY_DOMAIN ?? (config.OTE_REGISTRY_URL ? new URL(config.OTE_REGISTRY_URL).host : null);
-    this.notifySecret =
-      config.OTE_REGISTRY_NOTIFY_SECRET ?? loadOrCreateSecret(config.OTE_DATA_DIR, 'registry-notify.secret');
+    this.notifySecret = config.OTE_REGISTRY_NOTIFY_SECRET ?? loadOrCreateSecret(config.OTE_DATA_DIR, 'registry-notify.secret');
     this.certificate = async () => (await loadKey()).certificatePem;
   }
 

@@ -20,7 +20,14 @@ export function parseScopes(values: readonly string[]): Access[] {
       if (first <= 0 || last <= first + 1) continue;
       const type = scope.slice(0, first).replace(/\(.*\)$/, '');
       const name = scope.slice(first + 1, last);
-      const actions = [...new Set(scope.slice(last + 1).split(',').filter(Boolean))];
+      const actions = [
+        ...new Set(
+          scope
+            .slice(last + 1)
+            .split(',')
+            .filter(Boolean),
+        ),
+      ];
       if (actions.length > 0) out.push({ type, name, actions });
     }
   }

@@ -111,13 +111,17 @@ for (const db of DATABASES) {
       const { port } = new URL(hub.url);
       const socket = net.connect(Number(port), '127.0.0.1');
       await new Promise((resolve) => socket.once('connect', resolve));
-      socket.write('POST /v1/authorization HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"');
+      socket.write(
+        'POST /v1/authorization HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"',
+      );
       await sleep(100);
       socket.destroy();
       // A malformed WebSocket frame (RSV bits set) from an agent.
       const clusterName = uniqueName('hc');
       const token = expectStatus(await api.post('/v1/cluster', { token: admin, body: { clusterName } }), 200).data.token;
-      const ws = new WebSocket(`${hub.url.replace(/^http/, 'ws')}/v1/agent/connect`, { headers: { authorization: `Bearer ${token}` } });
+      const ws = new WebSocket(`${hub.url.replace(/^http/, 'ws')}/v1/agent/connect`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
       await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
       const closed = new Promise((resolve) => ws.once('close', resolve));
       ws.on('error', () => {});
@@ -130,9 +134,18 @@ for (const db of DATABASES) {
       const lines = logs.slice(from);
       const bad = lines.filter((l) => l.level >= 50 || JSON.stringify(l).includes('"stack"'));
       assert.deepEqual(bad, [], 'no error-level line and no stack');
-      assert.ok(lines.some((l) => l.msg === 'request refused' && l.status === 400), 'the aborted body is an info line');
-      assert.ok(lines.some((l) => /WebSocket/.test(l.msg) && l.level <= 40), 'the bad frame is logged below error');
-      assert.ok(lines.some((l) => l.level === 40 && l.status === 503), 'the 503 is a warning');
+      assert.ok(
+        lines.some((l) => l.msg === 'request refused' && l.status === 400),
+        'the aborted body is an info line',
+      );
+      assert.ok(
+        lines.some((l) => /WebSocket/.test(l.msg) && l.level <= 40),
+        'the bad frame is logged below error',
+      );
+      assert.ok(
+        lines.some((l) => l.level === 40 && l.status === 503),
+        'the 503 is a warning',
+      );
     });
 
     it('8: a Content-Encoding the hub does not decode is a 415', async () => {
@@ -212,24 +225,60 @@ for (const db of DATABASES) {
         .where('target', '=', target)
         .execute();
       assert.ok(rows.length >= 1 && rows.length <= 2, `one row a minute (two across a minute boundary), got ${rows.length}`);
-      assert.equal(rows.reduce((n, r) => n + r.count, 0), N, 'the rows count every call');
+      assert.equal(
+        rows.reduce((n, r) => n + r.count, 0),
+        N,
+        'the rows count every call',
+      );
       assert.equal((await metric()) - before, N, 'the metric counts every call');
-      const listed = expectStatus(await api.get(`/v1/admin/audit?action=${encodeURIComponent('DELETE /v1/admin/user/:userId')}&pageSize=0`, { token: admin }), 200);
-      assert.equal(listed.data.filter((r: { target: string }) => r.target === target).reduce((n: number, r: { count: number }) => n + r.count, 0), N);
+      const listed = expectStatus(
+        await api.get(`/v1/admin/audit?action=${encodeURIComponent('DELETE /v1/admin/user/:userId')}&pageSize=0`, {
+          token: admin,
+        }),
+        200,
+      );
+      assert.equal(
+        listed.data
+          .filter((r: { target: string }) => r.target === target)
+          .reduce((n: number, r: { count: number }) => n + r.count, 0),
+        N,
+      );
       // A caller with a token still gets a row per call.
       for (let i = 0; i < 3; i++) expectStatus(await api.delete(target, { token: admin }), 404);
-      const own = await hub.hub.services.db.kysely.selectFrom('audit_log').select('count').where('target', '=', target).where('result', '=', 404).execute();
-      assert.deepEqual(own.map((r) => r.count), [1, 1, 1]);
+      const own = await hub.hub.services.db.kysely
+        .selectFrom('audit_log')
+        .select('count')
+        .where('target', '=', target)
+        .where('result', '=', 404)
+        .execute();
+      assert.deepEqual(
+        own.map((r) => r.count),
+        [1, 1, 1],
+      );
     });
 
     it('6: audit rows older than OTE_AUDIT_RETENTION_DAYS are pruned', async () => {
       const kysely = hub.hub.services.db.kysely;
       const now = Math.floor(Date.now() / 1000);
-      const row = (days: number, action: string) => ({ user_id: null, user_name: null, action, target: '/x', result: 200, client_ip: '127.0.0.9', create_time: now - days * 86400 });
-      await kysely.insertInto('audit_log').values([row(31, 'old-31'), row(400, 'old-400'), row(29, 'young-29')]).execute();
+      const row = (days: number, action: string) => ({
+        user_id: null,
+        user_name: null,
+        action,
+        target: '/x',
+        result: 200,
+        client_ip: '127.0.0.9',
+        create_time: now - days * 86400,
+      });
+      await kysely
+        .insertInto('audit_log')
+        .values([row(31, 'old-31'), row(400, 'old-400'), row(29, 'young-29')])
+        .execute();
       assert.ok((await hub.hub.services.audit.prune()) >= 2);
       const left = await kysely.selectFrom('audit_log').select('action').where('client_ip', '=', '127.0.0.9').execute();
-      assert.deepEqual(left.map((r) => r.action), ['young-29']);
+      assert.deepEqual(
+        left.map((r) => r.action),
+        ['young-29'],
+      );
     });
 
     it('6: a pageSize=0 audit listing is streamed slice by slice, the same rows and total as the pages', async () => {
@@ -240,7 +289,17 @@ for (const db of DATABASES) {
       for (let i = 0; i < N; i += 500) {
         await kysely
           .insertInto('audit_log')
-          .values(Array.from({ length: Math.min(500, N - i) }, (_, j) => ({ user_id: null, user_name: `n${i + j}`, action, target: '/bulk', result: 200, client_ip: '127.0.0.1', create_time: now })))
+          .values(
+            Array.from({ length: Math.min(500, N - i) }, (_, j) => ({
+              user_id: null,
+              user_name: `n${i + j}`,
+              action,
+              target: '/bulk',
+              result: 200,
+              client_ip: '127.0.0.1',
+              create_time: now,
+            })),
+          )
           .execute();
       }
       const q = `/v1/admin/audit?action=${encodeURIComponent(action)}`;
@@ -251,7 +310,8 @@ for (const db of DATABASES) {
       assert.equal(all.total, N);
       assert.equal(all.data.length, N);
       const pages = [];
-      for (let p = 1; p <= 3; p++) pages.push(...expectStatus(await api.get(`${q}&pageSize=1000&page=${p}`, { token: admin }), 200).data);
+      for (let p = 1; p <= 3; p++)
+        pages.push(...expectStatus(await api.get(`${q}&pageSize=1000&page=${p}`, { token: admin }), 200).data);
       assert.deepEqual(all.data, pages, 'newest first, like the pages');
       const asc = expectStatus(await api.get(`${q}&pageSize=0&order=asc`, { token: admin }), 200);
       assert.deepEqual(asc.data, [...pages].reverse());

@@ -9,7 +9,10 @@ import type { DialectName } from '../index.js';
 export function m006Hardening(_dialect: DialectName): Migration {
   return {
     async up(db: Kysely<any>) {
-      await db.schema.alterTable('audit_log').addColumn('count', 'integer', (c) => c.notNull().defaultTo(1)).execute();
+      await db.schema
+        .alterTable('audit_log')
+        .addColumn('count', 'integer', (c) => c.notNull().defaultTo(1))
+        .execute();
       await db.schema.createIndex('audit_log_time').on('audit_log').column('create_time').execute();
       // One row per throttled key: a pair, a name or an address (auth/throttle.ts).
       await db.schema
