@@ -7,13 +7,13 @@
  */
 import fs from 'node:fs';
 import Fastify from 'fastify';
+import { UserStatus } from '../src/access/roles.js';
 import { hashPassword } from '../src/auth/passwords.js';
+import { loadConfig } from '../src/config/config.js';
 import type { DatabaseHandle } from '../src/db/index.js';
 import type { NewUser } from '../src/db/types.js';
 import { nowSeconds } from '../src/lib/time.js';
 import { createHub } from '../src/server/app.js';
-import { loadConfig } from '../src/config/config.js';
-import { UserStatus } from '../src/access/roles.js';
 import { ADMIN } from '../test/helpers/hub.js';
 import { AUDIT_ROWS, BARE_PATH, TOTAL_USERS } from './common.js';
 

@@ -1,12 +1,12 @@
 import websocket from '@fastify/websocket';
 import type { FastifyRequest } from 'fastify';
 import { Gauge } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { App } from '../http/app.js';
 import { Unauthenticated } from '../http/errors.js';
 import { tokenFrom } from '../http/hooks.js';
-import type { AgentCluster } from './store.js';
-import type { Registry } from 'prom-client';
 import type { AgentLink } from './link.js';
+import type { AgentCluster } from './store.js';
 
 /** Frames are JSON documents of a cluster's nodes and workloads: generous, bounded. */
 const MAX_FRAME = 16 * 1024 * 1024;

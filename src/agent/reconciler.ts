@@ -1,7 +1,7 @@
 import type { DesiredState } from '../agent-link/protocol.js';
+import { MAX_MESSAGE } from '../agent-link/protocol.js';
 import { type BackoffPolicy, RECONCILE_BACKOFF, backoffDelay } from './backoff.js';
 import type { Logger } from './log.js';
-import { MAX_MESSAGE } from '../agent-link/protocol.js';
 
 export const DEFAULT_RESYNC_MS = 5 * 60_000;
 

@@ -1,11 +1,11 @@
-import type { Db } from '../db/types.js';
-import type { SettingsService } from '../settings/service.js';
-import type { AuthInfo } from './schemas.js';
-import { nowSeconds } from '../lib/time.js';
-import { TooManyRequests, Unauthenticated } from '../http/errors.js';
 import { type Caller, deriveRole, Role, UserStatus } from '../access/roles.js';
+import type { Db } from '../db/types.js';
+import { TooManyRequests, Unauthenticated } from '../http/errors.js';
+import { nowSeconds } from '../lib/time.js';
+import type { SettingsService } from '../settings/service.js';
 import * as users from '../users/store.js';
 import { verifyDummy, verifyPassword } from './passwords.js';
+import type { AuthInfo } from './schemas.js';
 import type { LoginThrottle } from './throttle.js';
 import type { TokenService } from './tokens.js';
 

@@ -166,8 +166,9 @@ export class MemoryThrottleStore implements ThrottleStore {
     return run;
   }
 
-  async prune(before: number): Promise<void> {
+  prune(before: number): Promise<void> {
     for (const [k, r] of this.rows) if (r.touched < before && r.until < this.now()) this.rows.delete(k);
+    return Promise.resolve();
   }
 
   get size(): number {

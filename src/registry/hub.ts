@@ -1,8 +1,8 @@
 import type { LoginThrottle } from '../auth/throttle.js';
-import type { Db } from '../db/types.js';
 import type { Config } from '../config/config.js';
-import { Unavailable } from '../http/errors.js';
 import { deriveKey, loadOrCreateSecret } from '../config/secrets.js';
+import type { Db } from '../db/types.js';
+import { Unavailable } from '../http/errors.js';
 import { RegistryClient } from './client.js';
 import { type RegistrySigningKey, loadSigningKey } from './keys.js';
 import { RobotCredentials } from './robots.js';

@@ -1,12 +1,12 @@
+import { BusinessStatus, UserStatus } from '../access/roles.js';
 import { verifyDummy, verifyPassword } from '../auth/passwords.js';
+import type { LoginThrottle } from '../auth/throttle.js';
 import { businessStatus } from '../businesses/store.js';
 import type { Db } from '../db/types.js';
+import { TooManyRequests, Unauthenticated } from '../http/errors.js';
 import { accountByName } from '../repository/account-store.js';
 import { projectsByName } from '../repository/project-store.js';
 import { findSelf } from '../users/store.js';
-import type { LoginThrottle } from '../auth/throttle.js';
-import { TooManyRequests, Unauthenticated } from '../http/errors.js';
-import { BusinessStatus, UserStatus } from '../access/roles.js';
 import { ROBOT_PREFIX, type RobotCredentials } from './robots.js';
 import { type Access, type ActionSet, intersect, parseScopes, projectOf } from './scopes.js';
 import type { IssuedToken, RegistryTokenSigner } from './signer.js';

@@ -1,8 +1,9 @@
 import type { DesiredStateBus } from '../agent-link/desired-bus.js';
-import type { DatabaseHandle } from '../db/index.js';
-import { RegistryHub } from '../registry/hub.js';
+import type { LoginThrottle } from '../auth/throttle.js';
 import type { Config } from '../config/config.js';
 import { deriveKey } from '../config/secrets.js';
+import type { DatabaseHandle } from '../db/index.js';
+import { RegistryHub } from '../registry/hub.js';
 import type { SettingsService } from '../settings/service.js';
 import { AccountsService } from './account-service.js';
 import { ExternalService } from './external-service.js';
@@ -10,7 +11,6 @@ import { ImagesService } from './image-service.js';
 import { ProjectsService } from './project-service.js';
 import { pullSecretContributor } from './pull-secrets.js';
 import { SecretBox } from './secret-box.js';
-import type { LoginThrottle } from '../auth/throttle.js';
 
 export interface RepositoryServices {
   readonly projects: ProjectsService;

@@ -1,10 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { createHub, type Hub, type HubOptions } from '../../src/server/app.js';
 import { type Config, loadConfig } from '../../src/config/config.js';
+import { createHub, type Hub, type HubOptions } from '../../src/server/app.js';
 
 export type DbKind = 'sqlite' | 'postgres';
 

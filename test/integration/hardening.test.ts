@@ -6,17 +6,17 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gzipSync } from 'node:zlib';
-import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
-import { requestTimeouts } from '../../src/server/app.js';
 import { loadConfig } from '../../src/config/config.js';
+import { requestTimeouts } from '../../src/server/app.js';
 import { Api, expectStatus } from '../helpers/client.js';
 import { FakeAgent, nodeReport } from '../helpers/fake-agent.js';
 import { ADMIN, DATABASES, type TestHub, startHub } from '../helpers/hub.js';
-import { userBody } from '../helpers/users.js';
 import { uniqueName } from '../helpers/tenants.js';
+import { userBody } from '../helpers/users.js';
 
 const REQUEST_TIMEOUT = 2; // seconds (configured small, so the slow-loris test takes seconds)
 
@@ -125,7 +125,7 @@ for (const db of DATABASES) {
       await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
       const closed = new Promise((resolve) => ws.once('close', resolve));
       ws.on('error', () => {});
-      // biome-ignore lint: the raw socket is the point (ws never sends a malformed frame itself)
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the raw socket is the point (ws never sends a malformed frame itself)
       (ws as any)._socket.write(Buffer.from([0xf1, 0x80, 0, 0, 0, 0]));
       await Promise.race([closed, sleep(5000)]);
       // 503: no registry configured.

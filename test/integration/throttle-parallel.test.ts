@@ -5,10 +5,10 @@
  * PostgreSQL two replicas on one database share one budget.
  */
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { randomInt } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
+import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Api, expectStatus } from '../helpers/client.js';
 import { ADMIN, DATABASES, type TestHub, startHub } from '../helpers/hub.js';
 import { makeTenant, newPassword, uniqueName } from '../helpers/tenants.js';
