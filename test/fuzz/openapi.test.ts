@@ -276,9 +276,10 @@ for (const db of DATABASES) {
     let api: Api;
     let ops: Operation[];
     const tokens: Record<string, string | null> = { none: null };
-    const started = Date.now();
+    let started = Date.now();
 
     before(async () => {
+      started = Date.now(); // each engine has its own budget
       hub = await startHub(db, { OTE_ALERT_SECRET: 'fuzz-alert-secret-0123456789' });
       api = new Api(hub.url);
       const admin = await api.login(ADMIN.user, ADMIN.password);
