@@ -151,11 +151,23 @@ export class AuditService {
   async *all(q: ListAuditQuery): AsyncGenerator<AuditRow[]> {
     let after: number | null = null;
     for (;;) {
+      await this.nextTurn();
       const rows = await store.slice(this.db, q, after, SLICE);
       if (rows.length > 0) yield rows;
       if (rows.length < SLICE) return;
       after = rows[rows.length - 1].id;
-      await new Promise((resolve) => setImmediate(resolve));
     }
+  }
+
+  private gate: Promise<void> = Promise.resolve();
+
+  /**
+   * One slice per turn of the event loop, across every listing running: six
+   * listings at once must not put six slices between two other requests.
+   */
+  private nextTurn(): Promise<void> {
+    const turn = this.gate.then(() => new Promise<void>((resolve) => setImmediate(resolve)));
+    this.gate = turn;
+    return turn;
   }
 }
