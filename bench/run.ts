@@ -4,7 +4,10 @@
  *   1. logins/s through the real HTTP server vs raw argon2id verifications/s
  *      (same parameters, same concurrency: both run on libuv's threadpool);
  *   2. GET /v1/admin/user (a page of 10 of 10,000 users) vs a bare Fastify
- *      route answering the same JSON, with the same autocannon settings.
+ *      route answering the same JSON, with the same autocannon settings;
+ *   3. GET /healthz p99 (one connection) while six `pageSize=0` audit listings
+ *      of 100,000 rows run, vs /healthz p99 on the idle hub (issue 11: a
+ *      listing must not hold the event loop).
  * The machine is shared and noisy: every measurement is repeated, the
  * subject and its baseline alternate within each repetition, and the table
  * gives medians, min–max and the median of the per-repetition ratios. Timing
@@ -23,7 +26,7 @@ import { verify } from '@node-rs/argon2';
 import autocannon, { type Instance } from 'autocannon';
 import { ARGON2_PARAMS, hashPassword } from '../src/auth/passwords.js';
 import { ADMIN, type DbKind, TestDatabase } from '../test/helpers/hub.js';
-import { BARE_PATH, TOTAL_USERS } from './common.js';
+import { AUDIT_ROWS, BARE_PATH, PARALLEL_LISTINGS, TOTAL_USERS } from './common.js';
 
 function intSetting(name: string, fallback: number, min: number, max: number): number {
   const raw = process.env[name];
@@ -102,21 +105,51 @@ interface Sample {
   readonly rate: number;
   /** Median latency in ms (HTTP only). */
   readonly p50?: number;
+  /** 99th percentile latency in ms (HTTP only). */
+  readonly p99?: number;
+  /** Whole audit listings completed during the measurement (the health-under-listings one). */
+  readonly listings?: number;
 }
 
 type HttpTarget = { url: string; method?: string; headers?: Record<string, string>; body?: string };
 
-async function http(target: HttpTarget, seconds: number): Promise<Sample> {
-  running = autocannon({ ...target, connections: CONNECTIONS, duration: seconds });
+async function http(target: HttpTarget, seconds: number, connections = CONNECTIONS): Promise<Sample> {
+  running = autocannon({ ...target, connections, duration: seconds });
   const r = await running;
   running = undefined;
   if (r.errors > 0 || r.timeouts > 0 || r.non2xx > 0) {
-    const codes = Object.entries(r.statusCodeStats).map(([code, s]) => `${code}×${s.count}`).join(', ');
-    throw new Error(
-      `${target.method ?? 'GET'} ${target.url}: ${r.errors} errors, ${r.timeouts} timeouts, status codes ${codes}`,
-    );
+    const codes = Object.entries(r.statusCodeStats)
+      .map(([code, s]) => `${code}×${s.count}`)
+      .join(', ');
+    throw new Error(`${target.method ?? 'GET'} ${target.url}: ${r.errors} errors, ${r.timeouts} timeouts, status codes ${codes}`);
   }
-  return { rate: r.requests.total / r.duration, p50: r.latency.p50 };
+  return { rate: r.requests.total / r.duration, p50: r.latency.p50, p99: r.latency.p99 };
+}
+
+/** /healthz on one connection while `PARALLEL_LISTINGS` loops each fetch the whole audit log over and over. */
+async function healthUnderListings(healthUrl: string, listUrl: string, token: string, seconds: number): Promise<Sample> {
+  let stop = false;
+  let listings = 0;
+  const loop = async () => {
+    while (!stop) {
+      // Drained, not parsed: parsing 6 × 100k rows here would load the measuring process
+      // (the answer was checked whole once before the measurements).
+      const res = await fetch(listUrl, { headers: { authorization: token } });
+      if (res.status !== 200 || !res.body) throw new Error(`audit listing: ${res.status}`);
+      let bytes = 0;
+      for await (const chunk of res.body) bytes += (chunk as Uint8Array).length;
+      if (bytes < AUDIT_ROWS * 100) throw new Error(`audit listing: only ${bytes} bytes`);
+      listings++;
+    }
+  };
+  const loops = Array.from({ length: PARALLEL_LISTINGS }, loop);
+  try {
+    const health = await http({ url: healthUrl }, seconds, 1);
+    return { ...health, listings };
+  } finally {
+    stop = true;
+    await Promise.all(loops);
+  }
 }
 
 /** `concurrency` verifications always in flight for `seconds`; counts the completed ones. */
@@ -152,6 +185,13 @@ function rateRow(label: string, samples: readonly Sample[]): string {
   const p50 = median(p50s);
   const latency = p50s.length === 0 ? '—' : p50 < 1 ? '< 1 ms' : `${Math.round(p50)} ms`;
   return `| ${label} | ${fmtRate(median(rates))}/s | ${fmtRate(Math.min(...rates))}–${fmtRate(Math.max(...rates))} | ${latency} |`;
+}
+
+/** A latency line: median (min–max) of the per-repetition p99 (target: under ~50 ms under load). */
+function p99Row(label: string, samples: readonly Sample[]): string {
+  const p99s = samples.map((s) => s.p99 ?? Number.NaN);
+  const ms = (x: number) => `${x < 10 ? x.toFixed(1) : Math.round(x)} ms`;
+  return `| ${label} | p99 ${ms(median(p99s))} | ${ms(Math.min(...p99s))}–${ms(Math.max(...p99s))} | ${ms(median(samples.map((s) => s.p50 ?? 0)))} |`;
 }
 
 /** Ratios of the paired repetitions (subject and baseline measured back to back). */
@@ -200,24 +240,36 @@ async function main(): Promise<void> {
     },
     list: { url: hub.url + LIST_PATH, headers: { authorization: token } },
     bare: { url: bare.url + BARE_PATH },
+    health: { url: `${hub.url}/healthz` },
   };
+  const auditAll = `${hub.url}/v1/admin/audit?pageSize=0`;
+  const whole = (await (await fetch(auditAll, { headers: { authorization: token } })).json()) as {
+    total: number;
+    data: unknown[];
+  };
+  if (whole.total < AUDIT_ROWS || whole.data.length !== whole.total) {
+    throw new Error(`unexpected audit listing: ${whole.data.length} of ${whole.total} rows`);
+  }
   const measure = {
     argon2: (s: number) => argon2(hash, ADMIN.password, s),
     login: (s: number) => http(targets.login, s),
     bare: (s: number) => http(targets.bare, s),
     list: (s: number) => http(targets.list, s),
+    healthIdle: (s: number) => http(targets.health, s, 1),
+    healthBusy: (s: number) => healthUnderListings(targets.health.url, auditAll, token, s),
   };
   type Name = keyof typeof measure;
   const pairs: [Name, Name][] = [
     ['argon2', 'login'],
     ['bare', 'list'],
+    ['healthIdle', 'healthBusy'],
   ];
 
   if (WARMUP > 0) {
     progress(`warm-up, ${WARMUP} s each`);
     for (const name of Object.keys(measure) as Name[]) await measure[name](WARMUP);
   }
-  const samples: Record<Name, Sample[]> = { argon2: [], login: [], bare: [], list: [] };
+  const samples: Record<Name, Sample[]> = { argon2: [], login: [], bare: [], list: [], healthIdle: [], healthBusy: [] };
   for (let rep = 0; rep < REPS; rep++) {
     progress(`repetition ${rep + 1}/${REPS} (${SECONDS} s per measurement)`);
     for (const pair of pairs) {
@@ -228,9 +280,7 @@ async function main(): Promise<void> {
   }
 
   const dbLabel =
-    DB_KIND === 'sqlite'
-      ? 'SQLite (temp data dir, WAL, synchronous=FULL)'
-      : 'PostgreSQL (127.0.0.1, temp database, pool of 10)';
+    DB_KIND === 'sqlite' ? 'SQLite (temp data dir, WAL, synchronous=FULL)' : 'PostgreSQL (127.0.0.1, temp database, pool of 10)';
   const threadpool = process.env.UV_THREADPOOL_SIZE ?? '4 (default)';
   const elapsed = Math.round((performance.now() - startedAt) / 1000);
   const lines = [
@@ -240,6 +290,10 @@ async function main(): Promise<void> {
     `- Node ${process.version}, libuv threadpool ${threadpool}; database: ${dbLabel}`,
     `- ${REPS} repetitions × ${SECONDS} s per measurement after a ${WARMUP} s warm-up; ${CONNECTIONS} autocannon connections (and ${CONNECTIONS} verifications in flight); hub and bare server in child processes; ${elapsed} s in all`,
     `- ratios: median (min–max) of the per-repetition ratios, subject and baseline measured back to back`,
+    `- load average when done: ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(', ')} (a shared machine: latencies include time the hub was not scheduled)`,
     '',
     '| measurement | median | min–max | p50 latency |',
     '|---|---:|---:|---:|',
@@ -252,6 +306,11 @@ async function main(): Promise<void> {
     rateRow(`bare Fastify \`GET\` (the same ${listText.length}-byte JSON)`, samples.bare),
     rateRow(`\`GET /v1/admin/user\` (page of 10 of ${TOTAL_USERS.toLocaleString('en-US')} users, admin token)`, samples.list),
     ratioRow('admin/user / bare Fastify', samples.list, samples.bare),
+    p99Row('`GET /healthz` alone (baseline, 1 connection)', samples.healthIdle),
+    p99Row(
+      `\`GET /healthz\` while ${PARALLEL_LISTINGS} \`pageSize=0\` audit listings of ${AUDIT_ROWS.toLocaleString('en-US')} rows run (${fmtRate(median(samples.healthBusy.map((s) => s.listings ?? 0)) / SECONDS)} listings/s)`,
+      samples.healthBusy,
+    ),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -7,18 +7,29 @@ import Type, { type Static } from 'typebox';
  */
 export const PROTOCOL_VERSION = 1;
 
+/** The longest workload or acknowledgement message a frame carries, in characters. */
+export const MAX_MESSAGE = 4096;
+
 /**
- * Bounds of what the hub stores from a frame. A value the database would
- * refuse (a bigint past 2^63, an int past 2^31, a NUL in PostgreSQL text)
- * must be a protocol error (4003) when the frame is read, not a failed write
- * later: a batched acknowledgement out of range once blocked the writes of
- * every other cluster's acknowledgements.
+ * One schema for the whole protocol, both directions, every field bounded: the
+ * hub checks each agent frame against it and the agent each hub frame. A value
+ * the database would refuse (a bigint past 2^63, an int past 2^31, a NUL in
+ * PostgreSQL text) or the views would garble (a capacity of 1e308) is a
+ * protocol error (4003) when the frame is read, never a failed write later: a
+ * batched acknowledgement out of range once blocked the writes of every other
+ * cluster's acknowledgements, and a workload generation of 2^40 the status
+ * writes of its whole cluster on PostgreSQL while SQLite stored it.
  */
 const Generation = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
+/** What an `integer` column holds on both engines. */
+const Int32 = Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1 });
 const Bytes = Type.Number({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
 const NO_NUL = '^[^\\u0000]*$';
-const Text = (maxLength?: number, minLength = 0) =>
-  Type.String({ pattern: NO_NUL, minLength, ...(maxLength === undefined ? {} : { maxLength }) });
+const Text = (maxLength: number, minLength = 0) => Type.String({ pattern: NO_NUL, minLength, maxLength });
+/** Kubernetes labels: a key of at most 253 + 1 + 63 characters, a value of at most 63; a node has a few dozen. */
+const Labels = Type.Record(Type.String(), Text(63), { maxProperties: 1000, propertyNames: { maxLength: 317 } });
+/** The most nodes or workloads one frame may list (Kubernetes supports 5,000 nodes a cluster). */
+const MAX_LIST = 20_000;
 
 /** What the agent reads off a Kubernetes Node. */
 export const NodeReport = Type.Object({
@@ -27,56 +38,60 @@ export const NodeReport = Type.Object({
   osImage: Text(1024),
   kernelVersion: Text(1024),
   internalIP: Text(1024),
-  /** Cores (capacity; fractional when given in millicores). */
-  cpu: Type.Number({ minimum: 0 }),
+  /** Cores (capacity; fractional when given in millicores); no machine has a million. */
+  cpu: Type.Number({ minimum: 0, maximum: 2 ** 20 }),
   /** Bytes. */
   memory: Bytes,
   /** Ephemeral storage capacity in bytes. */
   disk: Bytes,
-  /** `nvidia.com/gpu` capacity. */
-  gpuCount: Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1 }),
+  /** `nvidia.com/gpu` capacity. Bounded so that count × memory stays an exact number of bytes. */
+  gpuCount: Type.Integer({ minimum: 0, maximum: 1024 }),
   /** `nvidia.com/gpu.memory` label (MiB per GPU) when GPU feature discovery set it, else null. */
-  gpuMemoryMiB: Type.Union([Type.Number({ minimum: 0 }), Type.Null()]),
+  gpuMemoryMiB: Type.Union([Type.Number({ minimum: 0, maximum: 2 ** 20 }), Type.Null()]),
   /** The Ready condition is True. */
   ready: Type.Boolean(),
-  labels: Type.Record(Type.String(), Type.String()),
+  labels: Labels,
 });
 export type NodeReport = Static<typeof NodeReport>;
 
 /** Status of one workload the agent manages (filled in by Application Management). */
 export const WorkloadStatus = Type.Object({
-  namespace: Type.String(),
-  name: Type.String(),
-  kind: Type.String(),
-  generation: Type.Integer(),
-  observedGeneration: Type.Integer(),
-  desiredReplicas: Type.Integer(),
-  updatedReplicas: Type.Integer(),
-  readyReplicas: Type.Integer(),
-  availableReplicas: Type.Integer(),
-  message: Type.String(),
+  namespace: Text(63),
+  name: Text(253),
+  kind: Text(63),
+  generation: Int32,
+  observedGeneration: Int32,
+  desiredReplicas: Int32,
+  updatedReplicas: Int32,
+  readyReplicas: Int32,
+  availableReplicas: Int32,
+  /** The failing condition's message (the agent drops NULs and cuts it to this length). */
+  message: Text(MAX_MESSAGE),
   /** The object's labels: Application Management reads which revision the object shows. */
-  labels: Type.Optional(Type.Record(Type.String(), Type.String())),
+  labels: Type.Optional(Labels),
 });
 export type WorkloadStatus = Static<typeof WorkloadStatus>;
 
 export const PullSecret = Type.Object({
-  namespace: Type.String(),
-  name: Type.String(),
+  namespace: Text(63),
+  name: Text(253),
   /** The `.dockerconfigjson` document, as JSON text. */
-  dockerConfigJson: Type.String(),
+  dockerConfigJson: Text(64 * 1024),
 });
 export type PullSecret = Static<typeof PullSecret>;
 
 /** A cluster's whole desired state: a pure function of the hub's database. */
 export const DesiredState = Type.Object({
   /** Namespaces OTE manages (`ns<businessId>` of every approved business). */
-  namespaces: Type.Array(Type.String()),
+  namespaces: Type.Array(Text(63), { maxItems: 100_000 }),
   /** Per node name, the OTE label names it must carry as `node.ote-stack.io/<label>=true`. */
-  nodeLabels: Type.Record(Type.String(), Type.Array(Type.String())),
-  pullSecrets: Type.Array(PullSecret),
-  /** Kubernetes objects of applications (Application Management), applied as given. */
-  workloads: Type.Array(Type.Record(Type.String(), Type.Unknown())),
+  nodeLabels: Type.Record(Type.String(), Type.Array(Text(63), { maxItems: 1000 }), {
+    maxProperties: MAX_LIST,
+    propertyNames: { maxLength: 253 },
+  }),
+  pullSecrets: Type.Array(PullSecret, { maxItems: 100_000 }),
+  /** Kubernetes objects of applications (Application Management), applied as given (the frame size bounds them). */
+  workloads: Type.Array(Type.Record(Type.String(), Type.Unknown()), { maxItems: 100_000 }),
   /** Paused (maintenance window): the agent reports but applies nothing. */
   paused: Type.Boolean(),
 });
@@ -87,19 +102,19 @@ export type DesiredState = Static<typeof DesiredState>;
 /** First frame after every (re)connect: a full resync. */
 export const HelloMessage = Type.Object({
   type: Type.Literal('hello'),
-  protocol: Type.Integer(),
-  agentVersion: Text(),
+  protocol: Type.Integer({ minimum: 0, maximum: 1000 }),
+  agentVersion: Text(200),
   /** The last generation the agent applied, or null on a first start. */
   appliedGeneration: Type.Union([Generation, Type.Null()]),
-  nodes: Type.Array(NodeReport),
-  workloads: Type.Array(WorkloadStatus),
+  nodes: Type.Array(NodeReport, { maxItems: MAX_LIST }),
+  workloads: Type.Array(WorkloadStatus, { maxItems: MAX_LIST }),
 });
 
 /** Every heartbeat interval (default 10 s) and on change. `nodes`/`workloads` are full lists when present. */
 export const HeartbeatMessage = Type.Object({
   type: Type.Literal('heartbeat'),
-  nodes: Type.Optional(Type.Array(NodeReport)),
-  workloads: Type.Optional(Type.Array(WorkloadStatus)),
+  nodes: Type.Optional(Type.Array(NodeReport, { maxItems: MAX_LIST })),
+  workloads: Type.Optional(Type.Array(WorkloadStatus, { maxItems: MAX_LIST })),
 });
 
 /** After reconciling a desired state. */
@@ -108,7 +123,7 @@ export const AckMessage = Type.Object({
   generation: Generation,
   ok: Type.Boolean(),
   /** Apiserver messages, joined: the hub drops NULs rather than refuse the frame (a refusal would repeat forever). */
-  error: Type.Optional(Type.String()),
+  error: Type.Optional(Type.String({ maxLength: 64 * 1024 })),
 });
 
 export const AgentMessage = Type.Union([HelloMessage, HeartbeatMessage, AckMessage]);

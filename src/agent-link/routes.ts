@@ -1,12 +1,12 @@
 import websocket from '@fastify/websocket';
 import type { FastifyRequest } from 'fastify';
 import { Gauge } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { App } from '../http/app.js';
 import { Unauthenticated } from '../http/errors.js';
 import { tokenFrom } from '../http/hooks.js';
-import type { AgentCluster } from './store.js';
-import type { Registry } from 'prom-client';
 import type { AgentLink } from './link.js';
+import type { AgentCluster } from './store.js';
 
 /** Frames are JSON documents of a cluster's nodes and workloads: generous, bounded. */
 const MAX_FRAME = 16 * 1024 * 1024;
@@ -16,6 +16,12 @@ export async function agentLinkRoutes(app: App, deps: { link: AgentLink; metrics
   const { link } = deps;
   await app.register(websocket, {
     options: { maxPayload: MAX_FRAME },
+    // A malformed frame or a peer's hang-up is the client's doing: info, no stack (the default
+    // logged it at error level with one). The session sees the close and cleans up.
+    errorHandler: (err, socket, req) => {
+      req.log.info({ reason: err.message, code: (err as { code?: string }).code }, 'agent WebSocket error; connection dropped');
+      socket.terminate();
+    },
     // Close every agent with 4004 ("hub stopping, redial") and write what is batched.
     preClose: async function closeAgents(this: App) {
       await link.stop();

@@ -18,11 +18,12 @@ export function toNodeReport(node: V1Node): NodeReport {
     osImage: status.nodeInfo?.osImage ?? '',
     kernelVersion: status.nodeInfo?.kernelVersion ?? '',
     internalIP: status.addresses?.find((a) => a.type === 'InternalIP')?.address ?? '',
-    cpu: nonNegative(parseQuantity(capacity.cpu)),
-    memory: nonNegative(parseQuantity(capacity.memory)),
-    disk: nonNegative(parseQuantity(capacity['ephemeral-storage'])),
-    gpuCount: Math.floor(nonNegative(parseQuantity(capacity[GPU_RESOURCE]))),
-    gpuMemoryMiB: gpuMemory !== null && gpuMemory >= 0 ? gpuMemory : null,
+    // Clamped to the protocol's bounds: a report out of them would be a protocol error (4003).
+    cpu: Math.min(nonNegative(parseQuantity(capacity.cpu)), 2 ** 20),
+    memory: Math.min(nonNegative(parseQuantity(capacity.memory)), Number.MAX_SAFE_INTEGER),
+    disk: Math.min(nonNegative(parseQuantity(capacity['ephemeral-storage'])), Number.MAX_SAFE_INTEGER),
+    gpuCount: Math.min(Math.floor(nonNegative(parseQuantity(capacity[GPU_RESOURCE]))), 1024),
+    gpuMemoryMiB: gpuMemory !== null && gpuMemory >= 0 ? Math.min(gpuMemory, 2 ** 20) : null,
     ready,
     labels,
   };

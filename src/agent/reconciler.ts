@@ -1,4 +1,5 @@
 import type { DesiredState } from '../agent-link/protocol.js';
+import { MAX_MESSAGE } from '../agent-link/protocol.js';
 import { type BackoffPolicy, RECONCILE_BACKOFF, backoffDelay } from './backoff.js';
 import type { Logger } from './log.js';
 
@@ -114,7 +115,8 @@ export class Reconciler {
         if (!this.latest) this.again(d, this.deps.resyncMs ?? DEFAULT_RESYNC_MS);
         continue;
       }
-      const error = errors.join('; ');
+      // Within the protocol's bound (a longer error would be a protocol error, 4003).
+      const error = errors.join('; ').slice(0, MAX_MESSAGE);
       this.sendAck({ generation: d.generation, ok: false, error });
       if (!this.latest) this.again(d, backoffDelay(this.deps.backoff ?? RECONCILE_BACKOFF, this.failures++, this.deps.random));
     }

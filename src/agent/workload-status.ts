@@ -1,5 +1,5 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { WorkloadStatus } from '../agent-link/protocol.js';
+import { MAX_MESSAGE, type WorkloadStatus } from '../agent-link/protocol.js';
 
 interface WorkloadLike extends KubernetesObject {
   spec?: { replicas?: number };
@@ -9,7 +9,9 @@ interface WorkloadLike extends KubernetesObject {
 /** The status of a Deployment or DaemonSet OTE manages, in the protocol's shape. */
 export function toWorkloadStatus(obj: WorkloadLike): WorkloadStatus {
   const s = obj.status ?? {};
-  const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+  // Within the protocol's bounds (an integer column on both engines): anything else would be a 4003.
+  const num = (v: unknown): number =>
+    typeof v === 'number' && Number.isFinite(v) ? Math.min(Math.max(Math.trunc(v), 0), 2 ** 31 - 1) : 0;
   const daemonSet = obj.kind === 'DaemonSet';
   const conditions = Array.isArray(s.conditions) ? (s.conditions as { status?: string; message?: string }[]) : [];
   return {
@@ -23,7 +25,9 @@ export function toWorkloadStatus(obj: WorkloadLike): WorkloadStatus {
     readyReplicas: daemonSet ? num(s.numberReady) : num(s.readyReplicas),
     availableReplicas: daemonSet ? num(s.numberAvailable) : num(s.availableReplicas),
     // The first failing condition says why a rollout is stuck; empty when all is well.
-    message: conditions.find((c) => c.status === 'False')?.message ?? '',
+    message: String(conditions.find((c) => c.status === 'False')?.message ?? '')
+      .replaceAll('\u0000', '')
+      .slice(0, MAX_MESSAGE),
     labels: obj.metadata?.labels ?? {},
   };
 }

@@ -17,5 +17,7 @@ export const AuditRow = Type.Object({
   result: Type.Integer(),
   clientIp: Type.String(),
   createTime: Type.Integer(),
+  /** Calls the row stands for: 1, or more for anonymous failures aggregated per address, route and minute. */
+  count: Type.Integer({ minimum: 1 }),
 });
 export type AuditRow = Static<typeof AuditRow>;

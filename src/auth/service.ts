@@ -1,11 +1,11 @@
-import type { Db } from '../db/types.js';
-import type { SettingsService } from '../settings/service.js';
-import type { AuthInfo } from './schemas.js';
-import { nowSeconds } from '../lib/time.js';
-import { TooManyRequests, Unauthenticated } from '../http/errors.js';
 import { type Caller, deriveRole, Role, UserStatus } from '../access/roles.js';
+import type { Db } from '../db/types.js';
+import { TooManyRequests, Unauthenticated } from '../http/errors.js';
+import { nowSeconds } from '../lib/time.js';
+import type { SettingsService } from '../settings/service.js';
 import * as users from '../users/store.js';
 import { verifyDummy, verifyPassword } from './passwords.js';
+import type { AuthInfo } from './schemas.js';
 import type { LoginThrottle } from './throttle.js';
 import type { TokenService } from './tokens.js';
 
@@ -48,16 +48,15 @@ export class AuthService {
 
   async login(userName: string, password: string, address: string): Promise<{ token: string; userId: number }> {
     const key = userName.toLowerCase();
-    const wait = this.throttle.retryAfter(key, address);
-    if (wait > 0) throw new TooManyRequests(`too many failed logins; retry in ${wait} s`, wait);
+    // Reserved before the (slow) verification: guesses in flight count (API.md §3).
+    const slot = await this.throttle.reserve(key, address);
+    if ('wait' in slot) throw new TooManyRequests(`too many failed logins; retry in ${slot.wait} s`, slot.wait);
     const user = await users.findByNameKey(this.db, key);
     // An unknown user costs one argon2 verification too, so the two answer alike in time.
     const valid = user ? await verifyPassword(user.password_hash, password) : (await verifyDummy(password), false);
-    if (!user || !valid) {
-      this.throttle.failure(key, address);
-      throw new Unauthenticated(WRONG_CREDENTIALS);
-    }
-    this.throttle.success(key, address);
+    // A failure was counted with the reservation; a success releases it and resets the pair.
+    if (!user || !valid) throw new Unauthenticated(WRONG_CREDENTIALS);
+    await slot.release();
     assertMayLogIn(user.status);
     const { token } = await this.tokens.issue(user.id);
     return { token, userId: user.id };

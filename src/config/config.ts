@@ -33,6 +33,18 @@ export const ConfigSchema = Type.Object({
   OTE_LOGIN_PAIR_MAX_DELAY: Type.Number({ minimum: 0.01, maximum: 86400, default: 300 }),
   /** Failures a minute from one address before the address is throttled. */
   OTE_LOGIN_ADDRESS_FAILURES: Type.Integer({ minimum: 1, maximum: 100000, default: 30 }),
+  /**
+   * Seconds a client has to send a whole request (headers and body); a socket that
+   * trickles one (slow loris) is closed with 408 within this plus a quarter of it.
+   */
+  OTE_REQUEST_TIMEOUT: Type.Integer({ minimum: 1, maximum: 3600, default: 20 }),
+  /** Days audit log rows are kept; older ones are pruned. */
+  OTE_AUDIT_RETENTION_DAYS: Type.Integer({ minimum: 1, maximum: 36500, default: 180 }),
+  /** Failures of one user name from any addresses within the window (seconds) after which... */
+  OTE_LOGIN_NAME_FAILURES: Type.Integer({ minimum: 1, maximum: 100000, default: 20 }),
+  OTE_LOGIN_NAME_WINDOW: Type.Integer({ minimum: 1, maximum: 86400, default: 900 }),
+  /** ...that name takes at most one attempt per this many seconds. */
+  OTE_LOGIN_NAME_INTERVAL: Type.Number({ minimum: 0.01, maximum: 3600, default: 10 }),
   /** Trust X-Forwarded-For (only behind a proxy you run). */
   OTE_TRUST_PROXY: Type.Boolean({ default: false }),
 });

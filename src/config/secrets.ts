@@ -13,7 +13,8 @@ export function loadOrCreateSecret(dataDir: string, fileName: string, bytes = 32
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-  fs.mkdirSync(dataDir, { recursive: true });
+  // Owner only, like the files in it (db/index.ts makes it the same way).
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const value = randomBytes(bytes).toString('base64url');
   try {
     fs.writeFileSync(file, `${value}\n`, { mode: 0o600, flag: 'wx' });

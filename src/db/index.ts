@@ -42,8 +42,12 @@ export async function openDatabase(opts: OpenOptions): Promise<DatabaseHandle> {
 }
 
 function openSqlite(dataDir: string): DatabaseHandle {
-  fs.mkdirSync(dataDir, { recursive: true });
+  makeDataDir(dataDir);
   const file = path.resolve(dataDir, 'ote.db');
+  // The file holds password hashes and sessions: owner only. SQLite creates -wal and -shm
+  // with the database file's mode, so they follow; an older, looser file is tightened.
+  fs.closeSync(fs.openSync(file, 'a', 0o600));
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) tighten(f);
   const sqlite = new SQLite(file);
   sqlite.pragma('journal_mode = WAL');
   // FULL: in WAL mode NORMAL may lose the last commits on a power cut; FULL
@@ -61,6 +65,21 @@ function openSqlite(dataDir: string): DatabaseHandle {
     },
     close: () => kysely.destroy(),
   };
+}
+
+/** Creates the data directory owner-only (0700); one that exists keeps its mode (the operator's choice). */
+export function makeDataDir(dataDir: string): void {
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+}
+
+/** Drops group and other permissions of a file, if it exists. */
+function tighten(file: string): void {
+  try {
+    const { mode } = fs.statSync(file);
+    if ((mode & 0o077) !== 0) fs.chmodSync(file, mode & 0o700);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
 }
 
 function openPostgres(url: string): DatabaseHandle {

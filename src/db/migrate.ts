@@ -1,10 +1,11 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
-import type { DialectName } from './index.js';
 import { m001Initial } from './migrations/001-initial.js';
 import { m003Clusters } from './migrations/003-clusters.js';
 import { m004Registry } from './migrations/004-registry.js';
 import { m005Apps } from './migrations/005-apps.js';
 import { m006Delivery } from './migrations/006-delivery.js';
+import { m007Hardening } from './migrations/007-hardening.js';
+import type { DialectName } from './index.js';
 
 /** Versioned migrations, in order; a migration never changes once released. */
 function migrations(dialect: DialectName): Record<string, Migration> {
@@ -14,6 +15,7 @@ function migrations(dialect: DialectName): Record<string, Migration> {
     '004-registry': m004Registry(dialect),
     '005-apps': m005Apps(dialect),
     '006-delivery': m006Delivery(dialect),
+    '007-hardening': m007Hardening(dialect),
   };
 }
 

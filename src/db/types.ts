@@ -56,6 +56,18 @@ export interface AuditLogTable {
   result: number;
   client_ip: string;
   create_time: Seconds;
+  /** Calls this row stands for: anonymous failures of one address, route and minute share a row. */
+  count: Generated<number>;
+}
+
+/** Login throttling state per key (auth/throttle.ts); times in milliseconds. */
+export interface LoginThrottleTable {
+  throttle_key: string;
+  failures: number;
+  until: number;
+  /** JSON array of failure times. */
+  times: string;
+  update_time: number;
 }
 
 export interface SettingsTable {
@@ -73,6 +85,7 @@ export interface Database extends RegistryTables, ClusterTables, AppTables {
   businesses: BusinessesTable;
   sessions: SessionsTable;
   audit_log: AuditLogTable;
+  login_throttle: LoginThrottleTable;
   settings: SettingsTable;
 }
 

@@ -11,9 +11,14 @@ import { fieldErrors } from './validation.js';
 export function installErrorHandling(app: App): void {
   app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
     const { status, message, extra } = classify(err);
-    if (status >= 500) {
+    if (status >= 500 && !(err instanceof AppError) && !isUnavailable(err)) {
+      // Only the unexpected gets a stack: it is a bug to look into.
       req.log.error({ err }, 'request failed');
+    } else if (status >= 500) {
+      // A dependency that is down or not configured: the operator's business, not a bug.
+      req.log.warn({ status, reason: message, cause: err.message }, 'dependency unavailable');
     } else {
+      // The client's mistake (or its hang-up): no stack, and below error level.
       req.log.info({ status, reason: message }, 'request refused');
     }
     if (err instanceof TooManyRequests) reply.header('retry-after', String(err.retryAfterSeconds));
@@ -54,12 +59,14 @@ function classify(err: FastifyError): Classified {
   if (err instanceof SyntaxError || (err as { type?: string }).type === 'entity.parse.failed') {
     return { status: 400, message: 'the body is not valid JSON' };
   }
-  if (isUnavailable(err)) return { status: 503, message: 'the database is unavailable; try again' };
   const sc = err.statusCode;
+  // Fastify's own client errors (bad content length, aborted body...) carry safe messages.
+  // Before the database check: an aborted body is an ECONNRESET too, of the client's socket.
   if (sc && sc >= 400 && sc < 500) {
-    // Fastify's own client errors (bad content length, aborted body...) carry safe messages.
+    if (err.message === 'aborted') return { status: 400, message: 'the client aborted the request' };
     return { status: sc, message: err.message };
   }
+  if (isUnavailable(err)) return { status: 503, message: 'the database is unavailable; try again' };
   return { status: 500, message: 'internal error; quote the requestId when reporting it' };
 }
 

@@ -17,7 +17,11 @@ export class ValidationError extends AppError {
   override readonly status = 422;
   readonly fields: Readonly<Record<string, string>>;
   constructor(fields: Record<string, string>) {
-    super(Object.entries(fields).map(([f, why]) => `${f}: ${why}`).join('; '));
+    super(
+      Object.entries(fields)
+        .map(([f, why]) => `${f}: ${why}`)
+        .join('; '),
+    );
     this.fields = fields;
   }
 }
@@ -36,6 +40,9 @@ export class NotFound extends AppError {
 }
 export class Conflict extends AppError {
   override readonly status = 409;
+}
+export class UnsupportedMediaType extends AppError {
+  override readonly status = 415;
 }
 export class TooManyRequests extends AppError {
   override readonly status = 429;

@@ -49,9 +49,7 @@ interface SchemaLike {
 type NumericField = [string, { type: 'integer' | 'number'; errorMessage?: unknown }];
 
 const numericFields = (schema: SchemaLike): NumericField[] =>
-  Object.entries(schema.properties ?? {}).filter(
-    (e): e is NumericField => e[1].type === 'integer' || e[1].type === 'number',
-  );
+  Object.entries(schema.properties ?? {}).filter((e): e is NumericField => e[1].type === 'integer' || e[1].type === 'number');
 
 // ajv's coercion reads "1e3" as 1000 and "0x10" as 16: in a path or query, a
 // number must be written plainly, so /v1/admin/user/0x10 is a 422, not user 16.
@@ -103,7 +101,9 @@ const nulError = (instancePath: string): ErrorObject => ({
 
 /** Turns ajv errors into `field: why` pairs, one per field. */
 export function fieldErrors(errors: readonly ErrorObject[], part: string | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
+  // A Map, not an object: a field may be named `constructor`, `toString` or `__proto__`,
+  // which an object literal already "has" (or turns into its prototype).
+  const out = new Map<string, string>();
   for (const e of errors) {
     let field = e.instancePath
       .split('/')
@@ -125,7 +125,8 @@ export function fieldErrors(errors: readonly ErrorObject[], part: string | undef
     }
     if (!field) field = part === 'body' ? 'body' : (part ?? 'request');
     // A union fails once per branch: keep the first reason for a field.
-    if (!(field in out)) out[field] = why;
+    if (!out.has(field)) out.set(field, why);
   }
-  return out;
+  // fromEntries defines own properties, `__proto__` included.
+  return Object.fromEntries(out);
 }

@@ -1,8 +1,8 @@
-import { LoginThrottle } from '../auth/throttle.js';
-import type { Db } from '../db/types.js';
+import type { LoginThrottle } from '../auth/throttle.js';
 import type { Config } from '../config/config.js';
-import { Unavailable } from '../http/errors.js';
 import { deriveKey, loadOrCreateSecret } from '../config/secrets.js';
+import type { Db } from '../db/types.js';
+import { Unavailable } from '../http/errors.js';
 import { RegistryClient } from './client.js';
 import { type RegistrySigningKey, loadSigningKey } from './keys.js';
 import { RobotCredentials } from './robots.js';
@@ -21,7 +21,8 @@ export class RegistryHub {
   readonly notifySecret: string;
   private key: Promise<RegistrySigningKey> | undefined;
 
-  constructor(config: Config, db: Db, master: string) {
+  /** `throttle`: the login throttle; registry credentials have the same limits, with names of their own. */
+  constructor(config: Config, db: Db, master: string, throttle: LoginThrottle) {
     const loadKey = () =>
       (this.key ??= loadSigningKey({
         dataDir: config.OTE_DATA_DIR,
@@ -30,17 +31,10 @@ export class RegistryHub {
       }));
     this.signer = new RegistryTokenSigner(loadKey, config.OTE_REGISTRY_SERVICE);
     this.robots = new RobotCredentials(deriveKey(master, 'registry-robots'));
-    const throttle = new LoginThrottle({
-      pairFailures: config.OTE_LOGIN_PAIR_FAILURES,
-      pairDelay: config.OTE_LOGIN_PAIR_DELAY,
-      pairMaxDelay: config.OTE_LOGIN_PAIR_MAX_DELAY,
-      addressFailures: config.OTE_LOGIN_ADDRESS_FAILURES,
-    });
     this.tokens = new RegistryTokenService(db, this.signer, this.robots, throttle);
     this.client = config.OTE_REGISTRY_URL ? new RegistryClient(config.OTE_REGISTRY_URL, this.signer) : null;
     this.domain = config.OTE_REGISTRY_DOMAIN ?? (config.OTE_REGISTRY_URL ? new URL(config.OTE_REGISTRY_URL).host : null);
-    this.notifySecret =
-      config.OTE_REGISTRY_NOTIFY_SECRET ?? loadOrCreateSecret(config.OTE_DATA_DIR, 'registry-notify.secret');
+    this.notifySecret = config.OTE_REGISTRY_NOTIFY_SECRET ?? loadOrCreateSecret(config.OTE_DATA_DIR, 'registry-notify.secret');
     this.certificate = async () => (await loadKey()).certificatePem;
   }
 

@@ -57,10 +57,10 @@ async function generate(keyPath: string, certPath: string): Promise<void> {
     extensions: [new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyCertSign, true)],
   });
   const keyPem = await exportPKCS8(keys.privateKey);
-  fs.mkdirSync(path.dirname(keyPath), { recursive: true });
+  fs.mkdirSync(path.dirname(keyPath), { recursive: true, mode: 0o700 });
   // Written key first, certificate last: a crash in between regenerates both next start.
   fs.writeFileSync(keyPath, `${keyPem.trim()}\n`, { mode: 0o600 });
-  fs.writeFileSync(certPath, cert.toString('pem') + '\n', { mode: 0o644 });
+  fs.writeFileSync(certPath, cert.toString('pem') + '\n', { mode: 0o600 });
 }
 
 async function fromPem(keyPem: string, certPem: string): Promise<RegistrySigningKey> {

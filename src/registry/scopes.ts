@@ -20,7 +20,14 @@ export function parseScopes(values: readonly string[]): Access[] {
       if (first <= 0 || last <= first + 1) continue;
       const type = scope.slice(0, first).replace(/\(.*\)$/, '');
       const name = scope.slice(first + 1, last);
-      const actions = [...new Set(scope.slice(last + 1).split(',').filter(Boolean))];
+      const actions = [
+        ...new Set(
+          scope
+            .slice(last + 1)
+            .split(',')
+            .filter(Boolean),
+        ),
+      ];
       if (actions.length > 0) out.push({ type, name, actions });
     }
   }
@@ -36,8 +43,26 @@ export function intersect(asked: readonly string[], allowed: ActionSet): string[
   return asked.filter((a) => allowed.has(a as 'pull')).sort();
 }
 
-/** The project a repository name belongs to: its first path component (it must have a second). */
+/**
+ * Distribution's repository name grammar (distribution/reference): path
+ * components of lower-case alphanumerics joined by `.`, `_`, `__` or dashes,
+ * separated by `/`, 255 characters at most. `proj/../other/img` is not one.
+ */
+const COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+const REPOSITORY_NAME = new RegExp(`^${COMPONENT}(?:/${COMPONENT})*$`);
+
+/** True for a repository name the registry itself would accept. */
+export function isRepositoryName(name: string): boolean {
+  return name.length <= 255 && REPOSITORY_NAME.test(name);
+}
+
+/**
+ * The project a repository name belongs to: its first path component (it must
+ * have a second); null for a name outside Distribution's grammar, so nothing is
+ * ever granted on one.
+ */
 export function projectOf(repository: string): string | null {
+  if (!isRepositoryName(repository)) return null;
   const slash = repository.indexOf('/');
-  return slash > 0 && slash < repository.length - 1 ? repository.slice(0, slash) : null;
+  return slash > 0 ? repository.slice(0, slash) : null;
 }

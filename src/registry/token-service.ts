@@ -1,12 +1,12 @@
+import { BusinessStatus, UserStatus } from '../access/roles.js';
 import { verifyDummy, verifyPassword } from '../auth/passwords.js';
+import type { LoginThrottle } from '../auth/throttle.js';
 import { businessStatus } from '../businesses/store.js';
 import type { Db } from '../db/types.js';
+import { TooManyRequests, Unauthenticated } from '../http/errors.js';
 import { accountByName } from '../repository/account-store.js';
 import { projectsByName } from '../repository/project-store.js';
 import { findSelf } from '../users/store.js';
-import type { LoginThrottle } from '../auth/throttle.js';
-import { TooManyRequests, Unauthenticated } from '../http/errors.js';
-import { BusinessStatus, UserStatus } from '../access/roles.js';
 import { ROBOT_PREFIX, type RobotCredentials } from './robots.js';
 import { type Access, type ActionSet, intersect, parseScopes, projectOf } from './scopes.js';
 import type { IssuedToken, RegistryTokenSigner } from './signer.js';
@@ -55,17 +55,12 @@ export class RegistryTokenService {
   }
 
   private async throttled(c: { user: string; password: string }, address: string): Promise<Principal> {
-    const key = `registry:${c.user.toLowerCase()}`;
-    const wait = this.throttle.retryAfter(key, address);
-    if (wait > 0) throw new TooManyRequests(`too many failed registry logins; retry in ${wait} s`, wait);
-    try {
-      const who = await this.authenticate(c.user, c.password);
-      this.throttle.success(key, address);
-      return who;
-    } catch (err) {
-      if (err instanceof Unauthenticated) this.throttle.failure(key, address);
-      throw err;
-    }
+    // The login rules (API.md §3), with a budget of their own: reserved before verifying.
+    const slot = await this.throttle.reserve(`registry:${c.user.toLowerCase()}`, address);
+    if ('wait' in slot) throw new TooManyRequests(`too many failed registry logins; retry in ${slot.wait} s`, slot.wait);
+    const who = await this.authenticate(c.user, c.password);
+    await slot.release();
+    return who;
   }
 
   private async authenticate(user: string, password: string): Promise<Principal> {
@@ -73,7 +68,9 @@ export class RegistryTokenService {
       const businessId = this.robots.verify(user, password);
       if (businessId === null) throw new Unauthenticated('wrong registry user name or password');
       // A robot of a business that is no longer approved keeps only what anonymous callers have.
-      return (await businessStatus(this.db, businessId)) === BusinessStatus.approved ? { kind: 'robot', businessId } : { kind: 'anonymous' };
+      return (await businessStatus(this.db, businessId)) === BusinessStatus.approved
+        ? { kind: 'robot', businessId }
+        : { kind: 'anonymous' };
     }
     const account = await accountByName(this.db, user);
     const valid = account ? await verifyPassword(account.password_hash, password) : (await verifyDummy(password), false);

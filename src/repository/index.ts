@@ -1,8 +1,9 @@
 import type { DesiredStateBus } from '../agent-link/desired-bus.js';
-import type { DatabaseHandle } from '../db/index.js';
-import { RegistryHub } from '../registry/hub.js';
+import type { LoginThrottle } from '../auth/throttle.js';
 import type { Config } from '../config/config.js';
 import { deriveKey } from '../config/secrets.js';
+import type { DatabaseHandle } from '../db/index.js';
+import { RegistryHub } from '../registry/hub.js';
 import type { SettingsService } from '../settings/service.js';
 import { AccountsService } from './account-service.js';
 import { ExternalService } from './external-service.js';
@@ -26,9 +27,9 @@ export function buildRepository(
   config: Config,
   db: DatabaseHandle,
   master: string,
-  deps: { settings: SettingsService; desired: DesiredStateBus },
+  deps: { settings: SettingsService; desired: DesiredStateBus; throttle: LoginThrottle },
 ): { registry: RegistryHub; repository: RepositoryServices } {
-  const registry = new RegistryHub(config, db.kysely, master);
+  const registry = new RegistryHub(config, db.kysely, master, deps.throttle);
   const box = new SecretBox(deriveKey(master, 'registry-passwords'));
   return {
     registry,

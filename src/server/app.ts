@@ -16,6 +16,7 @@ import { auditRoutes } from '../audit/routes.js';
 import { AuditService } from '../audit/service.js';
 import { authRoutes } from '../auth/routes.js';
 import { AuthService } from '../auth/service.js';
+import { DbThrottleStore } from '../auth/throttle-store.js';
 import { LoginThrottle } from '../auth/throttle.js';
 import { TokenService } from '../auth/tokens.js';
 import { businessesRoutes } from '../businesses/routes.js';
@@ -55,8 +56,8 @@ export interface Hub {
 }
 
 export interface HubOptions {
-  /** A pino logger or options; tests pass `false` or a quiet level. */
-  readonly logger?: boolean | { level: string };
+  /** Pino options; tests pass `false`, a quiet level, or a stream to read what is logged. */
+  readonly logger?: boolean | { level: string; stream?: { write(line: string): void } };
 }
 
 /** Opens the database, bootstraps the system administrator and assembles the Fastify app. */
@@ -66,6 +67,7 @@ export async function createHub(config: Config, opts: HubOptions = {}): Promise<
     genReqId: () => randomUUID(),
     trustProxy: config.OTE_TRUST_PROXY,
     bodyLimit: 1024 * 1024,
+    ...requestTimeouts(config.OTE_REQUEST_TIMEOUT),
     // Router and HTTP parser refusals in the envelope too (API.md §1).
     frameworkErrors,
     clientErrorHandler,
@@ -77,9 +79,13 @@ export async function createHub(config: Config, opts: HubOptions = {}): Promise<
     wireReactions(services);
     await bootstrapAdmin(db.kysely, config.OTE_ADMIN_USER, config.OTE_ADMIN_PASSWORD, app.log);
     await assemble(app, services);
-    const pruneTimer = setInterval(() => {
+    const prune = () => {
       services.tokens.prune().catch((err) => app.log.warn({ err }, 'could not prune expired sessions'));
-    }, 10 * 60_000);
+      services.audit.prune().catch((err) => app.log.warn({ err }, 'could not prune the audit log'));
+      services.throttle.prune().catch((err) => app.log.warn({ err }, 'could not prune login throttling state'));
+    };
+    prune();
+    const pruneTimer = setInterval(prune, 10 * 60_000);
     pruneTimer.unref();
     return {
       app,
@@ -87,6 +93,7 @@ export async function createHub(config: Config, opts: HubOptions = {}): Promise<
       close: async () => {
         clearInterval(pruneTimer);
         await app.close();
+        await services.audit.close();
         await db.close();
       },
     };
@@ -96,15 +103,33 @@ export async function createHub(config: Config, opts: HubOptions = {}): Promise<
   }
 }
 
+/**
+ * A request (headers and body) must arrive within `seconds`: Fastify's default
+ * (0, none) let a client hold a socket for good by sending a body slower than
+ * its Content-Length (slow loris). Node checks the deadline every
+ * `connectionsCheckingInterval`, so the socket is gone within 1.25 × `seconds`.
+ */
+export function requestTimeouts(seconds: number) {
+  const ms = seconds * 1000;
+  return {
+    requestTimeout: ms,
+    http: { headersTimeout: ms, connectionsCheckingInterval: Math.max(250, Math.round(ms / 4)) },
+  } as const;
+}
+
 function buildServices(config: Config, db: DatabaseHandle): Services {
   const master = config.OTE_SECRET_KEY ?? loadOrCreateSecret(config.OTE_DATA_DIR, 'secret.key');
   const jwtKey = config.OTE_JWT_SECRET ? new TextEncoder().encode(config.OTE_JWT_SECRET) : deriveKey(master, 'jwt');
   const tokens = new TokenService(db.kysely, jwtKey, config.OTE_TOKEN_TTL);
-  const throttle = new LoginThrottle({
+  // In the database: replicas share one budget (API.md §3).
+  const throttle = new LoginThrottle(new DbThrottleStore(db.kysely, db.dialect), {
     pairFailures: config.OTE_LOGIN_PAIR_FAILURES,
     pairDelay: config.OTE_LOGIN_PAIR_DELAY,
     pairMaxDelay: config.OTE_LOGIN_PAIR_MAX_DELAY,
     addressFailures: config.OTE_LOGIN_ADDRESS_FAILURES,
+    nameFailures: config.OTE_LOGIN_NAME_FAILURES,
+    nameWindow: config.OTE_LOGIN_NAME_WINDOW,
+    nameInterval: config.OTE_LOGIN_NAME_INTERVAL,
   });
   const settings = new SettingsService(db.kysely);
   const metrics = new Registry();
@@ -114,11 +139,12 @@ function buildServices(config: Config, db: DatabaseHandle): Services {
   const agentLink = new AgentLink(db.kysely, relay, { graceSeconds: config.OTE_HEARTBEAT_GRACE, clusterFacts });
   const statuses = new DbStatusReader(config.OTE_HEARTBEAT_GRACE, nowSeconds);
   // Registry token server and repository management (API.md §7, §10).
-  const { registry, repository } = buildRepository(config, db, master, { settings, desired: agentLink });
+  const { registry, repository } = buildRepository(config, db, master, { settings, desired: agentLink, throttle });
   return {
     config,
     db,
     tokens,
+    throttle,
     auth: new AuthService(db.kysely, tokens, throttle, settings),
     users: new UsersService(db.kysely, tokens, holdApproved),
     businesses: new BusinessesService(db.kysely, agentLink),
@@ -134,7 +160,7 @@ function buildServices(config: Config, db: DatabaseHandle): Services {
     nodes: new NodesService(db.kysely, agentLink, config.OTE_HEARTBEAT_GRACE),
     agentLink,
     settings,
-    audit: new AuditService(db.kysely),
+    audit: new AuditService(db.kysely, { retentionDays: config.OTE_AUDIT_RETENTION_DAYS, metrics }),
     metrics,
     registry,
     repository,

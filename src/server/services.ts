@@ -4,6 +4,7 @@ import type { AlertsService } from '../alerts/service.js';
 import type { AppsService } from '../apps/service.js';
 import type { AuditService } from '../audit/service.js';
 import type { AuthService } from '../auth/service.js';
+import type { LoginThrottle } from '../auth/throttle.js';
 import type { TokenService } from '../auth/tokens.js';
 import type { BusinessesService } from '../businesses/service.js';
 import type { ClustersService } from '../clusters/service.js';
@@ -23,6 +24,8 @@ export interface Services {
   readonly config: Config;
   readonly db: DatabaseHandle;
   readonly tokens: TokenService;
+  /** Login and registry-credential throttling, shared through the database. */
+  readonly throttle: LoginThrottle;
   readonly auth: AuthService;
   readonly users: UsersService;
   readonly businesses: BusinessesService;

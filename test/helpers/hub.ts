@@ -1,10 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { createHub, type Hub } from '../../src/server/app.js';
 import { type Config, loadConfig } from '../../src/config/config.js';
+import { createHub, type Hub, type HubOptions } from '../../src/server/app.js';
 
 export type DbKind = 'sqlite' | 'postgres';
 
@@ -75,6 +75,7 @@ export async function startHub(
   kind: DbKind,
   env: Record<string, string> = {},
   database?: TestDatabase,
+  hubOptions?: HubOptions,
 ): Promise<TestHub> {
   const db = database ?? (await TestDatabase.create(kind));
   try {
@@ -87,7 +88,7 @@ export async function startHub(
       ...(db.url ? { OTE_DATABASE_URL: db.url } : {}),
       ...env,
     });
-    const hub = await createHub(config);
+    const hub = await createHub(config, hubOptions);
     const address = await hub.app.listen({ host: '127.0.0.1', port: 0 });
     let stopped = false;
     const stop = async () => {

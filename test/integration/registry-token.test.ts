@@ -57,7 +57,10 @@ for (const db of DATABASES) {
       ] as const) {
         expectStatus(await api.post('/v1/repository/project', { token, body: { projectName: name, public: isPublic } }), 201);
       }
-      for (const [key, token] of [['a', a.member.token], ['sys', admin]] as const) {
+      for (const [key, token] of [
+        ['a', a.member.token],
+        ['sys', admin],
+      ] as const) {
         acct[key] = { user: uniqueName('r'), password: newPassword() };
         api.secrets.add(acct[key].password);
         expectStatus(await api.post('/v1/repository/user', { token, body: acct[key] }), 200);
@@ -80,6 +83,17 @@ for (const db of DATABASES) {
       assert.deepEqual(decodeProtectedHeader(res.body.token).x5c, [der], 'x5c is the served certificate');
       const mode = fs.statSync(path.join(hub.config.OTE_DATA_DIR, 'registry-token.key')).mode & 0o777;
       assert.equal(mode, 0o600, 'the private key file is private');
+    });
+
+    it("grants nothing on a repository name outside Distribution's grammar (issue 11, finding 9)", async () => {
+      const who = basic(acct.a.user, acct.a.password);
+      // The first segment is a's own project: only the grammar stops the grant.
+      for (const name of [`${priv}/../${bPriv}/img`, `${priv}/./img`, `${priv}//img`, `${priv}/IMG`, `${priv}/img/`]) {
+        assert.deepEqual(await grant([`repository:${name}:pull,push`], who), [], name);
+      }
+      assert.deepEqual(await grant([`repository:${priv}/a.b/c__d-e:pull`], who), [
+        { type: 'repository', name: `${priv}/a.b/c__d-e`, actions: ['pull'] },
+      ]);
     });
 
     it('grants what was asked ∩ what is allowed, per caller', async () => {
@@ -116,17 +130,23 @@ for (const db of DATABASES) {
 
     it('answers 401 for wrong credentials and for a forbidden user, 200 with an empty grant otherwise', async () => {
       const scope = [`repository:${priv}/app:pull`];
-      const wrong = await api.get(`/v1/registry/token?scope=${scope[0]}`, { headers: { authorization: basic(acct.a.user, 'Nope-1234') } });
+      const wrong = await api.get(`/v1/registry/token?scope=${scope[0]}`, {
+        headers: { authorization: basic(acct.a.user, 'Nope-1234') },
+      });
       expectStatus(wrong, 401);
       assert.match(wrong.headers.get('www-authenticate') ?? '', /^Basic/);
-      assert.deepEqual(await grant(scope, basic(acct.sys.user, acct.sys.password)), [{ type: 'repository', name: `${priv}/app`, actions: ['pull'] }]);
+      assert.deepEqual(await grant(scope, basic(acct.sys.user, acct.sys.password)), [
+        { type: 'repository', name: `${priv}/app`, actions: ['pull'] },
+      ]);
       const c = await makeTenant(api, admin);
       const cAcct = { user: uniqueName('r'), password: newPassword() };
       api.secrets.add(cAcct.password);
       expectStatus(await api.post('/v1/repository/user', { token: c.member.token, body: cAcct }), 200);
       assert.deepEqual(await grant(scope, basic(cAcct.user, cAcct.password)), [], "another business's account: empty grant");
       expectStatus(await api.put(`/v1/admin/user/${c.member.id}`, { token: admin, body: { status: 3 } }), 200);
-      const forbidden = await api.get(`/v1/registry/token?scope=${scope[0]}`, { headers: { authorization: basic(cAcct.user, cAcct.password) } });
+      const forbidden = await api.get(`/v1/registry/token?scope=${scope[0]}`, {
+        headers: { authorization: basic(cAcct.user, cAcct.password) },
+      });
       expectStatus(forbidden, 401);
       const robots = hub.hub.services.registry.robots;
       const badRobot = await api.get('/v1/registry/token', {
@@ -179,9 +199,16 @@ for (const db of DATABASES) {
         events: [
           event('push', { ...manifest, tag: 'v1' }, '2026-01-02T03:04:05.123456789Z'),
           event('push', { ...manifest, tag: 'v2' }, '2026-01-02T03:05:00Z'),
-          event('push', { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: `sha256:${'b'.repeat(64)}`, size: 9 }, '2026-01-02T03:04:00Z'),
+          event(
+            'push',
+            { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: `sha256:${'b'.repeat(64)}`, size: 9 },
+            '2026-01-02T03:04:00Z',
+          ),
           event('pull', { ...manifest, tag: 'v1' }, '2026-01-02T03:06:00Z'),
-          { ...event('push', { ...manifest, tag: 'x' }, '2026-01-02T03:04:05Z'), target: { ...manifest, tag: 'x', repository: 'nosuchproject/app' } },
+          {
+            ...event('push', { ...manifest, tag: 'x' }, '2026-01-02T03:04:05Z'),
+            target: { ...manifest, tag: 'x', repository: 'nosuchproject/app' },
+          },
         ],
       };
       expectStatus(await post(pushes, null), 401);
@@ -197,7 +224,14 @@ for (const db of DATABASES) {
       assert.equal(image.create_time, Date.parse('2026-01-02T03:04:05Z') / 1000);
       assert.equal(image.update_time, Date.parse('2026-01-02T03:05:00Z') / 1000);
       const tags = await kysely.selectFrom('image_tags').selectAll().where('image_id', '=', image.id).orderBy('tag').execute();
-      assert.deepEqual(tags.map((t) => [t.tag, t.digest]), [['v1', digest], ['v2', digest]], 'manifest pushes only');
+      assert.deepEqual(
+        tags.map((t) => [t.tag, t.digest]),
+        [
+          ['v1', digest],
+          ['v2', digest],
+        ],
+        'manifest pushes only',
+      );
       assert.equal(tags[0].create_time, Date.parse('2026-01-02T03:04:05Z') / 1000);
       assert.equal(
         await kysely.selectFrom('images').select('id').where('name', '=', 'nosuchproject/app').executeTakeFirst(),
@@ -211,11 +245,22 @@ for (const db of DATABASES) {
 
       // A push event delivered late, after the tag was first recorded later than it really happened
       // (a listing in between records "seen now"): the earlier, real time wins; times stay ordered.
-      const late = { ...event('push', { ...manifest, tag: 'late' }, '2026-02-01T00:00:00Z'), target: { ...manifest, tag: 'late', repository: `${priv}/late` } };
+      const late = {
+        ...event('push', { ...manifest, tag: 'late' }, '2026-02-01T00:00:00Z'),
+        target: { ...manifest, tag: 'late', repository: `${priv}/late` },
+      };
       expectStatus(await post({ events: [{ ...late, timestamp: '2026-02-01T00:10:00Z' }] }), 200);
       expectStatus(await post({ events: [late] }), 200);
-      const lateImage = await kysely.selectFrom('images').selectAll().where('name', '=', `${priv}/late`).executeTakeFirstOrThrow();
-      const lateTag = await kysely.selectFrom('image_tags').selectAll().where('image_id', '=', lateImage.id).executeTakeFirstOrThrow();
+      const lateImage = await kysely
+        .selectFrom('images')
+        .selectAll()
+        .where('name', '=', `${priv}/late`)
+        .executeTakeFirstOrThrow();
+      const lateTag = await kysely
+        .selectFrom('image_tags')
+        .selectAll()
+        .where('image_id', '=', lateImage.id)
+        .executeTakeFirstOrThrow();
       const t0 = Date.parse('2026-02-01T00:00:00Z') / 1000;
       assert.equal(lateTag.create_time, t0);
       assert.ok(lateTag.create_time <= lateTag.update_time, JSON.stringify(lateTag));
@@ -223,7 +268,10 @@ for (const db of DATABASES) {
       assert.ok(lateImage.create_time <= lateImage.update_time);
 
       const audit = expectStatus(await api.get('/v1/admin/audit?pageSize=0', { token: admin }), 200);
-      assert.ok(!audit.data.some((r: { action: string }) => r.action.includes('/v1/registry/notifications')), 'machine traffic stays out of the audit log');
+      assert.ok(
+        !audit.data.some((r: { action: string }) => r.action.includes('/v1/registry/notifications')),
+        'machine traffic stays out of the audit log',
+      );
     });
   });
 }

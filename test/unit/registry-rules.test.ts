@@ -19,9 +19,10 @@ describe('registry scopes', () => {
     assert.deepEqual(parseScopes(['repository:reg.example:5000/p/app:pull']), [
       { type: 'repository', name: 'reg.example:5000/p/app', actions: ['pull'] },
     ]);
-    assert.deepEqual(parseScopes(['', 'repository', 'repository:p/app', 'repository:p/app:', ':x:pull', 'repository:p/a:pull,pull']), [
-      { type: 'repository', name: 'p/a', actions: ['pull'] },
-    ]);
+    assert.deepEqual(
+      parseScopes(['', 'repository', 'repository:p/app', 'repository:p/app:', ':x:pull', 'repository:p/a:pull,pull']),
+      [{ type: 'repository', name: 'p/a', actions: ['pull'] }],
+    );
   });
 
   it('intersects asked and allowed actions; * asks for all that is allowed', () => {
@@ -37,6 +38,26 @@ describe('registry scopes', () => {
     assert.equal(projectOf('proj'), null);
     assert.equal(projectOf('/app'), null);
     assert.equal(projectOf('proj/'), null);
+  });
+
+  it("grants nothing on a name outside Distribution's grammar (issue 11, finding 9)", () => {
+    for (const bad of [
+      'projb/../proja/img',
+      'proj/./img',
+      'proj//img',
+      'Proj/img',
+      'proj/img/',
+      'proj/-img',
+      'proj/img.',
+      `p/${'a'.repeat(254)}`,
+      'proj/im g',
+      'localhost:5000/proj/img',
+    ]) {
+      assert.equal(projectOf(bad), null, bad);
+    }
+    for (const good of ['proj/img', 'proj/a.b/c__d', 'proj/a--b/c_d', `p/${'a'.repeat(253)}`]) {
+      assert.equal(projectOf(good), 'proj'.slice(0, good.indexOf('/')), good);
+    }
   });
 });
 
@@ -58,7 +79,16 @@ describe('registry client helpers', () => {
 
 describe('external registry addresses', () => {
   it('accepts host[:port] with DNS names and IP literals', () => {
-    for (const ok of ['r.example.com', 'r.example.com:5000', 'localhost', '10.0.0.1', '10.0.0.1:443', '[::1]', '[fd00::1]:5000', 'a-b.c1']) {
+    for (const ok of [
+      'r.example.com',
+      'r.example.com:5000',
+      'localhost',
+      '10.0.0.1',
+      '10.0.0.1:443',
+      '[::1]',
+      '[fd00::1]:5000',
+      'a-b.c1',
+    ]) {
       assert.equal(addressProblem(ok), null, ok);
     }
   });
@@ -103,7 +133,9 @@ describe('secrets at rest and in pull secrets', () => {
 
   it('writes .dockerconfigjson documents with username, password and auth', () => {
     const doc = JSON.parse(dockerConfigJson('r.example:5000', 'u', 'p:w'));
-    assert.deepEqual(doc, { auths: { 'r.example:5000': { username: 'u', password: 'p:w', auth: Buffer.from('u:p:w').toString('base64') } } });
+    assert.deepEqual(doc, {
+      auths: { 'r.example:5000': { username: 'u', password: 'p:w', auth: Buffer.from('u:p:w').toString('base64') } },
+    });
   });
 
   it("derives each business's robot password and verifies only the matching pair", () => {
