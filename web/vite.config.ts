@@ -20,5 +20,6 @@ export default defineConfig({
     environment: 'jsdom',
     include: ['src/**/*.test.tsx'],
     setupFiles: ['src/test-setup.ts'],
+    testTimeout: 20_000,
   },
 });

@@ -6,7 +6,8 @@ import { session } from './session';
  * The console's only way to the hub: the client typed by the OpenAPI
  * document (client/schema.d.ts, generated from /v1/openapi.json).
  */
-export const api = createClient<paths>({ baseUrl: '' });
+// fetch is looked up per call (not captured at load), so a test can stand in for the network.
+export const api = createClient<paths>({ baseUrl: globalThis.location?.origin ?? '', fetch: (req: Request) => globalThis.fetch(req) });
 
 const auth: Middleware = {
   onRequest({ request }) {

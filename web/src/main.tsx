@@ -1,6 +1,14 @@
 import '@mantine/core/styles.css';
 import '@mantine/charts/styles.css';
-import { MantineProvider, createTheme } from '@mantine/core';
+import {
+  type CSSVariablesResolver,
+  MantineProvider,
+  Modal,
+  type VariantColorsResolver,
+  createTheme,
+  defaultVariantColorsResolver,
+  parseThemeColor,
+} from '@mantine/core';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
@@ -19,12 +27,43 @@ const queryClient = new QueryClient({
   },
 });
 
+/** Light, outline and subtle variants in the darkest shade: text keeps WCAG AA contrast on white and tints. */
+const variantColorResolver: VariantColorsResolver = (input) => {
+  const colors = defaultVariantColorsResolver(input);
+  const parsed = parseThemeColor({ color: input.color || input.theme.primaryColor, theme: input.theme });
+  if (!parsed.isThemeColor || !['light', 'outline', 'subtle'].includes(input.variant)) return colors;
+  const dark = `var(--mantine-color-${parsed.color}-9)`;
+  return {
+    ...colors,
+    color: dark,
+    ...(input.variant === 'outline' ? { border: `1px solid ${dark}` } : {}),
+    ...(input.variant === 'light' ? { background: `var(--mantine-color-${parsed.color}-0)` } : {}),
+  };
+};
+
+// Secondary and error text dark enough for WCAG AA (axe's color-contrast) on white.
+const cssVariablesResolver: CSSVariablesResolver = () => ({
+  variables: {},
+  light: { '--mantine-color-dimmed': 'var(--mantine-color-gray-7)', '--mantine-color-error': 'var(--mantine-color-red-9)' },
+  dark: {},
+});
+
 // System fonts only: the console loads nothing from outside the hub.
-const theme = createTheme({ primaryColor: 'indigo', defaultRadius: 'sm' });
+const theme = createTheme({
+  primaryColor: 'indigo',
+  primaryShade: { light: 8, dark: 8 },
+  autoContrast: true,
+  defaultRadius: 'sm',
+  variantColorResolver,
+  components: {
+    // The close button of every dialog says what it does.
+    Modal: Modal.extend({ defaultProps: { closeButtonProps: { 'aria-label': 'Close' } } }),
+  },
+});
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <MantineProvider theme={theme}>
+    <MantineProvider theme={theme} cssVariablesResolver={cssVariablesResolver}>
       <QueryClientProvider client={queryClient}>
         <BrowserRouter>
           <App />

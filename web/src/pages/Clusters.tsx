@@ -136,7 +136,7 @@ function LabelSelected({ names, done }: { names: string[]; done: () => void }) {
           Remove label
         </Button>
       </Group>
-      {other && <Text c="red" size="sm" role="alert">{other}</Text>}
+      {other && <Text c="red.9" size="sm" role="alert">{other}</Text>}
     </Paper>
   );
 }
@@ -180,7 +180,7 @@ function RowActions({ row, onJoin }: { row: ClusterRow; onJoin: (j: { clusterNam
           </Menu.Item>
         </Menu.Dropdown>
       </Menu>
-      {err && <Text c="red" size="xs" role="alert">{err}</Text>}
+      {err && <Text c="red.9" size="xs" role="alert">{err}</Text>}
     </Group>
   );
 }

@@ -47,7 +47,7 @@ function NodeLabels({ cluster, names, done }: { cluster: string; names: string[]
           Remove label
         </Button>
       </Group>
-      {other && <Text c="red" size="sm" role="alert">{other}</Text>}
+      {other && <Text c="red.9" size="sm" role="alert">{other}</Text>}
     </Paper>
   );
 }
