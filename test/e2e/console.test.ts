@@ -53,7 +53,7 @@ const ENGINES = process.env.OTE_TEST_CONSOLE_ALL_DBS === '1' ? DATABASES : DATAB
 for (const [dbIndex, db] of ENGINES.entries()) {
   // Screenshots and axe on the first database only: the pages are the same on both.
   const audit = dbIndex === 0;
-  describe(`web console end to end [${db}]`, { timeout: 240_000, skip }, () => {
+  describe(`web console end to end [${db}]`, { timeout: 300_000, skip }, () => {
     const edges: Edge[] = [
       { name: 'edge-east', nodes: ['east-1', 'east-2'], kube: null as unknown as KubeCluster, apps: null as unknown as AppsV1Api, agent: null },
       { name: 'edge-west', nodes: ['west-1'], kube: null as unknown as KubeCluster, apps: null as unknown as AppsV1Api, agent: null },
@@ -311,7 +311,7 @@ for (const [dbIndex, db] of ENGINES.entries()) {
       await pushImage('v2');
       await check(owner, 'repository-projects');
       await owner.getByRole('link', { name: project }).click();
-      await owner.getByRole('button', { name: `${project}/vision` }).click();
+      await owner.getByRole('button', { name: `${project}/vision`, exact: true }).click();
       await owner.getByText(`${registry!.host}/${project}/vision:v2`).waitFor();
       await check(owner, 'repository-tags');
       await owner.keyboard.press('Escape');
@@ -319,7 +319,7 @@ for (const [dbIndex, db] of ENGINES.entries()) {
       await owner.goto(`${hub!.url}/apps/new`);
       await owner.getByRole('textbox', { name: 'Name', exact: true }).fill('vision');
       const pick = async (label: string, option: string) => {
-        await owner.getByLabel(label, { exact: true }).click();
+        await owner.getByRole('combobox', { name: label, exact: true }).click();
         await owner.getByRole('option', { name: option, exact: true }).click();
       };
       await pick('Project', project);

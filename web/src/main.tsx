@@ -32,7 +32,8 @@ const variantColorResolver: VariantColorsResolver = (input) => {
   const colors = defaultVariantColorsResolver(input);
   const parsed = parseThemeColor({ color: input.color || input.theme.primaryColor, theme: input.theme });
   if (!parsed.isThemeColor || !['light', 'outline', 'subtle'].includes(input.variant)) return colors;
-  const dark = `var(--mantine-color-${parsed.color}-9)`;
+  // Yellow, orange and lime stay too light even at shade 9: their text is near-black on the tint.
+  const dark = ['yellow', 'orange', 'lime'].includes(parsed.color) ? 'var(--mantine-color-dark-7)' : `var(--mantine-color-${parsed.color}-9)`;
   return {
     ...colors,
     color: dark,

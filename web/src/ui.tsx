@@ -63,6 +63,16 @@ export function usePaging(defaultSize = 20) {
   };
 }
 
+/** A horizontally scrolling region for wide tables: focusable, so keyboard users can scroll it (axe: scrollable-region-focusable). */
+export function Scroll({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must take focus to be scrolled by keyboard
+    <div role="region" aria-label={label} tabIndex={0} style={{ overflowX: 'auto' }}>
+      {children}
+    </div>
+  );
+}
+
 export function ErrorState({ error, retry }: { error: unknown; retry?: () => void }) {
   const status = error instanceof ApiError ? error.status : 0;
   return (
@@ -200,8 +210,8 @@ export function DataTable<T>(props: {
   return (
     <div>
       {query.isError && <ErrorState error={query.error} retry={() => query.refetch()} />}
-      <Table.ScrollContainer minWidth={600}>
-        <Table striped highlightOnHover aria-label={props.label} aria-busy={query.isFetching}>
+      <Scroll label={`${props.label} (scrolls sideways)`}>
+        <Table miw={600} striped highlightOnHover aria-label={props.label} aria-busy={query.isFetching}>
           <Table.Thead>
             {table.getHeaderGroups().map((hg) => (
               <Table.Tr key={hg.id}>
@@ -236,7 +246,7 @@ export function DataTable<T>(props: {
             ))}
           </Table.Tbody>
         </Table>
-      </Table.ScrollContainer>
+      </Scroll>
       {query.isPending && <Loading />}
       {!query.isPending && rows.length === 0 && !query.isError && <Empty>{props.empty}</Empty>}
       <Group justify="space-between" mt="sm">

@@ -4,7 +4,7 @@ import { lazy, Suspense, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { api, call, fieldError } from '../api';
 import { Role, owns, useMe } from '../me';
-import { ErrorState, Loading, StateBadge, poll, time } from '../ui';
+import { ErrorState, Loading, StateBadge, poll, time, Scroll } from '../ui';
 import { RevisionDiff } from './AppReview';
 import type { AppRow } from './Apps';
 
@@ -71,8 +71,8 @@ function Revisions({ app, canAct }: { app: AppDetailData; canAct: boolean }) {
   return (
     <Stack>
       {rollback.isError && <Alert color="red" role="alert">{(rollback.error as Error).message}</Alert>}
-      <Table.ScrollContainer minWidth={500}>
-        <Table aria-label="Revision history">
+      <Scroll label="Revision history (scrolls sideways)">
+        <Table miw={500} aria-label="Revision history">
           <Table.Thead>
             <Table.Tr>
               <Table.Th>Revision</Table.Th>
@@ -111,7 +111,7 @@ function Revisions({ app, canAct }: { app: AppDetailData; canAct: boolean }) {
             ))}
           </Table.Tbody>
         </Table>
-      </Table.ScrollContainer>
+      </Scroll>
       {open !== null && running && (
         <RevisionDiff from={running.spec} to={rows.find((r) => r.revision === open)?.spec} fromLabel={`running ${running.revision}`} toLabel={`revision ${open}`} />
       )}
@@ -180,8 +180,8 @@ export default function AppDetail() {
         {clusters.length === 0 ? (
           <Text c="dimmed">Not placed on any cluster {a.runningRevision === null ? '(no revision approved yet)' : '(no cluster matches its label)'}.</Text>
         ) : (
-          <Table.ScrollContainer minWidth={500}>
-            <Table aria-label="Status per cluster" data-testid="status-grid">
+          <Scroll label="Status per cluster (scrolls sideways)">
+            <Table miw={500} aria-label="Status per cluster" data-testid="status-grid">
               <Table.Thead>
                 <Table.Tr>
                   <Table.Th>Cluster</Table.Th>
@@ -205,7 +205,7 @@ export default function AppDetail() {
                 ))}
               </Table.Tbody>
             </Table>
-          </Table.ScrollContainer>
+          </Scroll>
         )}
         {clusters.length > 0 && (
           <Suspense fallback={null}>

@@ -4,7 +4,7 @@ import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { api, call, fieldError, formError } from '../api';
 import { diffSpecs } from '../diff';
-import { ErrorState, Loading, StateBadge } from '../ui';
+import { ErrorState, Loading, StateBadge, Scroll } from '../ui';
 import type { AppDetailData, RevisionRow } from './AppDetail';
 
 const show = (v: unknown) => (v === undefined ? '—' : JSON.stringify(v));
@@ -14,8 +14,8 @@ export function RevisionDiff({ from, to, fromLabel, toLabel }: { from: unknown; 
   const changes = diffSpecs(from, to);
   if (changes.length === 0) return <Text c="dimmed">No change.</Text>;
   return (
-    <Table.ScrollContainer minWidth={500}>
-      <Table aria-label={`Changes from ${fromLabel} to ${toLabel}`} data-testid="revision-diff">
+    <Scroll label={`Changes from ${fromLabel} to ${toLabel} (scrolls sideways)`}>
+      <Table miw={500} aria-label={`Changes from ${fromLabel} to ${toLabel}`} data-testid="revision-diff">
         <Table.Thead>
           <Table.Tr>
             <Table.Th>Field</Table.Th>
@@ -33,7 +33,7 @@ export function RevisionDiff({ from, to, fromLabel, toLabel }: { from: unknown; 
           ))}
         </Table.Tbody>
       </Table>
-    </Table.ScrollContainer>
+    </Scroll>
   );
 }
 
