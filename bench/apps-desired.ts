@@ -12,6 +12,9 @@
  *   node --import tsx bench/apps-desired.ts
  */
 import { buildDesired } from '../src/agent-link/desired-builder.js';
+import { namespacesContributor } from '../src/businesses/desired.js';
+import { clusterFacts } from '../src/clusters/store.js';
+import { nodeLabelsContributor } from '../src/nodes/desired.js';
 import { appsContributor } from '../src/apps/desired.js';
 import { DbStatusReader } from '../src/apps/status.js';
 import { openDatabase } from '../src/db/index.js';
@@ -73,7 +76,7 @@ for (const [clusters, apps] of SIZES) {
     const contributor = appsContributor(new SettingsService(k), 'registry.example.com');
     let workloads = 0;
     const build = await time(async () => {
-      const built = await buildDesired(k, clusterIds, [contributor]);
+      const built = await buildDesired(k, await clusterFacts(k, clusterIds), [namespacesContributor(), nodeLabelsContributor(), contributor]);
       workloads = [...built.values()].reduce((n, b) => n + b.state.workloads.length, 0);
     });
     const facts = (await k.selectFrom('clusters').select(['id', 'name']).execute()).map((c) => ({

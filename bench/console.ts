@@ -24,7 +24,14 @@ import { createHub } from '../src/server/app.js';
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const DIST = path.join(REPO, 'web', 'dist');
 const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const ARGS = [
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-gpu',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 const CLUSTERS = Number(process.env.OTE_BENCH_CONSOLE_CLUSTERS ?? 5000);
 const REPS = Number(process.env.OTE_BENCH_CONSOLE_REPS ?? 5);
 const ADMIN_PASSWORD = 'Bench-Passw0rd';

@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import Fastify from 'fastify';
 import { hashPassword } from '../src/auth/passwords.js';
-import type { Db } from '../src/db/index.js';
+import type { DatabaseHandle } from '../src/db/index.js';
 import type { NewUser } from '../src/db/types.js';
 import { nowSeconds } from '../src/lib/time.js';
 import { createHub } from '../src/server/app.js';
@@ -25,7 +25,7 @@ const BATCH = 500;
  * reuses ONE precomputed hash, which is fine for a read benchmark (nobody
  * logs in as these users).
  */
-async function seedUsers(db: Db, count: number): Promise<void> {
+async function seedUsers(db: DatabaseHandle, count: number): Promise<void> {
   const passwordHash = await hashPassword('Bench-Passw0rd');
   const now = nowSeconds();
   await db.kysely.transaction().execute(async (trx) => {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `npm test`: provisions what the tests need on a fresh machine (we are root),
-# type-checks, then runs unit and integration tests (SQLite and PostgreSQL).
+# type-checks, lints (eslint) and checks the formatting (prettier), then runs
+# unit, integration and end-to-end tests (SQLite and PostgreSQL).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/provision.sh
@@ -9,5 +10,7 @@ npx tsc -p tsconfig.json --noEmit
 npx tsc -p web/tsconfig.json
 npx vitest run --config web/vite.config.ts
 [ -f web/dist/index.html ] || npm run build:web
+npm run --silent lint
+npm run --silent format:check
 mapfile -t files < <(find test -name '*.test.ts' | sort)
 exec node --import tsx --test --test-concurrency="${OTE_TEST_CONCURRENCY:-2}" "${files[@]}"

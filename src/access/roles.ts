@@ -20,7 +20,7 @@ export const Allow = {
 export const UserStatus = { pending: 0, approved: 1, notApproved: 2, forbidden: 3 } as const;
 export const BusinessStatus = { pending: 0, approved: 1, disapproved: 2, deleted: 3 } as const;
 
-export interface RoleFacts {
+interface RoleFacts {
   readonly isSystem: boolean;
   readonly status: number;
   readonly isAdmin: boolean;

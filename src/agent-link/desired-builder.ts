@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { loadDesiredNamespaces } from '../businesses/desired.js';
 import type { Database } from '../db/types.js';
-import { chunks } from '../lib/chunks.js';
+import { canonicalize, merge, orderPart, unite } from './desired-merge.js';
+import type { DesiredState } from './protocol.js';
 
 // Other domains' builders (Application Management) chunk their id lists with these too.
 export { CHUNK, chunks } from '../lib/chunks.js';
-import type { DesiredState } from './protocol.js';
 
 type Db = Kysely<Database>;
 
@@ -19,14 +18,24 @@ export interface ClusterFacts {
   readonly labels: readonly string[];
 }
 
+/** Reads the facts of the clusters asked about (the clusters domain owns them); unknown ids are left out. */
+export type ClusterFactsReader = (db: Db, ids: readonly number[]) => Promise<ClusterFacts[]>;
+
 /**
- * A domain that adds to clusters' desired state (the registry's pull secrets,
- * Application Management's workloads). Called once per recompute with every
- * affected cluster, so shared parts are computed once, not per cluster.
- * Return nothing for a cluster that gets nothing.
+ * A domain that adds to clusters' desired state (the businesses' namespaces,
+ * the nodes' labels, the registry's pull secrets, Application Management's
+ * workloads). Called once per recompute with every affected cluster, so
+ * shared parts are computed once, not per cluster. Return nothing for a
+ * cluster that gets nothing.
  */
 export interface DesiredStateContributor {
   readonly name: string;
+  /**
+   * Where the part enters the generation key (see `generationKey`):
+   * 'namespaces' (the same for every cluster), 'nodeLabels', or, by default,
+   * among the other parts in the order contributors were added.
+   */
+  readonly keyedAs?: 'namespaces' | 'nodeLabels';
   contribute(db: Db, clusters: readonly ClusterFacts[]): Promise<ReadonlyMap<number, Partial<DesiredState>>>;
 }
 
@@ -36,114 +45,73 @@ export interface BuiltState {
   readonly hash: string;
 }
 
-
 /**
- * Each cluster's desired state as a pure function of the database: the
- * namespaces of approved businesses (shared, read once), the node labels OTE
- * manages, what contributors add, and the paused flag. Unknown ids are skipped.
+ * Each cluster's desired state, from its facts and what the contributors give
+ * it (a pure function of the database: they read it). Most clusters of a fleet
+ * differ only in small parts (their node labels, what contributors give them,
+ * the paused flag), often not at all: each distinct combination is built,
+ * canonicalized and hashed once.
  */
 export async function buildDesired(
   db: Db,
-  clusterIds: readonly number[],
+  facts: readonly ClusterFacts[],
   contributors: readonly DesiredStateContributor[],
 ): Promise<Map<number, BuiltState>> {
   const out = new Map<number, BuiltState>();
-  if (clusterIds.length === 0) return out;
-  const facts: ClusterFacts[] = [];
-  const nodeLabels = new Map<number, Record<string, string[]>>();
-  for (const ids of chunks(clusterIds)) {
-    const rows = await db.selectFrom('clusters').select(['id', 'name', 'paused']).where('id', 'in', ids).execute();
-    const labels = await db
-      .selectFrom('cluster_labels')
-      .select(['cluster_id', 'label'])
-      .where('cluster_id', 'in', ids)
-      .orderBy('label')
-      .execute();
-    const byCluster = groupBy(labels, (l) => l.cluster_id);
-    for (const r of rows) {
-      facts.push({ id: r.id, name: r.name, paused: r.paused === 1, labels: (byCluster.get(r.id) ?? []).map((l) => l.label) });
-    }
-    const nl = await db
-      .selectFrom('node_labels')
-      .select(['cluster_id', 'node_name', 'label'])
-      .where('cluster_id', 'in', ids)
-      .orderBy('node_name')
-      .orderBy('label')
-      .execute();
-    for (const r of nl) {
-      const perNode = nodeLabels.get(r.cluster_id) ?? {};
-      (perNode[r.node_name] ??= []).push(r.label);
-      nodeLabels.set(r.cluster_id, perNode);
-    }
-  }
-  const namespaces = await loadDesiredNamespaces(db);
-  const contributed = await Promise.all(contributors.map((c) => c.contribute(db, facts)));
-  // Most clusters of a fleet differ only in small parts (their node labels,
-  // what contributors give them, the paused flag), often not at all: key each
-  // cluster by those parts and build, canonicalize and hash each distinct
-  // combination once.
-  const sharedKey = stableJson(namespaces);
+  if (facts.length === 0) return out;
+  const contributed = await Promise.all(contributors.map(async (c) => ({ c, parts: await c.contribute(db, facts) })));
+  const of = (kind: DesiredStateContributor['keyedAs']) => contributed.filter(({ c }) => c.keyedAs === kind).map(({ parts }) => parts);
+  const [namespaceParts, nodeLabelParts, otherParts] = [of('namespaces'), of('nodeLabels'), of(undefined)];
+  const namespacesOf = sharedNamespaces();
   const memo = new Map<string, { state: DesiredState; hash: string }>();
   for (const f of facts) {
-    const own = {
-      nodeLabels: nodeLabels.get(f.id) ?? {},
-      parts: contributed.map((parts) => orderPart(parts.get(f.id))),
-      paused: f.paused,
-    };
-    const ownKey = stableJson(own);
-    let built = memo.get(ownKey);
+    const { namespaces, sharedKey } = namespacesOf(namespaceParts.map((p) => p.get(f.id)?.namespaces));
+    const nodeLabels = unite(nodeLabelParts.map((p) => p.get(f.id)?.nodeLabels));
+    const own = { nodeLabels, parts: otherParts.map((p) => orderPart(p.get(f.id))), paused: f.paused };
+    const key = generationKey(sharedKey, own);
+    let built = memo.get(key);
     if (!built) {
-      let state: DesiredState = { namespaces, nodeLabels: own.nodeLabels, pullSecrets: [], workloads: [], paused: f.paused };
+      let state: DesiredState = { namespaces, nodeLabels, pullSecrets: [], workloads: [], paused: f.paused };
       for (const part of own.parts) if (part) state = merge(state, part);
-      const canonical = canonicalize(state);
       // The hash of the inputs that fully determine the state: equal inputs, equal hash.
-      built = { state: canonical, hash: createHash('sha256').update(sharedKey).update('\n').update(ownKey).digest('hex') };
-      memo.set(ownKey, built);
+      built = { state: canonicalize(state), hash: createHash('sha256').update(key).digest('hex') };
+      memo.set(key, built);
     }
     out.set(f.id, { facts: f, state: built.state, hash: built.hash });
   }
   return out;
 }
 
-/** Lists are concatenated, node labels united; `paused` stays the cluster's own. */
-function merge(a: DesiredState, b: Partial<DesiredState>): DesiredState {
-  const nodeLabels: Record<string, string[]> = { ...a.nodeLabels };
-  for (const [node, labels] of Object.entries(b.nodeLabels ?? {})) {
-    nodeLabels[node] = [...new Set([...(nodeLabels[node] ?? []), ...labels])];
-  }
-  return {
-    namespaces: b.namespaces ? [...new Set([...a.namespaces, ...b.namespaces])] : a.namespaces,
-    nodeLabels,
-    pullSecrets: b.pullSecrets ? [...a.pullSecrets, ...b.pullSecrets] : a.pullSecrets,
-    workloads: b.workloads ? [...a.workloads, ...b.workloads] : a.workloads,
-    paused: a.paused,
-  };
+/**
+ * The text a cluster's desired-state hash is taken of: its namespaces
+ * (`sharedKey`) on one line, then its own inputs. The layout is frozen:
+ * changing it moves every cluster's generation on upgrade
+ * (test/integration/desired-compat.test.ts pins it).
+ */
+function generationKey(
+  sharedKey: string,
+  own: { nodeLabels: Record<string, string[]>; parts: (Partial<DesiredState> | null)[]; paused: boolean },
+): string {
+  return `${sharedKey}\n${stableJson(own)}`;
 }
 
-/** One order for everything, so equal states hash equally whatever order rows came in. */
-function canonicalize(s: DesiredState): DesiredState {
-  const nodeLabels: Record<string, string[]> = {};
-  for (const node of Object.keys(s.nodeLabels).sort()) nodeLabels[node] = [...s.nodeLabels[node]].sort();
-  return {
-    namespaces: [...s.namespaces].sort(),
-    nodeLabels,
-    pullSecrets: [...s.pullSecrets].sort((x, y) => cmp(`${x.namespace}/${x.name}`, `${y.namespace}/${y.name}`)),
-    workloads: s.workloads,
-    paused: s.paused,
+/**
+ * The namespaces of every contributor, once each, byte order, with their key
+ * text. A fleet shares one list (the same array for every cluster): it is
+ * sorted and serialized once per recompute, not per cluster.
+ */
+function sharedNamespaces() {
+  const done = new WeakMap<readonly string[], { namespaces: string[]; sharedKey: string }>();
+  const make = (lists: readonly (readonly string[] | undefined)[]) => {
+    const namespaces = [...new Set(lists.flatMap((l) => l ?? []))].sort();
+    return { namespaces, sharedKey: stableJson(namespaces) };
   };
-}
-
-const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-
-/** A contributed part with its sets in one order, so equal parts key equally whatever order rows came in. */
-function orderPart(p: Partial<DesiredState> | undefined): Partial<DesiredState> | null {
-  if (!p) return null;
-  return {
-    ...p,
-    ...(p.namespaces ? { namespaces: [...p.namespaces].sort() } : {}),
-    ...(p.pullSecrets
-      ? { pullSecrets: [...p.pullSecrets].sort((x, y) => cmp(`${x.namespace}/${x.name}`, `${y.namespace}/${y.name}`)) }
-      : {}),
+  return (lists: readonly (readonly string[] | undefined)[]) => {
+    const only = lists.length === 1 ? lists[0] : undefined;
+    if (!only) return make(lists);
+    let r = done.get(only);
+    if (!r) done.set(only, (r = make(lists)));
+    return r;
   };
 }
 
@@ -159,14 +127,4 @@ export function stableJson(v: unknown): string {
       .join(',')}}`;
   }
   return JSON.stringify(v);
-}
-
-function groupBy<T, K>(items: readonly T[], key: (t: T) => K): Map<K, T[]> {
-  const m = new Map<K, T[]>();
-  for (const i of items) {
-    const list = m.get(key(i));
-    if (list) list.push(i);
-    else m.set(key(i), [i]);
-  }
-  return m;
 }

@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from '../db/types.js';
+import { type Logger, silentLogger } from '../lib/log.js';
 
 /** What one replica tells the others; the database stays the truth, these only wake them up. */
 export type RelayMessage =
@@ -26,10 +27,6 @@ const CHANNEL = 'ote_agent_link';
 /** PostgreSQL's NOTIFY payload limit is 8000 bytes: a longer cluster list becomes "all". */
 const MAX_PAYLOAD = 7000;
 
-export interface Logger {
-  warn(obj: object, msg: string): void;
-}
-
 /**
  * PostgreSQL LISTEN/NOTIFY between hub replicas: NOTIFY through the shared
  * pool, LISTEN on one dedicated connection that redials with backoff.
@@ -47,7 +44,7 @@ export class PgRelay implements Relay {
     private readonly origin: string,
   ) {}
 
-  private log: Logger = { warn: () => {} };
+  private log: Logger = silentLogger;
 
   publish(msg: RelayMessage): void {
     let payload = JSON.stringify({ ...msg, origin: this.origin });

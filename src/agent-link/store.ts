@@ -1,9 +1,17 @@
 import { createHash } from 'node:crypto';
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from '../db/types.js';
 import { chunks } from '../lib/chunks.js';
+import { writeInventory } from './inventory-store.js';
 import type { NodeReport } from './protocol.js';
 
+/**
+ * The agent link's own data: the connection columns of `clusters` (session,
+ * heartbeat, generation and desired-state hash, acknowledgement, inventory
+ * hash), found by the join token. Generations are in generation-store.ts,
+ * the reported nodes in inventory-store.ts; what other domains own reaches
+ * the desired state through their contributors.
+ */
 export type Db = Kysely<Database>;
 
 /** Join tokens are 256-bit random strings: sha256 is the right (fast, sufficient) hash. */
@@ -129,116 +137,4 @@ export async function writeBatch(
 
 export async function recordAckError(db: Db, clusterId: number, error: string | null): Promise<void> {
   await db.updateTable('clusters').set({ ack_error: error }).where('id', '=', clusterId).execute();
-}
-
-/** Current generation and desired-state hash per cluster. */
-export async function generations(db: Db, ids: readonly number[]): Promise<Map<number, { generation: number; hash: string }>> {
-  const out = new Map<number, { generation: number; hash: string }>();
-  for (const part of chunks(ids)) {
-    const rows = await db
-      .selectFrom('clusters')
-      .select(['id', 'generation', 'desired_hash'])
-      .where('id', 'in', part)
-      .execute();
-    for (const r of rows) out.set(r.id, { generation: Number(r.generation), hash: r.desired_hash });
-  }
-  return out;
-}
-
-/**
- * Moves each changed cluster to a new generation with its new hash and
- * answers the new generations. Clusters that share a new state (a fleet-wide
- * change) move with one plain UPDATE per chunk; the rest in chunks with a
- * CASE (dialect-neutral). Only rows whose hash still differs move, so two
- * replicas racing on one cluster bump it once.
- */
-export async function bumpGenerations(db: Db, changed: ReadonlyMap<number, string>): Promise<Map<number, number>> {
-  const out = new Map<number, number>();
-  const byHash = new Map<string, number[]>();
-  for (const [id, hash] of changed) {
-    const ids = byHash.get(hash);
-    if (ids) ids.push(id);
-    else byHash.set(hash, [id]);
-  }
-  const singles: number[] = [];
-  for (const [hash, ids] of byHash) {
-    if (ids.length < 8) {
-      singles.push(...ids);
-      continue;
-    }
-    for (const part of chunks(ids)) {
-      const rows = await db
-        .updateTable('clusters')
-        .set((eb) => ({ generation: eb('generation', '+', 1), desired_hash: hash }))
-        .where('id', 'in', part)
-        .where('desired_hash', '<>', hash)
-        .returning(['id', 'generation'])
-        .execute();
-      for (const r of rows) out.set(r.id, Number(r.generation));
-    }
-  }
-  for (const part of chunks(singles)) {
-    const hashCase = sql<string>`case id ${sql.join(
-      part.map((id) => sql`when ${id} then ${changed.get(id)}`),
-      sql` `,
-    )} end`;
-    const rows = await db
-      .updateTable('clusters')
-      .set((eb) => ({ generation: eb('generation', '+', 1), desired_hash: hashCase }))
-      .where('id', 'in', part)
-      .where('desired_hash', '<>', hashCase)
-      .returning(['id', 'generation'])
-      .execute();
-    for (const r of rows) out.set(r.id, Number(r.generation));
-  }
-  return out;
-}
-
-/** A hash of a node inventory in a stable order, so an unchanged report writes nothing. */
-export function inventoryHash(nodes: readonly NodeReport[]): string {
-  const sorted = [...nodes].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const h = createHash('sha256');
-  for (const n of sorted) {
-    const labels = Object.keys(n.labels)
-      .sort()
-      .map((k) => [k, n.labels[k]]);
-    h.update(
-      JSON.stringify([n.name, n.osImage, n.kernelVersion, n.internalIP, n.cpu, n.memory, n.disk, n.gpuCount, n.gpuMemoryMiB, n.ready, labels]),
-    );
-    h.update('\n');
-  }
-  return h.digest('hex');
-}
-
-/** Replaces a cluster's node inventory (one transaction) and records its hash. */
-export function replaceInventory(db: Db, clusterId: number, nodes: readonly NodeReport[], hash: string, now: number): Promise<void> {
-  return db.transaction().execute((trx) => writeInventory(trx, clusterId, nodes, hash, now));
-}
-
-/** The inventory write itself; the caller holds the transaction. */
-async function writeInventory(trx: Db, clusterId: number, nodes: readonly NodeReport[], hash: string, now: number): Promise<void> {
-  // A report may name a node twice (a buggy agent): the last one wins rather than a unique violation.
-  const byName = new Map(nodes.map((n) => [n.name, n]));
-  // A node's update_time is when its readiness last changed (alerts say "not ready since" from it):
-  // a report that changes something else, of this node or another, keeps it.
-  const before = await trx.selectFrom('nodes').select(['name', 'ready', 'update_time']).where('cluster_id', '=', clusterId).execute();
-  const since = new Map(before.map((r) => [`${r.name}\u0000${r.ready}`, r.update_time]));
-  await trx.deleteFrom('nodes').where('cluster_id', '=', clusterId).execute();
-  const rows = [...byName.values()].map((n) => ({
-    cluster_id: clusterId,
-    name: n.name,
-    os_image: n.osImage,
-    kernel_version: n.kernelVersion,
-    internal_ip: n.internalIP,
-    cpu: n.cpu,
-    memory: Math.round(n.memory),
-    disk: Math.round(n.disk),
-    gpu_count: n.gpuCount,
-    gpu_memory_mib: n.gpuMemoryMiB,
-    ready: n.ready ? 1 : 0,
-    k8s_labels: JSON.stringify(n.labels),
-    update_time: since.get(`${n.name}\u0000${n.ready ? 1 : 0}`) ?? now,
-  }));
-  for (const part of chunks(rows, 50)) await trx.insertInto('nodes').values(part).execute();
-  await trx.updateTable('clusters').set({ inventory_hash: hash }).where('id', '=', clusterId).execute();
 }

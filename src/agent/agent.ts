@@ -46,9 +46,9 @@ export async function startAgent(
   const { log } = opts;
   const cluster = deps.cluster ?? new KubeClusterApi(opts.kubeConfig);
   const inventory = deps.inventory ?? new KubeInventory(opts.kubeConfig, log);
-  log.info('watching the cluster', { server: opts.kubeConfig.getCurrentCluster()?.server });
+  log.info({ server: opts.kubeConfig.getCurrentCluster()?.server }, 'watching the cluster');
   await inventory.start();
-  log.info('cluster inventory ready', { nodes: inventory.nodes().length });
+  log.info({ nodes: inventory.nodes().length }, 'cluster inventory ready');
 
   let link: HubConnection | null = null;
   const reconciler = new Reconciler({

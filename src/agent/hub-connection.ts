@@ -107,14 +107,14 @@ export class HubConnection {
     ws.on('unexpected-response', (_req, res) => {
       const status = res.statusCode ?? 0;
       if (status === 401 || status === 403) rejected = `the hub refused the join token (HTTP ${status})`;
-      else log.warn('hub did not accept the connection', { status });
+      else log.warn({ status }, 'hub did not accept the connection');
       res.resume();
       ws.terminate();
     });
     ws.on('open', () => {
       opened = true;
       this.lastSeen = Date.now();
-      log.info('connected to the hub', { url: this.url });
+      log.info({ url: this.url }, 'connected to the hub');
       this.send(this.opts.hello());
       this.startHeartbeats(ws);
     });
@@ -126,7 +126,7 @@ export class HubConnection {
       this.lastSeen = Date.now();
     });
     ws.on('error', (err) => {
-      if (!rejected) log.warn('hub connection error', { error: err.message });
+      if (!rejected) log.warn({ error: err.message }, 'hub connection error');
     });
     ws.on('close', (code, reasonBuf) => {
       this.stopHeartbeats();
@@ -139,7 +139,7 @@ export class HubConnection {
         this.opts.onRejected(rejected);
         return;
       }
-      if (opened) log.warn('disconnected from the hub; the cluster stays as it is', { code, reason });
+      if (opened) log.warn({ code, reason }, 'disconnected from the hub; the cluster stays as it is');
       this.scheduleRedial(code);
     });
   }
@@ -165,7 +165,7 @@ export class HubConnection {
     // Replaced by another agent of the same cluster: two agents would take turns; wait the longest.
     const policy = this.opts.backoff ?? DIAL_BACKOFF;
     const delay = code === CloseCode.replaced ? policy.capMs : backoffDelay(policy, this.attempt++);
-    this.opts.log.info('redialing the hub', { inMs: delay });
+    this.opts.log.info({ inMs: delay }, 'redialing the hub');
     this.redialTimer = setTimeout(() => {
       this.redialTimer = null;
       this.dial();
@@ -179,7 +179,7 @@ export class HubConnection {
     const deadAfter = this.opts.silenceMs ?? Math.max(3 * every, 15_000);
     this.heartbeatTimer = setInterval(() => {
       if (Date.now() - this.lastSeen > deadAfter) {
-        this.opts.log.warn('no answer from the hub; dropping the connection', { silentMs: Date.now() - this.lastSeen });
+        this.opts.log.warn({ silentMs: Date.now() - this.lastSeen }, 'no answer from the hub; dropping the connection');
         ws.terminate();
         return;
       }

@@ -144,7 +144,7 @@ export class KubeInventory implements Inventory {
     if (Date.now() - f.since > 30_000) f.count = 0;
     const delay = backoffDelay(DIAL_BACKOFF, f.count++);
     this.failures.set(s, f);
-    this.log.warn(`watch of ${s.what} failed; restarting`, { error: err, retryInMs: delay });
+    this.log.warn({ error: err, retryInMs: delay }, `watch of ${s.what} failed; restarting`);
     const t = setTimeout(() => {
       this.timers.delete(t);
       if (this.stopped) return;

@@ -97,7 +97,7 @@ export class Reconciler {
       this.latest = null;
       if (d.state.paused) {
         this.pausedAt = d.generation;
-        this.deps.log.info('cluster paused: generation received, nothing applied', { generation: d.generation });
+        this.deps.log.info({ generation: d.generation }, 'cluster paused: generation received, nothing applied');
         continue;
       }
       this.pausedAt = null;
@@ -124,8 +124,8 @@ export class Reconciler {
     const text = JSON.stringify(ack);
     if (text === this.lastAck) return;
     this.lastAck = text;
-    if (ack.ok) this.deps.log.info('desired state applied', { generation: ack.generation });
-    else this.deps.log.warn('desired state not fully applied; retrying', { generation: ack.generation, error: ack.error });
+    if (ack.ok) this.deps.log.info({ generation: ack.generation }, 'desired state applied');
+    else this.deps.log.warn({ generation: ack.generation, error: ack.error }, 'desired state not fully applied; retrying');
     this.deps.ack(ack);
   }
 

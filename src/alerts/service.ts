@@ -1,11 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { DbStatusReader } from '../apps/status.js';
 import { isReady } from '../clusters/readiness.js';
+import { clusterLiveness } from '../clusters/store.js';
+import { notReadyNodes } from '../nodes/store.js';
 import { scopeOf } from '../access/scope.js';
 import type { SettingsService } from '../settings/service.js';
 import type { Caller } from '../access/roles.js';
 import type { AlertRow, AlertmanagerWebhook, ListAlertsQuery } from './schemas.js';
 import * as store from './store.js';
+import type { Db } from '../db/types.js';
 
 /**
  * Alerts (API.md §9): what is wrong now, computed from the database (clusters
@@ -14,7 +17,7 @@ import * as store from './store.js';
  */
 export class AlertsService {
   constructor(
-    private readonly db: store.Db,
+    private readonly db: Db,
     private readonly settings: SettingsService,
     private readonly statuses: DbStatusReader,
   ) {}
@@ -26,7 +29,7 @@ export class AlertsService {
     const grace = this.statuses.graceSeconds;
     const rows: AlertRow[] = [];
 
-    const clusters = await store.clusters(this.db);
+    const clusters = await clusterLiveness(this.db);
     const down = new Set<number>();
     for (const c of clusters) {
       if (isReady(c, now, grace)) continue;
@@ -40,9 +43,12 @@ export class AlertsService {
       rows.push({ kind: 'cluster', name: c.name, clusterName: c.name, businessId: null, message, since: c.last_heartbeat ?? c.create_time });
     }
     // A node of an unreachable cluster is not known either way: its cluster's alert says it.
-    for (const n of await store.notReadyNodes(this.db)) {
-      if (down.has(n.cluster_id)) continue;
-      rows.push({ kind: 'node', name: n.name, clusterName: n.cluster_name, businessId: null, message: 'the node is not Ready', since: n.update_time });
+    const names = new Map(clusters.map((c) => [c.id, c.name]));
+    for (const n of await notReadyNodes(this.db)) {
+      const clusterName = names.get(n.cluster_id);
+      // A cluster added after the list above is not judged this time, nor are its nodes.
+      if (down.has(n.cluster_id) || clusterName === undefined) continue;
+      rows.push({ kind: 'node', name: n.name, clusterName, businessId: null, message: 'the node is not Ready', since: n.update_time });
     }
 
     const apps = await store.runningApps(this.db, scope);

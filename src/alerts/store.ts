@@ -1,8 +1,5 @@
-import type { Kysely } from 'kysely';
 import type { Scope } from '../access/scope.js';
-import type { Database } from '../db/types.js';
-
-export type Db = Kysely<Database>;
+import type { Db } from '../db/types.js';
 
 export interface ExternalAlert {
   readonly fingerprint: string;
@@ -47,20 +44,10 @@ export function firingExternal(db: Db, scope: Scope, now: number) {
   return q.execute();
 }
 
-export function clusters(db: Db) {
-  return db.selectFrom('clusters').select(['id', 'name', 'session_id', 'last_heartbeat', 'create_time']).execute();
-}
-
-export function notReadyNodes(db: Db) {
-  return db
-    .selectFrom('nodes')
-    .innerJoin('clusters', 'clusters.id', 'nodes.cluster_id')
-    .select(['nodes.name', 'nodes.cluster_id', 'clusters.name as cluster_name', 'nodes.update_time'])
-    .where('nodes.ready', '=', 0)
-    .execute();
-}
-
-/** Running applications a scope may see (the per-cluster states are derived by src/apps/status.ts). */
+/**
+ * Running applications a scope may see (the per-cluster states are derived by src/apps/status.ts).
+ * It reads Application Management's table: it moves to apps/ with that domain's stores (issue 9).
+ */
 export function runningApps(db: Db, scope: Scope) {
   let q = db.selectFrom('applications').selectAll().where('running_revision', 'is not', null);
   if (scope.kind === 'tenant') q = q.where('business_id', '=', scope.businessId);

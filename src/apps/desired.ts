@@ -1,11 +1,13 @@
 import type { ClusterFacts, DesiredStateContributor } from '../agent-link/desired-builder.js';
-import { chunks } from '../lib/chunks.js';
 import type { DesiredState } from '../agent-link/protocol.js';
 import type { SettingsService } from '../settings/service.js';
-import { BusinessStatus } from '../access/roles.js';
+import { approvedBusinesses } from '../businesses/store.js';
+import * as appClusters from './app-cluster-store.js';
 import { buildObjects } from './objects.js';
-import { ALL } from './placement.js';
+import { placedOn } from './placement.js';
+import * as revisions from './revision-store.js';
 import type { AppSpec } from './schemas.js';
+import * as store from './store.js';
 import type { Db } from './store.js';
 
 /** A running application and what placement needs of it. */
@@ -25,10 +27,6 @@ export interface ClusterAssignment {
   readonly revision: number | null;
   readonly removed: boolean;
 }
-
-/** Does an application with this `clusterLabel` belong on a cluster with these labels? */
-export const placedOn = (clusterLabel: string, labels: readonly string[]): boolean =>
-  clusterLabel === ALL || labels.includes(clusterLabel);
 
 /** The revision a cluster runs, or null for none (removed, or its rollout batch has not come). */
 export function revisionFor(app: PlacedApp, a: ClusterAssignment | undefined): number | null {
@@ -89,24 +87,10 @@ export function appsContributor(settings: SettingsService, registryDomain: strin
   };
 }
 
+/** The running applications of approved businesses, by business and name. */
 export async function runningApps(db: Db): Promise<PlacedApp[]> {
-  const rows = await db
-    .selectFrom('applications')
-    .innerJoin('businesses', 'businesses.id', 'applications.business_id')
-    .select([
-      'applications.id',
-      'applications.business_id',
-      'applications.app_name',
-      'applications.cluster_label',
-      'applications.replicas',
-      'applications.running_revision',
-      'applications.rollout_batch_start',
-    ])
-    .where('businesses.status', '=', BusinessStatus.approved)
-    .where('applications.running_revision', 'is not', null)
-    .orderBy('applications.business_id')
-    .orderBy('applications.name_key')
-    .execute();
+  const approved = new Set((await approvedBusinesses(db)).map((b) => b.id));
+  const rows = (await store.runningApps(db)).filter((r) => approved.has(r.business_id));
   return rows.map((r) => ({
     id: r.id,
     businessId: r.business_id,
@@ -119,16 +103,8 @@ export async function runningApps(db: Db): Promise<PlacedApp[]> {
 }
 
 async function assignmentsOf(db: Db, clusterIds: readonly number[]): Promise<Map<string, ClusterAssignment>> {
-  const out = new Map<string, ClusterAssignment>();
-  for (const ids of chunks(clusterIds)) {
-    const rows = await db
-      .selectFrom('app_clusters')
-      .select(['app_id', 'cluster_id', 'revision', 'removed'])
-      .where('cluster_id', 'in', ids)
-      .execute();
-    for (const r of rows) out.set(`${r.app_id}:${r.cluster_id}`, { revision: r.revision, removed: r.removed === 1 });
-  }
-  return out;
+  const rows = await appClusters.assignmentsOn(db, clusterIds);
+  return new Map(rows.map((r) => [`${r.app_id}:${r.cluster_id}`, { revision: r.revision, removed: r.removed === 1 }]));
 }
 
 /** The specs of every revision some cluster runs: the running ones, plus older ones mid-rollout. */
@@ -145,17 +121,9 @@ async function specsOf(
   }
   const out = new Map<string, AppSpec>();
   const appIds = [...new Set([...wanted].map((k) => Number(k.split(':')[0])))];
-  for (const ids of chunks(appIds)) {
-    const rows = await db
-      .selectFrom('app_revisions')
-      .select(['app_id', 'revision', 'spec'])
-      .where('app_id', 'in', ids)
-      .where('status', '=', 1)
-      .execute();
-    for (const r of rows) {
-      const key = `${r.app_id}:${r.revision}`;
-      if (wanted.has(key)) out.set(key, JSON.parse(r.spec) as AppSpec);
-    }
+  for (const r of await revisions.approvedRevisions(db, appIds)) {
+    const key = `${r.app_id}:${r.revision}`;
+    if (wanted.has(key)) out.set(key, JSON.parse(r.spec) as AppSpec);
   }
   return out;
 }

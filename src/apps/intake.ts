@@ -2,6 +2,8 @@ import type { WorkloadIntake } from '../agent-link/link.js';
 import { MANAGED_BY, type WorkloadStatus } from '../agent-link/protocol.js';
 import { namespaceOf } from '../businesses/desired.js';
 import { APP_ID_LABEL, REVISION_LABEL, objectName } from './objects.js';
+import * as appClusters from './app-cluster-store.js';
+import * as store from './store.js';
 import type { Db } from './store.js';
 
 /**
@@ -23,9 +25,7 @@ export function workloadIntake(db: Db, now: () => number, changed: (appIds: numb
     const t = now();
     const touched = await db.transaction().execute(async (trx) => {
       const ids = [...new Set(mine.map((x) => x.appId))];
-      const apps = ids.length
-        ? await trx.selectFrom('applications').select(['id', 'business_id', 'app_name']).where('id', 'in', ids).execute()
-        : [];
+      const apps = await store.appsByIds(trx, ids);
       const byId = new Map(apps.map((a) => [a.id, a]));
       const seen = new Set<number>();
       for (const { w, appId } of mine) {
@@ -44,22 +44,12 @@ export function workloadIntake(db: Db, now: () => number, changed: (appIds: numb
           message: w.message.slice(0, 1000),
           update_time: t,
         };
-        await trx
-          .insertInto('app_clusters')
-          .values({ app_id: appId, cluster_id: clusterId, revision: null, assigned_time: t, ...report })
-          .onConflict((oc) => oc.columns(['app_id', 'cluster_id']).doUpdateSet(report))
-          .execute();
+        await appClusters.saveReport(trx, appId, clusterId, report, t);
         seen.add(appId);
       }
       // Objects no longer reported (deleted, or never made): forget their last report.
-      let gone = trx
-        .updateTable('app_clusters')
-        .set({ reported: 0, reported_revision: null, update_time: t })
-        .where('cluster_id', '=', clusterId)
-        .where('reported', '=', 1);
-      if (seen.size > 0) gone = gone.where('app_id', 'not in', [...seen]);
-      const cleared = await gone.returning('app_id').execute();
-      return [...seen, ...cleared.map((r) => r.app_id)];
+      const cleared = await appClusters.forgetReports(trx, clusterId, [...seen], t);
+      return [...seen, ...cleared];
     });
     last.set(clusterId, fingerprint);
     if (touched.length > 0) changed(touched);

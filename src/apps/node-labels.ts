@@ -1,7 +1,11 @@
 import type { NodeLabelRemovalHook } from '../nodes/service.js';
 import { Conflict } from '../http/errors.js';
 import { nowSeconds } from '../lib/time.js';
-import { placedOn, revisionFor, runningApps } from './desired.js';
+import * as clusterStore from '../clusters/store.js';
+import * as appClusters from './app-cluster-store.js';
+import { revisionFor, runningApps } from './desired.js';
+import { placedOn } from './placement.js';
+import * as revisions from './revision-store.js';
 import type { AppSpec } from './schemas.js';
 
 /**
@@ -12,29 +16,17 @@ import type { AppSpec } from './schemas.js';
  * Runs inside the nodes domain's transaction: a refusal takes the removal back.
  */
 export const nodeLabelGuard: NodeLabelRemovalHook = async (trx, ctx) => {
-  const labels = (
-    await trx.selectFrom('cluster_labels').select('label').where('cluster_id', '=', ctx.clusterId).execute()
-  ).map((r) => r.label);
+  const labels = (await clusterStore.labelsOf(trx, [ctx.clusterId])).get(ctx.clusterId) ?? [];
   const placed = (await runningApps(trx)).filter((a) => placedOn(a.clusterLabel, labels));
   if (placed.length === 0) return;
-  const rows = await trx
-    .selectFrom('app_clusters')
-    .select(['app_id', 'revision', 'removed'])
-    .where('cluster_id', '=', ctx.clusterId)
-    .where('app_id', 'in', placed.map((a) => a.id))
-    .execute();
+  const rows = await appClusters.assignmentsOfAppsOn(trx, ctx.clusterId, placed.map((a) => a.id));
   const rowOf = new Map(rows.map((r) => [r.app_id, { revision: r.revision, removed: r.removed === 1 }]));
   const stranded: { id: number; appName: string; businessId: number }[] = [];
   for (const app of placed) {
     const revision = revisionFor(app, rowOf.get(app.id));
     if (revision === null) continue;
-    const rev = await trx
-      .selectFrom('app_revisions')
-      .select('spec')
-      .where('app_id', '=', app.id)
-      .where('revision', '=', revision)
-      .executeTakeFirst();
-    const spec = rev ? (JSON.parse(rev.spec) as AppSpec) : undefined;
+    const text = await revisions.specOf(trx, app.id, revision);
+    const spec = text === undefined ? undefined : (JSON.parse(text) as AppSpec);
     if (spec?.nodeLabel === ctx.nodeLabel) stranded.push({ id: app.id, appName: app.appName, businessId: app.businessId });
   }
   if (stranded.length === 0) return;
@@ -47,10 +39,6 @@ export const nodeLabelGuard: NodeLabelRemovalHook = async (trx, ctx) => {
   }
   const now = nowSeconds();
   for (const a of stranded) {
-    await trx
-      .insertInto('app_clusters')
-      .values({ app_id: a.id, cluster_id: ctx.clusterId, revision: null, removed: 1, assigned_time: now, update_time: now })
-      .onConflict((oc) => oc.columns(['app_id', 'cluster_id']).doUpdateSet({ removed: 1, update_time: now }))
-      .execute();
+    await appClusters.markRemoved(trx, a.id, ctx.clusterId, now);
   }
 };

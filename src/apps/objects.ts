@@ -5,7 +5,7 @@ import { platformRepository, resolveImage } from './rules.js';
 import type { AppSpec } from './schemas.js';
 
 /** Labels OTE puts on application objects; the selector one never changes, so revisions roll in place. */
-export const APP_LABEL = 'app.ote-stack.io/app';
+const APP_LABEL = 'app.ote-stack.io/app';
 export const APP_ID_LABEL = 'app.ote-stack.io/id';
 export const REVISION_LABEL = 'app.ote-stack.io/revision';
 

@@ -1,12 +1,12 @@
 import type { DesiredStateBus } from '../agent-link/desired-bus.js';
+import { type Logger, silentLogger } from '../lib/log.js';
 import { clusterIdsFor, clustersWithLabel } from './placement.js';
 import type { AppSpec } from './schemas.js';
 import { type ClusterEntry, type DbStatusReader, specFacts } from './status.js';
+import * as appClusters from './app-cluster-store.js';
+import * as store from './store.js';
 import type { AppRecord, Db } from './store.js';
 
-interface Logger {
-  warn(obj: object, msg: string): void;
-}
 
 /**
  * Batched rollouts (API.md §8 `rollout`): a new running revision reaches
@@ -23,7 +23,7 @@ export class Rollouts {
   private running: Promise<void> | null = null;
   private again = false;
 
-  private log: Logger = { warn: () => {} };
+  private log: Logger = silentLogger;
 
   constructor(
     private readonly db: Db,
@@ -35,30 +35,22 @@ export class Rollouts {
   readonly begin = async (trx: Db, before: AppRecord, revision: number, spec: AppSpec, now: number): Promise<void> => {
     const id = before.id;
     // A new running revision is placed afresh: deleteDeploy removals end here.
-    await trx.updateTable('app_clusters').set({ removed: 0 }).where('app_id', '=', id).execute();
+    await appClusters.setForApp(trx, id, { removed: 0 });
     if (!spec.rollout?.batchSize) {
-      await trx.updateTable('applications').set({ rollout_batch: 0, rollout_batch_start: null, rollout_stopped: 0 }).where('id', '=', id).execute();
-      await trx.updateTable('app_clusters').set({ revision, batch: 0, assigned_time: now }).where('app_id', '=', id).execute();
+      await store.updateApp(trx, id, { rollout_batch: 0, rollout_batch_start: null, rollout_stopped: 0 });
+      await appClusters.setForApp(trx, id, { revision, batch: 0, assigned_time: now });
       return;
     }
     if (before.rollout_batch_start === null) {
       // Freeze what every cluster runs now; the rollout then moves them batch by batch.
       const current = before.running_revision === null ? [] : await clustersWithLabel(trx, before.cluster_label);
-      await trx.updateTable('app_clusters').set({ revision: null, batch: 0 }).where('app_id', '=', id).execute();
+      await appClusters.setForApp(trx, id, { revision: null, batch: 0 });
       for (const c of current) {
-        await trx
-          .insertInto('app_clusters')
-          .values({ app_id: id, cluster_id: c.id, revision: before.running_revision, batch: 0, assigned_time: now, update_time: now })
-          .onConflict((oc) => oc.columns(['app_id', 'cluster_id']).doUpdateSet({ revision: before.running_revision, batch: 0 }))
-          .execute();
+        await appClusters.assign(trx, id, c.id, { revision: before.running_revision, batch: 0 }, now);
       }
     }
-    await trx
-      .updateTable('applications')
-      .set({ rollout_batch: 0, rollout_batch_start: now, rollout_stopped: 0, message: '' })
-      .where('id', '=', id)
-      .execute();
-    const app = await trx.selectFrom('applications').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    await store.updateApp(trx, id, { rollout_batch: 0, rollout_batch_start: now, rollout_stopped: 0, message: '' });
+    const app = (await store.getApp(trx, { kind: 'platform' }, id)) as AppRecord;
     await this.nextBatch(trx, app, spec.rollout.batchSize, now);
   };
 
@@ -99,12 +91,7 @@ export class Rollouts {
 
   /** One pass over every application with a rollout that is moving. */
   async check(): Promise<void> {
-    const apps = await this.db
-      .selectFrom('applications')
-      .selectAll()
-      .where('rollout_batch_start', 'is not', null)
-      .where('rollout_stopped', '=', 0)
-      .execute();
+    const apps = await store.movingRollouts(this.db);
     if (apps.length === 0) return;
     const entries = await this.statuses.entries(this.db, apps);
     const facts = await specFacts(this.db, apps);
@@ -137,26 +124,14 @@ export class Rollouts {
             .join(', ')}`;
     const moved = await this.db.transaction().execute(async (trx) => {
       // Only the replica whose view is still current moves the rollout.
-      const claim = await trx
-        .updateTable('applications')
-        .set({ update_time: app.update_time })
-        .where('id', '=', app.id)
-        .where('rollout_batch', '=', app.rollout_batch)
-        .where('rollout_batch_start', '=', app.rollout_batch_start)
-        .where('running_revision', '=', app.running_revision)
-        .where('rollout_stopped', '=', 0)
-        .executeTakeFirst();
-      if (Number(claim.numUpdatedRows) !== 1) return false;
+      if (!(await store.claimRolloutMove(trx, app))) return false;
       if (failed.length > 0 && pauseOnFailure) {
-        await trx
-          .updateTable('applications')
-          .set({ rollout_stopped: 1, message: `rollout stopped: ${why}; the other clusters keep the previous revision` })
-          .where('id', '=', app.id)
-          .execute();
+        const message = `rollout stopped: ${why}; the other clusters keep the previous revision`;
+        await store.updateApp(trx, app.id, { rollout_stopped: 1, message });
         return true;
       }
       if (failed.length > 0) {
-        await trx.updateTable('applications').set({ message: `${why}; the rollout went on (pauseOnFailure is off)` }).where('id', '=', app.id).execute();
+        await store.updateApp(trx, app.id, { message: `${why}; the rollout went on (pauseOnFailure is off)` });
       }
       await this.nextBatch(trx, app, batchSize, now);
       return true;
@@ -167,29 +142,19 @@ export class Rollouts {
   /** Gives the running revision to the next clusters, or ends the rollout when none is left. */
   private async nextBatch(trx: Db, app: AppRecord, batchSize: number, now: number): Promise<void> {
     const revision = app.running_revision as number;
-    const targets = await trx
-      .selectFrom('clusters')
-      .leftJoin('app_clusters', (j) => j.onRef('app_clusters.cluster_id', '=', 'clusters.id').on('app_clusters.app_id', '=', app.id))
-      .select(['clusters.id', 'clusters.name', 'clusters.paused', 'app_clusters.revision', 'app_clusters.removed'])
-      .where('clusters.id', 'in', (await clustersWithLabel(trx, app.cluster_label)).map((c) => c.id).concat([-1]))
-      .orderBy('clusters.name')
-      .orderBy('clusters.id')
-      .execute();
-    const next = targets.filter((c) => c.revision !== revision && c.paused !== 1 && c.removed !== 1).slice(0, batchSize);
+    const targets = await clustersWithLabel(trx, app.cluster_label);
+    const rowOf = new Map((await appClusters.rowsOfApps(trx, [app.id])).map((r) => [r.cluster_id, r]));
+    const next = targets
+      .filter((c) => rowOf.get(c.id)?.revision !== revision && c.paused !== 1 && rowOf.get(c.id)?.removed !== 1)
+      .slice(0, batchSize);
     if (next.length === 0) {
       // Done: every target runs the revision (paused ones when they resume).
-      await trx.updateTable('applications').set({ rollout_batch_start: null }).where('id', '=', app.id).execute();
-      await trx.updateTable('app_clusters').set({ revision, assigned_time: now }).where('app_id', '=', app.id).execute();
+      await store.updateApp(trx, app.id, { rollout_batch_start: null });
+      await appClusters.setForApp(trx, app.id, { revision, assigned_time: now });
       return;
     }
     const batch = app.rollout_batch + 1;
-    for (const c of next) {
-      await trx
-        .insertInto('app_clusters')
-        .values({ app_id: app.id, cluster_id: c.id, revision, batch, assigned_time: now, update_time: now })
-        .onConflict((oc) => oc.columns(['app_id', 'cluster_id']).doUpdateSet({ revision, batch, assigned_time: now }))
-        .execute();
-    }
-    await trx.updateTable('applications').set({ rollout_batch: batch, rollout_batch_start: now }).where('id', '=', app.id).execute();
+    for (const c of next) await appClusters.assign(trx, app.id, c.id, { revision, batch, assigned_time: now }, now);
+    await store.updateApp(trx, app.id, { rollout_batch: batch, rollout_batch_start: now });
   }
 }

@@ -1,6 +1,7 @@
-import Type, { type Static, type TSchema } from 'typebox';
+import Type, { type Static, type TLiteral, type TSchema } from 'typebox';
 import { CLUSTER_NAME_RE, LABEL_RE } from '../lib/validation.js';
 import { pagingFields } from '../http/paging.js';
+import { REVISION_STATUSES, RevisionStatus } from './revision-status.js';
 
 /**
  * An application's spec (API.md §8): one JSON document per revision. Bodies
@@ -11,7 +12,7 @@ import { pagingFields } from '../http/paging.js';
 const MAX_INT = 2147483647;
 const msg = <T extends TSchema>(schema: T, errorMessage: string): T => ({ ...schema, errorMessage }) as T;
 
-export const AppName = Type.String({
+const AppName = Type.String({
   pattern: CLUSTER_NAME_RE.source,
   errorMessage: 'must be 1-63 letters, digits or "-", starting and ending with a letter or digit',
 });
@@ -20,16 +21,16 @@ export const AppName = Type.String({
  * A repository path without tag or digest (the Distribution reference grammar):
  * `project/repo` of the platform registry, or `host[:port]/path` kept as is.
  */
-export const IMAGE_RE =
+const IMAGE_RE =
   /^(?:(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)(?:\.(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?))*(?::[0-9]{1,5})?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
-export const Image = Type.String({
+const Image = Type.String({
   maxLength: 255,
   pattern: IMAGE_RE.source,
   errorMessage:
     'must be an image repository without tag: "project/repo" of the platform registry or a full reference such as "registry.example.com/team/app" (lower-case path components)',
 });
 
-export const Tag = Type.String({
+const Tag = Type.String({
   pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$',
   default: 'latest',
   errorMessage: 'must be 1-128 letters, digits, "_", "." or "-", not starting with "." or "-"',
@@ -183,7 +184,9 @@ export type UpdateAppBody = Static<typeof UpdateAppBody>;
 
 export const AuditAppBody = Type.Object(
   {
-    status: Type.Union([Type.Literal(1), Type.Literal(2)], { errorMessage: 'must be 1 (approve) or 2 (reject)' }),
+    status: Type.Union([Type.Literal(RevisionStatus.approved), Type.Literal(RevisionStatus.rejected)], {
+      errorMessage: 'must be 1 (approve) or 2 (reject)',
+    }),
     comment: Type.String({ maxLength: 1024, default: '', errorMessage: 'must be at most 1024 characters' }),
   },
   { additionalProperties: false },
@@ -199,9 +202,10 @@ export const RollbackAppBody = Type.Object(
 );
 export type RollbackAppBody = Static<typeof RollbackAppBody>;
 
-export const APP_STATUSES = ['pending', 'approved', 'rejected'] as const;
-export type AppStatus = (typeof APP_STATUSES)[number];
-const Status = Type.Union([Type.Literal('pending'), Type.Literal('approved'), Type.Literal('rejected')], {
+/** One literal per name, keeping the tuple's types (a plain map would widen them). */
+const literals = <T extends readonly string[]>(names: T) =>
+  names.map((n) => Type.Literal(n)) as unknown as { -readonly [I in keyof T]: TLiteral<T[I]> };
+const Status = Type.Union(literals(REVISION_STATUSES), {
   errorMessage: 'must be "pending", "approved" or "rejected"',
 });
 
@@ -217,7 +221,7 @@ export const ListAppsQuery = Type.Object({
 });
 export type ListAppsQuery = Static<typeof ListAppsQuery>;
 
-export const CLUSTER_STATES = ['pending', 'progressing', 'available', 'degraded', 'unreachable', 'removed'] as const;
+const CLUSTER_STATES = ['pending', 'progressing', 'available', 'degraded', 'unreachable', 'removed'] as const;
 export type ClusterState = (typeof CLUSTER_STATES)[number];
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
@@ -253,14 +257,7 @@ export const ClusterStatusRow = Type.Object({
   desiredReplicas: Type.Integer(),
   readyReplicas: Type.Integer(),
   availableReplicas: Type.Integer(),
-  state: Type.Union([
-    Type.Literal('pending'),
-    Type.Literal('progressing'),
-    Type.Literal('available'),
-    Type.Literal('degraded'),
-    Type.Literal('unreachable'),
-    Type.Literal('removed'),
-  ]),
+  state: Type.Union(literals(CLUSTER_STATES)),
   message: Type.String(),
   updateTime: Type.Integer(),
 });

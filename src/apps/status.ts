@@ -1,68 +1,11 @@
-import { chunks } from '../lib/chunks.js';
 import { isReady } from '../clusters/readiness.js';
-import type { ClusterState, ClusterStatusRow } from './schemas.js';
+import * as clusterStore from '../clusters/store.js';
+import * as appClusters from './app-cluster-store.js';
+import { type Report, clusterState } from './cluster-state.js';
 import { ALL } from './placement.js';
+import * as revisions from './revision-store.js';
+import type { ClusterStatusRow } from './schemas.js';
 import type { AppRecord, Db } from './store.js';
-
-/** What a cluster's agent last reported about one application's workload. */
-export interface Report {
-  readonly revision: number | null;
-  readonly generation: number;
-  readonly observedGeneration: number;
-  readonly desiredReplicas: number;
-  readonly updatedReplicas: number;
-  readonly readyReplicas: number;
-  readonly availableReplicas: number;
-  readonly message: string;
-}
-
-export interface StateInput {
-  readonly removed: boolean;
-  readonly clusterReady: boolean;
-  readonly paused: boolean;
-  /** The revision this cluster is meant to run; null while its rollout batch has not come. */
-  readonly assigned: number | null;
-  readonly assignedTime: number;
-  readonly report: Report | null;
-  readonly kind: 'Deployment' | 'DaemonSet';
-  readonly replicas: number;
-  readonly progressDeadlineSeconds: number;
-  readonly now: number;
-}
-
-/**
- * A cluster is available for a revision when its workload shows that revision,
- * its status describes the current generation, and updated = available =
- * desired replicas (API.md §8). Pure, so every rule is unit-tested.
- */
-export function clusterState(i: StateInput): { state: ClusterState; message: string } {
-  if (i.removed) return { state: 'removed', message: 'removed from this cluster (node label deleted with deleteDeploy)' };
-  if (!i.clusterReady) return { state: 'unreachable', message: 'the cluster is not ready (no recent heartbeat)' };
-  if (i.assigned === null) return { state: 'pending', message: 'waiting for its rollout batch' };
-  const r = i.report;
-  if (r && r.revision === i.assigned && isAvailable(r, i.kind, i.replicas)) return { state: 'available', message: '' };
-  if (i.paused) return { state: 'pending', message: 'the cluster is paused; it is updated when resumed' };
-  const late = i.now - i.assignedTime > i.progressDeadlineSeconds;
-  if (!r || r.revision !== i.assigned) {
-    const message = `waiting for the agent to apply revision ${i.assigned}`;
-    return late ? { state: 'degraded', message: `${message} (past the ${i.progressDeadlineSeconds} s deadline)` } : { state: 'pending', message };
-  }
-  const counts = `${r.availableReplicas}/${r.desiredReplicas} available, ${r.updatedReplicas} updated`;
-  const message = r.message ? `${counts}: ${r.message}` : counts;
-  return late ? { state: 'degraded', message } : { state: 'progressing', message };
-}
-
-export function isAvailable(r: Report, kind: 'Deployment' | 'DaemonSet', replicas: number): boolean {
-  const current = r.observedGeneration >= r.generation && r.generation > 0;
-  const settled = r.updatedReplicas === r.desiredReplicas && r.availableReplicas === r.desiredReplicas;
-  return current && settled && (kind === 'DaemonSet' || r.desiredReplicas === replicas);
-}
-
-/** `readyClusters` / `targetClusters` of a list row: removed clusters are no longer targets. */
-export function summarize(clusters: readonly { state: string }[]): { ready: number; target: number } {
-  const targets = clusters.filter((c) => c.state !== 'removed');
-  return { ready: targets.filter((c) => c.state === 'available').length, target: targets.length };
-}
 
 export interface SpecFacts {
   readonly kind: 'Deployment' | 'DaemonSet';
@@ -100,18 +43,10 @@ export class DbStatusReader {
     for (const a of apps) out.set(a.id, []);
     if (running.length === 0) return out;
     const now = this.clock();
-    const clusters = await db
-      .selectFrom('clusters')
-      .select(['id', 'name', 'paused', 'session_id', 'last_heartbeat'])
-      .orderBy('name')
-      .orderBy('id')
-      .execute();
-    const labels = await db.selectFrom('cluster_labels').select(['cluster_id', 'label']).execute();
+    const clusters = await clusterStore.clustersWithLiveness(db);
+    const labels = await clusterStore.allClusterLabels(db);
     const labelled = new Set(labels.map((l) => `${l.cluster_id}\u0000${l.label}`));
-    const rows = [];
-    for (const ids of chunks(running.map((a) => a.id))) {
-      rows.push(...(await db.selectFrom('app_clusters').selectAll().where('app_id', 'in', ids).execute()));
-    }
+    const rows = await appClusters.rowsOfApps(db, running.map((a) => a.id));
     const rowOf = new Map(rows.map((r) => [`${r.app_id}:${r.cluster_id}`, r]));
     const facts = await specFacts(db, running);
     for (const app of running) {
@@ -177,20 +112,7 @@ export async function specFacts(db: Db, apps: readonly AppRecord[]): Promise<Map
   const out = new Map<number, SpecFacts>();
   const withRunning = apps.filter((a) => a.running_revision !== null);
   if (withRunning.length === 0) return out;
-  // A join, in chunks: one OR term per application would outgrow SQLite's expression depth.
-  const revs: { app_id: number; spec: string }[] = [];
-  for (const ids of chunks(withRunning.map((a) => a.id))) {
-    revs.push(
-      ...(await db
-        .selectFrom('app_revisions')
-        .innerJoin('applications', (j) =>
-          j.onRef('applications.id', '=', 'app_revisions.app_id').onRef('applications.running_revision', '=', 'app_revisions.revision'),
-        )
-        .select(['app_revisions.app_id', 'app_revisions.spec'])
-        .where('app_revisions.app_id', 'in', ids)
-        .execute()),
-    );
-  }
+  const revs = await revisions.runningSpecs(db, withRunning.map((a) => a.id));
   for (const rev of revs) {
     const spec = JSON.parse(rev.spec) as {
       kind?: 'Deployment' | 'DaemonSet';

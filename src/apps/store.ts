@@ -1,21 +1,19 @@
-import { type Kysely, type SelectQueryBuilder, sql } from 'kysely';
+import { type Insertable, type Kysely, type SelectQueryBuilder, type Selectable, type Updateable, sql } from 'kysely';
 import type { Scope } from '../access/scope.js';
 import type { Database } from '../db/types.js';
 import { type Paging, applyPage, likeContains } from '../http/paging.js';
-import type { Insertable, Selectable, Updateable } from 'kysely';
-import type { ApplicationsTable, AppRevisionsTable } from './tables.js';
+import type { RevisionStatusCode } from './revision-status.js';
+import type { ApplicationsTable } from './tables.js';
 
+/** applications: one row per application, with its running revision, placement and rollout state. */
 export type Db = Kysely<Database>;
 export type AppRecord = Selectable<ApplicationsTable>;
-export type RevisionRecord = Selectable<AppRevisionsTable>;
 
-export const RevisionStatus = { pending: 0, approved: 1, rejected: 2 } as const;
-
-function scoped<Q extends SelectQueryBuilder<Database, 'applications', any>>(q: Q, scope: Scope): Q {
+/** Narrows a query on applications to what the scope may see (tenant-owned: every read takes a Scope). */
+// `any`: the selection differs per query; only the applications table matters here.
+export function scoped<Q extends SelectQueryBuilder<Database, 'applications', any>>(q: Q, scope: Scope): Q {
   return (scope.kind === 'tenant' ? q.where('applications.business_id', '=', scope.businessId) : q) as Q;
 }
-
-// --- applications (tenant-owned: every read takes a Scope) ---
 
 export function getApp(db: Db, scope: Scope, id: number): Promise<AppRecord | undefined> {
   return scoped(db.selectFrom('applications').selectAll('applications').where('applications.id', '=', id), scope)
@@ -24,7 +22,7 @@ export function getApp(db: Db, scope: Scope, id: number): Promise<AppRecord | un
 
 export interface AppFilter {
   readonly appName?: string;
-  readonly status?: number;
+  readonly status?: RevisionStatusCode;
   readonly clusterLabel?: string;
 }
 
@@ -35,7 +33,7 @@ export async function listApps(
   filter: AppFilter,
   paging: Paging,
   orderBy: 'id' | 'app_name',
-): Promise<{ rows: (AppRecord & { status: number; spec: string })[]; total: number }> {
+): Promise<{ rows: (AppRecord & { status: RevisionStatusCode; spec: string })[]; total: number }> {
   const base = () => {
     let q = scoped(
       db
@@ -67,6 +65,47 @@ export async function listApps(
   return { rows, total: Number(total) };
 }
 
+/** The named columns of these applications, by id, not scoped (agent reports name them). */
+export function appsByIds(db: Db, ids: readonly number[]): Promise<Pick<AppRecord, 'id' | 'business_id' | 'app_name'>[]> {
+  if (ids.length === 0) return Promise.resolve([]);
+  return db.selectFrom('applications').select(['id', 'business_id', 'app_name']).where('id', 'in', [...ids]).execute();
+}
+
+/** Every application with a running revision (of any business), by business and name. */
+export function runningApps(db: Db): Promise<AppRecord[]> {
+  return db
+    .selectFrom('applications')
+    .selectAll()
+    .where('running_revision', 'is not', null)
+    .orderBy('business_id')
+    .orderBy('name_key')
+    .execute();
+}
+
+/** Applications whose batched rollout is moving (started and not stopped). */
+export function movingRollouts(db: Db): Promise<AppRecord[]> {
+  return db
+    .selectFrom('applications')
+    .selectAll()
+    .where('rollout_batch_start', 'is not', null)
+    .where('rollout_stopped', '=', 0)
+    .execute();
+}
+
+/** Claims the next move of a rollout: true only while the row still is as `seen` (another replica may have moved it). */
+export async function claimRolloutMove(db: Db, seen: AppRecord): Promise<boolean> {
+  const claim = await db
+    .updateTable('applications')
+    .set({ update_time: seen.update_time })
+    .where('id', '=', seen.id)
+    .where('rollout_batch', '=', seen.rollout_batch)
+    .where('rollout_batch_start', '=', seen.rollout_batch_start)
+    .where('running_revision', '=', seen.running_revision)
+    .where('rollout_stopped', '=', 0)
+    .executeTakeFirst();
+  return Number(claim.numUpdatedRows) === 1;
+}
+
 export async function insertApp(db: Db, row: Insertable<ApplicationsTable>): Promise<number> {
   const r = await db.insertInto('applications').values(row).returning('id').executeTakeFirstOrThrow();
   return r.id;
@@ -95,25 +134,9 @@ export async function nextRevision(
   return row && { revision: row.latest_revision, running: row.running_revision, clusterLabel: row.cluster_label };
 }
 
-/** Decides a pending revision; false when it is no longer pending (decided or superseded meanwhile). */
-export async function decideRevision(
-  db: Db,
-  appId: number,
-  revision: number,
-  set: { status: number; comment: string; update_time: number },
-): Promise<boolean> {
-  const r = await db
-    .updateTable('app_revisions')
-    .set(set)
-    .where('app_id', '=', appId)
-    .where('revision', '=', revision)
-    .where('status', '=', RevisionStatus.pending)
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows) === 1;
-}
+// An application's rows in the domain's other tables go with it: explicit rather than trusting ON DELETE CASCADE on both engines' settings.
 
 export async function deleteApp(db: Db, id: number): Promise<void> {
-  // Explicit rather than trusting ON DELETE CASCADE on both engines' settings.
   await db.deleteFrom('app_clusters').where('app_id', '=', id).execute();
   await db.deleteFrom('app_revisions').where('app_id', '=', id).execute();
   await db.deleteFrom('applications').where('id', '=', id).execute();
@@ -125,69 +148,4 @@ export async function deleteAppsOfBusiness(db: Db, businessId: number): Promise<
   await db.deleteFrom('app_clusters').where('app_id', 'in', ids).execute();
   await db.deleteFrom('app_revisions').where('app_id', 'in', ids).execute();
   await db.deleteFrom('applications').where('business_id', '=', businessId).execute();
-}
-
-// --- revisions (reached through their application's scope) ---
-
-export function getRevision(db: Db, scope: Scope, appId: number, revision: number): Promise<RevisionRecord | undefined> {
-  return scoped(
-    db
-      .selectFrom('app_revisions')
-      .innerJoin('applications', 'applications.id', 'app_revisions.app_id')
-      .selectAll('app_revisions')
-      .where('app_revisions.app_id', '=', appId)
-      .where('app_revisions.revision', '=', revision),
-    scope,
-  ).executeTakeFirst();
-}
-
-export function listRevisions(db: Db, scope: Scope, appId: number): Promise<RevisionRecord[]> {
-  return scoped(
-    db
-      .selectFrom('app_revisions')
-      .innerJoin('applications', 'applications.id', 'app_revisions.app_id')
-      .selectAll('app_revisions')
-      .where('app_revisions.app_id', '=', appId)
-      .orderBy('app_revisions.revision', 'desc'),
-    scope,
-  ).execute();
-}
-
-export async function insertRevision(db: Db, row: Insertable<AppRevisionsTable>): Promise<void> {
-  await db.insertInto('app_revisions').values(row).execute();
-}
-
-export async function updateRevision(
-  db: Db,
-  appId: number,
-  revision: number,
-  set: Updateable<AppRevisionsTable>,
-): Promise<void> {
-  await db.updateTable('app_revisions').set(set).where('app_id', '=', appId).where('revision', '=', revision).execute();
-}
-
-/** The revision awaiting approval, if any (at most one: a newer one supersedes it). */
-export function pendingRevision(db: Db, appId: number): Promise<RevisionRecord | undefined> {
-  return db
-    .selectFrom('app_revisions')
-    .selectAll()
-    .where('app_id', '=', appId)
-    .where('status', '=', RevisionStatus.pending)
-    .executeTakeFirst();
-}
-
-// --- look-ups of other domains' tables the rules need ---
-
-export async function businessStatus(db: Db, id: number): Promise<number | undefined> {
-  return (await db.selectFrom('businesses').select('status').where('id', '=', id).executeTakeFirst())?.status;
-}
-
-export async function externalRepositoryExists(db: Db, businessId: number, repositoryId: string): Promise<boolean> {
-  const row = await db
-    .selectFrom('external_repositories')
-    .select('id')
-    .where('business_id', '=', businessId)
-    .where('repository_id', '=', repositoryId)
-    .executeTakeFirst();
-  return row !== undefined;
 }

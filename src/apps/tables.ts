@@ -1,4 +1,5 @@
 import type { Generated } from 'kysely';
+import type { RevisionStatusCode } from './revision-status.js';
 
 /** Tables of Application Management (migration 005); listed in db/types.ts `Database`. */
 
@@ -26,7 +27,7 @@ export interface AppRevisionsTable {
   revision: number;
   /** The spec (schemas.ts AppSpec) as JSON text. */
   spec: string;
-  status: number;
+  status: RevisionStatusCode;
   comment: string;
   creator_id: number | null;
   create_time: number;

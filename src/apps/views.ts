@@ -1,18 +1,16 @@
 import type { AppRow, AppSpec } from './schemas.js';
-import { summarize } from './status.js';
+import { summarize } from './cluster-state.js';
+import { type RevisionStatusCode, statusName } from './revision-status.js';
 import type { AppRecord } from './store.js';
 
 /** How stored rows read in the API: revision statuses by name, specs parsed, list rows. */
-export const STATUS_NAMES = ['pending', 'approved', 'rejected'] as const;
-export const statusNumber = (s: (typeof STATUS_NAMES)[number]): number => STATUS_NAMES.indexOf(s);
-
 export function parseSpec(text: string): AppSpec {
   return JSON.parse(text) as AppSpec;
 }
 
 export function toRow(
   app: AppRecord,
-  status: number,
+  status: RevisionStatusCode,
   spec: AppSpec,
   clusters: readonly { state: string }[],
 ): AppRow {
@@ -26,7 +24,7 @@ export function toRow(
     replicas: app.replicas,
     clusterLabel: spec.clusterLabel,
     nodeLabel: spec.nodeLabel ?? null,
-    status: STATUS_NAMES[status] ?? 'pending',
+    status: statusName(status),
     revision: app.latest_revision,
     runningRevision: app.running_revision,
     readyClusters: ready,

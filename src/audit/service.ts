@@ -1,10 +1,9 @@
-import type { Kysely } from 'kysely';
-import type { Database } from '../db/types.js';
+import type { Db } from '../db/types.js';
 import { nowSeconds } from '../lib/time.js';
-import { applyPage } from '../http/paging.js';
 import type { AuditRow, ListAuditQuery } from './schemas.js';
+import * as store from './store.js';
 
-export interface AuditEntry {
+interface AuditEntry {
   readonly userId: number | null;
   readonly userName: string | null;
   /** The route, e.g. `PUT /v1/business/id/:id`. */
@@ -17,31 +16,24 @@ export interface AuditEntry {
 
 /** The audit log of every state-changing call (API.md §9). */
 export class AuditService {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(private readonly db: Db) {}
 
   async record(e: AuditEntry): Promise<void> {
-    await this.db
-      .insertInto('audit_log')
-      .values({
-        user_id: e.userId,
-        user_name: e.userName,
-        action: e.action,
-        target: e.target,
-        result: e.result,
-        client_ip: e.clientIp,
-        create_time: nowSeconds(),
-      })
-      .execute();
+    await store.insertAuditEntry(this.db, {
+      user_id: e.userId,
+      user_name: e.userName,
+      action: e.action,
+      target: e.target,
+      result: e.result,
+      client_ip: e.clientIp,
+      create_time: nowSeconds(),
+    });
   }
 
   async list(q: ListAuditQuery): Promise<{ rows: AuditRow[]; total: number }> {
-    let base = this.db.selectFrom('audit_log');
-    if (q.userId !== undefined) base = base.where('user_id', '=', q.userId);
-    if (q.action !== undefined) base = base.where('action', '=', q.action);
-    const { total } = await base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
-    const rows = await applyPage(base.selectAll().orderBy('id', q.order), q).execute();
+    const { rows, total } = await store.listAuditEntries(this.db, { userId: q.userId, action: q.action }, q);
     return {
-      total: Number(total),
+      total,
       rows: rows.map((r) => ({
         id: r.id,
         userId: r.user_id,

@@ -1,5 +1,4 @@
-import type { Kysely } from 'kysely';
-import type { Database } from '../db/types.js';
+import type { Db } from '../db/types.js';
 import type { SettingsService } from '../settings/service.js';
 import type { AuthInfo } from './schemas.js';
 import { nowSeconds } from '../lib/time.js';
@@ -11,14 +10,14 @@ import type { LoginThrottle } from './throttle.js';
 import type { TokenService } from './tokens.js';
 
 /** What other domains add to `GET /v1/authorization` (the registry account lands with the repository). */
-export type RepoAccountCheck = (userId: number) => Promise<boolean>;
+type RepoAccountCheck = (userId: number) => Promise<boolean>;
 
 const WRONG_CREDENTIALS = 'wrong user name or password';
 
 /** Login, token refresh and logout, and turning a token into a caller. */
 export class AuthService {
   constructor(
-    private readonly db: Kysely<Database>,
+    private readonly db: Db,
     private readonly tokens: TokenService,
     private readonly throttle: LoginThrottle,
     private readonly settings: SettingsService,

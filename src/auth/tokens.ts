@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
-import type { Kysely } from 'kysely';
 import { isForeignKeyViolation } from '../db/errors.js';
-import type { Database } from '../db/types.js';
+import type { Db } from '../db/types.js';
 import { nowSeconds } from '../lib/time.js';
 import { Unauthenticated } from '../http/errors.js';
+import * as sessions from './session-store.js';
 
 const ALG = 'HS256';
 const ISSUER = 'ote-hub';
 
-export interface TokenClaims {
+interface TokenClaims {
   readonly userId: number;
   readonly jti: string;
   readonly expiresAt: number;
@@ -22,7 +22,7 @@ export interface TokenClaims {
  */
 export class TokenService {
   constructor(
-    private readonly db: Kysely<Database>,
+    private readonly db: Db,
     private readonly key: Uint8Array,
     private readonly ttlSeconds: number,
   ) {}
@@ -32,10 +32,7 @@ export class TokenService {
     const jti = randomUUID();
     const expiresAt = now + this.ttlSeconds;
     try {
-      await this.db
-        .insertInto('sessions')
-        .values({ jti, user_id: userId, expires_at: expiresAt, revoked: 0, create_time: now })
-        .execute();
+      await sessions.insertSession(this.db, jti, userId, expiresAt, now);
     } catch (err) {
       // The user was deleted while its login (or refresh) was on its way.
       if (isForeignKeyViolation(err)) throw new Unauthenticated('the account no longer exists');
@@ -69,18 +66,21 @@ export class TokenService {
   }
 
   async revoke(jti: string): Promise<void> {
-    await this.db.updateTable('sessions').set({ revoked: 1 }).where('jti', '=', jti).execute();
+    await sessions.revokeSession(this.db, jti);
   }
 
   /** Revokes every live token of a user, except `keepJti` (the caller's own, on a password change). */
-  async revokeUser(userId: number, keepJti?: string, trx: Kysely<Database> = this.db): Promise<void> {
-    let q = trx.updateTable('sessions').set({ revoked: 1 }).where('user_id', '=', userId).where('revoked', '=', 0);
-    if (keepJti) q = q.where('jti', '<>', keepJti);
-    await q.execute();
+  async revokeUser(userId: number, keepJti?: string, trx: Db = this.db): Promise<void> {
+    await sessions.revokeUserSessions(trx, userId, keepJti);
+  }
+
+  /** Drops every session of a user that is being deleted, inside the deletion's transaction. */
+  async removeUser(userId: number, trx: Db): Promise<void> {
+    await sessions.deleteUserSessions(trx, userId);
   }
 
   /** Drops sessions that have expired anyway (their tokens fail the expiry check). */
   async prune(): Promise<void> {
-    await this.db.deleteFrom('sessions').where('expires_at', '<', nowSeconds() - 60).execute();
+    await sessions.deleteExpiredSessions(this.db, nowSeconds() - 60);
   }
 }

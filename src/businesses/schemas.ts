@@ -5,7 +5,7 @@ import { IdParam, pagingFields } from '../http/paging.js';
  * Business names: 1-64 characters as given (unique case-insensitively), not
  * only spaces, no control characters (they would corrupt logs and listings).
  */
-export const BusinessName = Type.String({
+const BusinessName = Type.String({
   minLength: 1,
   maxLength: 64,
   pattern: '^(?=.*\\S)[^\\u0000-\\u001F\\u007F]+$',

@@ -1,7 +1,7 @@
 import type { DesiredStateBus } from '../agent-link/desired-bus.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { scopeOf } from '../access/scope.js';
-import type { BusinessRecord } from '../db/types.js';
+import type { BusinessRecord, Db } from '../db/types.js';
 import { nowSeconds } from '../lib/time.js';
 import { Conflict, Forbidden, NotFound, Unauthenticated } from '../http/errors.js';
 import { BusinessStatus, type Caller, Role } from '../access/roles.js';
@@ -12,6 +12,7 @@ import type {
   CreateBusinessBody,
   ListBusinessesQuery,
 } from './schemas.js';
+import * as users from '../users/store.js';
 import * as store from './store.js';
 
 /**
@@ -19,14 +20,14 @@ import * as store from './store.js';
  * transaction; a hook refuses by throwing (e.g. a `Conflict` naming the
  * projects that must be deleted first).
  */
-export type BusinessDeletionHook = (trx: store.Db, businessId: number) => Promise<void>;
+type BusinessDeletionHook = (trx: Db, businessId: number) => Promise<void>;
 
 /** Business management (API.md §4): creation, listing, audit, deletion. */
 export class BusinessesService {
   private readonly deletionHooks: BusinessDeletionHook[] = [];
 
   constructor(
-    private readonly db: store.Db,
+    private readonly db: Db,
     /** Read at each call: the agent link replaces the bus after assembly. */
     private readonly desired: DesiredStateBus,
   ) {}
@@ -41,7 +42,7 @@ export class BusinessesService {
    * approved without its creator and their names are free again. An approved
    * business already blocks the deletion of its creator (409).
    */
-  readonly withdrawApplications = async (trx: store.Db, userId: number): Promise<void> => {
+  readonly withdrawApplications = async (trx: Db, userId: number): Promise<void> => {
     await store.withdrawApplications(trx, userId, nowSeconds());
   };
 
@@ -53,8 +54,10 @@ export class BusinessesService {
     const now = nowSeconds();
     try {
       return await this.db.transaction().execute(async (trx) => {
-        if (!(await store.lockUser(trx, caller.userId))) throw new Unauthenticated('token revoked or expired');
-        const live = await store.liveBusinessOf(trx, caller.userId);
+        // Holds the creator's row until commit, so two concurrent creations by one user run one
+        // after the other and the second sees the first's business (PostgreSQL read committed).
+        if (!(await users.holdUser(trx, caller.userId))) throw new Unauthenticated('token revoked or expired');
+        const live = await store.liveBusinessOf(trx, caller.userId, (await users.membershipOf(trx, caller.userId)) ?? null);
         if (live) {
           const state = live.status === BusinessStatus.pending ? 'a pending' : 'an approved';
           throw new Conflict(`you already have ${state} business (id ${live.id})`);
@@ -70,7 +73,7 @@ export class BusinessesService {
           },
           now,
         );
-        await store.setMembership(trx, caller.userId, id, now);
+        await users.updateUser(trx, caller.userId, { business_id: id }, now);
         return id;
       });
     } catch (err) {
@@ -122,13 +125,13 @@ export class BusinessesService {
       const changed = await store.changeStatus(trx, scopeOf(caller), id, live, { status: BusinessStatus.deleted }, now);
       if (changed === 0) await this.refuse(trx, caller, id, 'the business is already deleted');
       for (const hook of this.deletionHooks) await hook(trx, id);
-      await store.dropMembers(trx, id, now);
+      await users.dropBusinessMembers(trx, id, now);
     });
     this.desired.changed('all');
   }
 
   /** Tells "no such business" (404) from "not in a state that allows it" (409). */
-  private async refuse(trx: store.Db, caller: Caller, id: number, conflict: string): Promise<never> {
+  private async refuse(trx: Db, caller: Caller, id: number, conflict: string): Promise<never> {
     const b = await store.getBusiness(trx, viewOf(caller), id);
     if (!b) throw new NotFound(`business ${id} not found`);
     throw new Conflict(`${conflict} (business ${id} is ${STATUS_NAMES[b.status] ?? `in status ${b.status}`})`);
@@ -138,7 +141,7 @@ export class BusinessesService {
 const STATUS_NAMES: Record<number, string> = { 0: 'pending', 1: 'approved', 2: 'disapproved', 3: 'deleted' };
 
 /** The system administrator reads every business; anyone else the ones it created or belongs to. */
-export function viewOf(caller: Caller): store.BusinessView {
+function viewOf(caller: Caller): store.BusinessView {
   return caller.role === Role.systemAdmin
     ? { kind: 'platform' }
     : { kind: 'user', userId: caller.userId, businessId: caller.businessId };

@@ -1,17 +1,15 @@
-import { type Kysely, type SelectQueryBuilder, sql } from 'kysely';
+import { type SelectQueryBuilder, sql } from 'kysely';
 import type { Scope } from '../access/scope.js';
-import type { BusinessRecord, Database } from '../db/types.js';
+import type { BusinessRecord, Database, Db } from '../db/types.js';
 import { type Paging, applyPage, likeContains } from '../http/paging.js';
 import { BusinessStatus } from '../access/roles.js';
-
-export type Db = Kysely<Database>;
 
 /**
  * Who may read a business row. A business is the tenant itself, so `Scope`
  * (the caller's *approved* business) is not enough: its creator must see it
  * while it is still pending or after it was disapproved, when it is no
  * tenant's yet. Platform: every row; a user: the businesses it created or
- * belongs to. There is no unscoped read.
+ * belongs to. Unscoped reads serve other domains' checks only (the rule: access/scope.ts).
  */
 export type BusinessView =
   | { readonly kind: 'platform' }
@@ -85,32 +83,19 @@ export function approvedBusinesses(db: Db): Promise<{ id: number; status: number
 // --- creation (inside one transaction) ---
 
 /**
- * Locks the creator's row for the rest of the transaction (a no-op write), so
- * two concurrent creations by one user run one after the other and the second
- * sees the first's business (PostgreSQL read committed; SQLite serializes anyway).
- * Answers false when the user is gone (deleted while the request was on its way).
+ * A pending or approved business the user created (`userId`) or belongs to
+ * (`memberOf`, its `business_id`): such a user may not create another.
  */
-export async function lockUser(trx: Db, userId: number): Promise<boolean> {
-  const res = await trx
-    .updateTable('users')
-    .set((eb) => ({ update_time: eb.ref('update_time') }))
-    .where('id', '=', userId)
-    .executeTakeFirst();
-  return Number(res.numUpdatedRows) === 1;
-}
-
-/** A pending or approved business the user created or belongs to: such a user may not create another. */
-export function liveBusinessOf(trx: Db, userId: number): Promise<{ id: number; status: number } | undefined> {
+export function liveBusinessOf(
+  trx: Db,
+  userId: number,
+  memberOf: number | null,
+): Promise<{ id: number; status: number } | undefined> {
   return trx
     .selectFrom('businesses')
     .select(['id', 'status'])
     .where('status', 'in', [BusinessStatus.pending, BusinessStatus.approved])
-    .where((eb) =>
-      eb.or([
-        eb('user_id', '=', userId),
-        eb('id', '=', eb.selectFrom('users').select('business_id').where('users.id', '=', userId)),
-      ]),
-    )
+    .where((eb) => (memberOf === null ? eb('user_id', '=', userId) : eb.or([eb('user_id', '=', userId), eb('id', '=', memberOf)])))
     .executeTakeFirst();
 }
 
@@ -132,10 +117,6 @@ export async function insertBusiness(
     .returning('id')
     .executeTakeFirstOrThrow();
   return row.id;
-}
-
-export async function setMembership(trx: Db, userId: number, businessId: number, now: number): Promise<void> {
-  await trx.updateTable('users').set({ business_id: businessId, update_time: now }).where('id', '=', userId).execute();
 }
 
 // --- status changes (system administrator; the scope still bounds them) ---
@@ -162,15 +143,6 @@ export async function changeStatus(
   return Number(res.numUpdatedRows);
 }
 
-/** Everyone of a deleted business drops out of it (role 1). */
-export async function dropMembers(trx: Db, businessId: number, now: number): Promise<void> {
-  await trx
-    .updateTable('users')
-    .set({ business_id: null, update_time: now })
-    .where('business_id', '=', businessId)
-    .execute();
-}
-
 /** The pending and disapproved businesses a user created become deleted (the user is being deleted). */
 export async function withdrawApplications(trx: Db, userId: number, now: number): Promise<void> {
   await trx
@@ -179,4 +151,20 @@ export async function withdrawApplications(trx: Db, userId: number, now: number)
     .where('user_id', '=', userId)
     .where('status', 'in', [BusinessStatus.pending, BusinessStatus.disapproved])
     .execute();
+}
+
+/** The approved business a user created, if any: its creator may not be deleted while it lives. */
+export function approvedCreatedBy(trx: Db, userId: number): Promise<{ id: number; name: string } | undefined> {
+  return trx
+    .selectFrom('businesses')
+    .select(['id', 'name'])
+    .where('user_id', '=', userId)
+    .where('status', '=', BusinessStatus.approved)
+    .executeTakeFirst();
+}
+
+/** A business's status (undefined: no such business), for the checks of other domains (not a tenant read). */
+export async function businessStatus(db: Db, id: number): Promise<number | undefined> {
+  const row = await db.selectFrom('businesses').select('status').where('id', '=', id).executeTakeFirst();
+  return row?.status;
 }

@@ -91,7 +91,7 @@ export async function agent(flags: AgentFlags): Promise<void> {
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info('stopping', { signal });
+    log.info({ signal }, 'stopping');
     (running ? running.stop() : Promise.resolve()).then(
       () => process.exit(0),
       () => process.exit(1),

@@ -2,14 +2,14 @@ import Type, { type Static } from 'typebox';
 import { CLUSTER_NAME_RE, LABEL_RE } from '../lib/validation.js';
 import { pagingFields } from '../http/paging.js';
 
-export const CLUSTER_NAME_MESSAGE =
+const CLUSTER_NAME_MESSAGE =
   'must be 1-63 letters, digits or "-", starting and ending with a letter or digit';
-export const LABEL_MESSAGE = 'must be 1-63 letters, digits, "-" or ".", starting and ending with a letter or digit';
+const LABEL_MESSAGE = 'must be 1-63 letters, digits, "-" or ".", starting and ending with a letter or digit';
 
 export const ClusterName = Type.String({ pattern: CLUSTER_NAME_RE.source, errorMessage: CLUSTER_NAME_MESSAGE });
 export const LabelName = Type.String({ pattern: LABEL_RE.source, errorMessage: LABEL_MESSAGE });
 /** A list of cluster names in a label body: all or nothing, so bounded. */
-export const ClusterNames = Type.Array(ClusterName, {
+const ClusterNames = Type.Array(ClusterName, {
   minItems: 1,
   maxItems: 1000,
   errorMessage: 'must be a list of 1-1000 cluster names',

@@ -8,13 +8,16 @@ import type { Paging } from '../http/paging.js';
 import type { Caller } from '../access/roles.js';
 import { isReady } from './readiness.js';
 import type { ClusterLabelBody, ClusterLabelRow, ClusterRow, JoinData, ListClustersQuery } from './schemas.js';
+import * as nodeLabels from '../nodes/label-store.js';
+import * as nodes from '../nodes/store.js';
 import * as store from './store.js';
+import type { Db } from '../db/types.js';
 
 /** The clusterLabel that means every cluster (API.md §5, §8). */
 export const ALL = 'all';
 
 /** What the cluster domain needs of the agent link: wake-ups and disconnecting a revoked agent. */
-export interface AgentControl extends DesiredStateBus {
+interface AgentControl extends DesiredStateBus {
   revoke(clusterId: number): void;
 }
 
@@ -25,7 +28,7 @@ export interface AgentControl extends DesiredStateBus {
  */
 export class ClustersService {
   constructor(
-    private readonly db: store.Db,
+    private readonly db: Db,
     private readonly agents: AgentControl,
     private readonly graceSeconds: number,
   ) {}
@@ -99,7 +102,11 @@ export class ClustersService {
   /** Deletes the cluster (nodes and labels with it); its agent is disconnected, its token dead. */
   async remove(_caller: Caller, clusterName: string): Promise<void> {
     const c = await this.mustGet(clusterName);
-    await this.db.transaction().execute((trx) => store.deleteCluster(trx, c.id));
+    await this.db.transaction().execute(async (trx) => {
+      await nodeLabels.deleteLabelsOfCluster(trx, c.id);
+      await nodes.deleteNodesOfCluster(trx, c.id);
+      await store.deleteCluster(trx, c.id);
+    });
     this.agents.revoke(c.id);
   }
 
@@ -127,7 +134,7 @@ export class ClustersService {
 }
 
 /** Ids of the named clusters; any unknown name is a 422 naming every one of them. */
-export async function resolveNames(db: store.Db, names: readonly string[]): Promise<number[]> {
+async function resolveNames(db: Db, names: readonly string[]): Promise<number[]> {
   const found = await store.findByNames(db, names);
   const known = new Set(found.map((c) => c.name.toLowerCase()));
   const unknown = [...new Set(names.filter((n) => !known.has(n.toLowerCase())))];

@@ -1,9 +1,6 @@
-import type { Kysely } from 'kysely';
-import type { Database } from '../db/types.js';
+import type { Db } from '../db/types.js';
 import { chunks } from '../lib/chunks.js';
 import { type Paging, applyPage } from '../http/paging.js';
-
-export type Db = Kysely<Database>;
 
 /** What the cluster API shows of a cluster row. */
 export interface ClusterRecord {
@@ -120,10 +117,8 @@ export async function labelsPage(
   return { rows: await applyPage(q, paging).execute(), total: Number(total) };
 }
 
+/** Deletes the cluster and its labels (its nodes first: `nodes.deleteNodesOfCluster`). */
 export async function deleteCluster(db: Db, id: number): Promise<void> {
-  // Children first: SQLite enforces the cascade too, but explicit deletes keep both engines alike.
-  await db.deleteFrom('node_labels').where('cluster_id', '=', id).execute();
-  await db.deleteFrom('nodes').where('cluster_id', '=', id).execute();
   await db.deleteFrom('cluster_labels').where('cluster_id', '=', id).execute();
   await db.deleteFrom('clusters').where('id', '=', id).execute();
 }
@@ -134,4 +129,71 @@ export async function setTokenHash(db: Db, id: number, tokenHash: string): Promi
 
 export async function setPaused(db: Db, id: number, paused: boolean): Promise<void> {
   await db.updateTable('clusters').set({ paused: paused ? 1 : 0 }).where('id', '=', id).execute();
+}
+
+// --- reads for application placement and status (src/apps) ---
+
+/** Every cluster, or those carrying `label` (null: every one), in name order. */
+export function clustersLabelled(db: Db, label: string | null): Promise<{ id: number; name: string; paused: number }[]> {
+  let q = db.selectFrom('clusters').select(['clusters.id', 'clusters.name', 'clusters.paused']);
+  if (label !== null) {
+    q = q.where('clusters.id', 'in', db.selectFrom('cluster_labels').select('cluster_id').where('label', '=', label));
+  }
+  return q.orderBy('clusters.name').orderBy('clusters.id').execute();
+}
+
+export async function allClusterIds(db: Db): Promise<number[]> {
+  return (await db.selectFrom('clusters').select('id').execute()).map((r) => r.id);
+}
+
+/** Ids of the clusters carrying any of these labels. */
+export async function clusterIdsWithAnyLabel(db: Db, labels: readonly string[]): Promise<number[]> {
+  if (labels.length === 0) return [];
+  const rows = await db.selectFrom('cluster_labels').select('cluster_id').distinct().where('label', 'in', [...labels]).execute();
+  return rows.map((r) => r.cluster_id);
+}
+
+/** Every cluster with what its liveness is judged by, in name order. */
+export function clustersWithLiveness(
+  db: Db,
+): Promise<Pick<ClusterRecord, 'id' | 'name' | 'paused' | 'session_id' | 'last_heartbeat'>[]> {
+  return db.selectFrom('clusters').select(['id', 'name', 'paused', 'session_id', 'last_heartbeat']).orderBy('name').orderBy('id').execute();
+}
+
+/** Every (cluster, label) pair. */
+export function allClusterLabels(db: Db): Promise<{ cluster_id: number; label: string }[]> {
+  return db.selectFrom('cluster_labels').select(['cluster_id', 'label']).execute();
+}
+
+/**
+ * What the desired state of each cluster is placed by (the agent link's
+ * ClusterFacts, labels in order); unknown ids are left out.
+ */
+export async function clusterFacts(
+  db: Db,
+  clusterIds: readonly number[],
+): Promise<{ id: number; name: string; paused: boolean; labels: string[] }[]> {
+  const facts: { id: number; name: string; paused: boolean; labels: string[] }[] = [];
+  for (const ids of chunks(clusterIds)) {
+    const rows = await db.selectFrom('clusters').select(['id', 'name', 'paused']).where('id', 'in', ids).execute();
+    const labels = await db
+      .selectFrom('cluster_labels')
+      .select(['cluster_id', 'label'])
+      .where('cluster_id', 'in', ids)
+      .orderBy('label')
+      .execute();
+    const byCluster = new Map<number, string[]>();
+    for (const l of labels) {
+      const list = byCluster.get(l.cluster_id);
+      if (list) list.push(l.label);
+      else byCluster.set(l.cluster_id, [l.label]);
+    }
+    for (const r of rows) facts.push({ id: r.id, name: r.name, paused: r.paused === 1, labels: byCluster.get(r.id) ?? [] });
+  }
+  return facts;
+}
+
+/** Every cluster's liveness facts, for the alerts (platform-wide: clusters belong to no business). */
+export function clusterLiveness(db: Db) {
+  return db.selectFrom('clusters').select(['id', 'name', 'session_id', 'last_heartbeat', 'create_time']).execute();
 }

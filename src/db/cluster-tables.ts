@@ -2,7 +2,7 @@ import type { Generated } from 'kysely';
 import type { Flag, Seconds } from './types.js';
 
 /** Tables of migration 003 (clusters, nodes, labels; API.md §5, §6, §11). */
-export interface ClustersTable {
+interface ClustersTable {
   id: Generated<number>;
   name: string;
   /** Lower-cased name: cluster names are unique case-insensitively. */
@@ -23,7 +23,7 @@ export interface ClustersTable {
   create_time: Seconds;
 }
 
-export interface ClusterLabelsTable {
+interface ClusterLabelsTable {
   cluster_id: number;
   label: string;
   create_time: Seconds;
@@ -48,7 +48,7 @@ export interface NodesTable {
 }
 
 /** The OTE label names each node must carry (desired, set through the API). */
-export interface NodeLabelsTable {
+interface NodeLabelsTable {
   cluster_id: number;
   node_name: string;
   label: string;

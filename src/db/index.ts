@@ -3,13 +3,16 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
-import type { Database } from './types.js';
+import type { Database, Db } from './types.js';
+
+export type { Db } from './types.js';
 import { migrateToLatest } from './migrate.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
-export interface Db {
-  readonly kysely: Kysely<Database>;
+/** The opened database: the query builder (`kysely`) plus what the process needs around it. */
+export interface DatabaseHandle {
+  readonly kysely: Db;
   readonly dialect: DialectName;
   /** Where the database lives, without credentials (for logs). */
   readonly description: string;
@@ -21,13 +24,13 @@ export interface Db {
 // here (times, byte sizes, counts) fits in a double exactly.
 pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
 
-export interface OpenOptions {
+interface OpenOptions {
   readonly databaseUrl?: string;
   readonly dataDir: string;
 }
 
 /** Opens SQLite in the data directory, or PostgreSQL when a URL is given, and migrates it. */
-export async function openDatabase(opts: OpenOptions): Promise<Db> {
+export async function openDatabase(opts: OpenOptions): Promise<DatabaseHandle> {
   const db = opts.databaseUrl ? openPostgres(opts.databaseUrl) : openSqlite(opts.dataDir);
   try {
     await migrateToLatest(db.kysely, db.dialect);
@@ -38,7 +41,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Db> {
   return db;
 }
 
-function openSqlite(dataDir: string): Db {
+function openSqlite(dataDir: string): DatabaseHandle {
   fs.mkdirSync(dataDir, { recursive: true });
   const file = path.resolve(dataDir, 'ote.db');
   const sqlite = new SQLite(file);
@@ -60,7 +63,7 @@ function openSqlite(dataDir: string): Db {
   };
 }
 
-function openPostgres(url: string): Db {
+function openPostgres(url: string): DatabaseHandle {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   // An idle client's error (server restart) must not crash the process; the next query reports it.
   pool.on('error', () => {});

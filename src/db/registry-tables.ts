@@ -12,7 +12,7 @@ export interface ProjectsTable {
   update_time: Seconds;
 }
 
-export interface ImagesTable {
+interface ImagesTable {
   id: Generated<number>;
   project_id: number;
   /** The registry repository name, "project/repo". */
@@ -21,7 +21,7 @@ export interface ImagesTable {
   update_time: Seconds;
 }
 
-export interface ImageTagsTable {
+interface ImageTagsTable {
   id: Generated<number>;
   image_id: number;
   tag: string;
@@ -31,7 +31,7 @@ export interface ImageTagsTable {
   update_time: Seconds;
 }
 
-export interface RegistryAccountsTable {
+interface RegistryAccountsTable {
   id: Generated<number>;
   user_id: number;
   user_name: string;
@@ -41,7 +41,7 @@ export interface RegistryAccountsTable {
   update_time: Seconds;
 }
 
-export interface ExternalRepositoriesTable {
+interface ExternalRepositoriesTable {
   id: Generated<number>;
   business_id: number;
   repository_id: string;

@@ -1,4 +1,4 @@
-import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { ColumnType, Generated, Insertable, Kysely, Selectable } from 'kysely';
 import type { AppTables } from '../apps/tables.js';
 import type { ClusterTables } from './cluster-tables.js';
 import type { RegistryTables } from './registry-tables.js';
@@ -8,7 +8,7 @@ export type Flag = number;
 /** Unix seconds. */
 export type Seconds = number;
 
-export interface UsersTable {
+interface UsersTable {
   id: Generated<number>;
   user_name: string;
   /** Lower-cased name: user names are unique case-insensitively. */
@@ -25,7 +25,7 @@ export interface UsersTable {
   update_time: Seconds;
 }
 
-export interface BusinessesTable {
+interface BusinessesTable {
   id: Generated<number>;
   name: string;
   name_key: string;
@@ -39,7 +39,7 @@ export interface BusinessesTable {
   update_time: Seconds;
 }
 
-export interface SessionsTable {
+interface SessionsTable {
   jti: string;
   user_id: number;
   expires_at: Seconds;
@@ -76,7 +76,9 @@ export interface Database extends RegistryTables, ClusterTables, AppTables {
   settings: SettingsTable;
 }
 
+/** What every store function takes: the query builder, or a transaction of it. */
+export type Db = Kysely<Database>;
+
 export type UserRecord = Selectable<UsersTable>;
 export type NewUser = Insertable<UsersTable>;
-export type UserUpdate = Updateable<UsersTable>;
 export type BusinessRecord = Selectable<BusinessesTable>;

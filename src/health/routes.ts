@@ -1,9 +1,9 @@
 import type { App } from '../http/app.js';
 import type { Registry } from 'prom-client';
-import type { Db } from '../db/index.js';
+import type { DatabaseHandle } from '../db/index.js';
 
 /** Liveness, readiness, metrics and the API document: public, not enveloped (API.md §1). */
-export async function healthRoutes(app: App, deps: { db: Db; metrics: Registry }): Promise<void> {
+export async function healthRoutes(app: App, deps: { db: DatabaseHandle; metrics: Registry }): Promise<void> {
   const { db, metrics } = deps;
   const hide = { hide: true };
 

@@ -2,7 +2,7 @@ import Type, { type Static } from 'typebox';
 import { ClusterName, LabelName } from '../clusters/schemas.js';
 import { pagingFields } from '../http/paging.js';
 
-export const NodeName = Type.String({ minLength: 1, maxLength: 253, errorMessage: 'must be 1-253 characters' });
+const NodeName = Type.String({ minLength: 1, maxLength: 253, errorMessage: 'must be 1-253 characters' });
 const NodeNames = Type.Array(NodeName, { minItems: 1, maxItems: 1000, errorMessage: 'must be a list of 1-1000 node names' });
 
 export const NodeRow = Type.Object({

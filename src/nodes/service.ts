@@ -5,7 +5,9 @@ import { nowSeconds } from '../lib/time.js';
 import { NotFound, ValidationError } from '../http/errors.js';
 import type { Caller } from '../access/roles.js';
 import { type AddNodeLabelBody, type DeleteNodeLabelBody, type ListNodesQuery, NODE_FIELDS, type NodeRow } from './schemas.js';
+import * as labelStore from './label-store.js';
 import * as store from './store.js';
+import type { Db } from '../db/types.js';
 
 /**
  * Called inside the transaction that removes `nodeLabel` from the last nodes
@@ -15,7 +17,7 @@ import * as store from './store.js';
  * No hook is registered until Application Management exists.
  */
 export type NodeLabelRemovalHook = (
-  trx: store.Db,
+  trx: Db,
   ctx: { clusterId: number; clusterName: string; nodeLabel: string; deleteDeploy: boolean },
 ) => Promise<void>;
 
@@ -26,7 +28,7 @@ export class NodesService {
   private readonly removalHooks: NodeLabelRemovalHook[] = [];
 
   constructor(
-    private readonly db: store.Db,
+    private readonly db: Db,
     private readonly desired: DesiredStateBus,
     private readonly graceSeconds: number,
   ) {}
@@ -42,7 +44,7 @@ export class NodesService {
     const fields = projection(q.field);
     const now = nowSeconds();
     const { rows, total, ready } = await store.listNodes(this.db, q, q, now - this.graceSeconds);
-    const labels = await store.labelsOfNodes(this.db, rows);
+    const labels = await labelStore.labelsOfNodes(this.db, rows);
     const full = rows.map(
       (n): NodeRow => ({
         nodeName: n.name,
@@ -65,7 +67,7 @@ export class NodesService {
   async addLabel(_caller: Caller, body: AddNodeLabelBody): Promise<void> {
     const clusterId = await this.db.transaction().execute(async (trx) => {
       const clusterId = await resolveNodes(trx, body.clusterName, body.nodeName);
-      await store.addLabel(trx, clusterId, body.nodeName, body.nodeLabel, nowSeconds());
+      await labelStore.addLabel(trx, clusterId, body.nodeName, body.nodeLabel, nowSeconds());
       return clusterId;
     });
     this.desired.changed([clusterId]);
@@ -75,9 +77,9 @@ export class NodesService {
     const clusterId = await this.db.transaction().execute(async (trx) => {
       // A node that left the cluster keeps its labels for its return; they can still be taken off it.
       const clusterId = await resolveNodes(trx, body.clusterName, body.nodeName, body.nodeLabel);
-      const before = await store.labelHolders(trx, clusterId, body.nodeLabel);
-      await store.removeLabel(trx, clusterId, body.nodeName, body.nodeLabel);
-      if (before > 0 && (await store.labelHolders(trx, clusterId, body.nodeLabel)) === 0) {
+      const before = await labelStore.labelHolders(trx, clusterId, body.nodeLabel);
+      await labelStore.removeLabel(trx, clusterId, body.nodeName, body.nodeLabel);
+      if (before > 0 && (await labelStore.labelHolders(trx, clusterId, body.nodeLabel)) === 0) {
         const ctx = { clusterId, clusterName: body.clusterName, nodeLabel: body.nodeLabel, deleteDeploy: body.deleteDeploy };
         // A hook that refuses throws, and the transaction takes the removal back.
         for (const hook of this.removalHooks) await hook(trx, ctx);
@@ -88,10 +90,10 @@ export class NodesService {
   }
 
   async labels(_caller: Caller, clusterName?: string): Promise<string[]> {
-    if (clusterName === undefined) return store.distinctLabels(this.db);
+    if (clusterName === undefined) return labelStore.distinctLabels(this.db);
     const c = await clusterStore.findByName(this.db, clusterName);
     if (!c) throw new NotFound(`cluster "${clusterName}" not found`);
-    return store.distinctLabels(this.db, c.id);
+    return labelStore.distinctLabels(this.db, c.id);
   }
 }
 
@@ -115,11 +117,11 @@ function projection(field: string | undefined): (keyof NodeRow)[] | null {
  * The cluster's id, after checking that every named node was reported by it,
  * or (with `holding`) still carries that label in the hub (422 naming the rest).
  */
-async function resolveNodes(db: store.Db, clusterName: string, nodeNames: readonly string[], holding?: string): Promise<number> {
+async function resolveNodes(db: Db, clusterName: string, nodeNames: readonly string[], holding?: string): Promise<number> {
   const c = await clusterStore.findByName(db, clusterName);
   if (!c) throw new ValidationError({ clusterName: `unknown cluster: ${clusterName}` });
   const known = await store.existingNodes(db, c.id, nodeNames);
-  if (holding !== undefined) for (const n of await store.nodesWithLabel(db, c.id, nodeNames, holding)) known.add(n);
+  if (holding !== undefined) for (const n of await labelStore.nodesWithLabel(db, c.id, nodeNames, holding)) known.add(n);
   const unknown = [...new Set(nodeNames.filter((n) => !known.has(n)))];
   if (unknown.length > 0) {
     throw new ValidationError({ nodeName: `unknown node${unknown.length > 1 ? 's' : ''} in cluster ${c.name}: ${unknown.join(', ')}` });

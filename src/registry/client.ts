@@ -13,7 +13,7 @@ const MANIFEST_TYPES = [
 const CATALOG_PAGE = 1000;
 const TIMEOUT_MS = 10_000;
 
-export interface ManifestInfo {
+interface ManifestInfo {
   readonly digest: string;
   /** Bytes of the manifest plus what it references (config and layers, or the manifests of an index). */
   readonly size: number;

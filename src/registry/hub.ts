@@ -1,6 +1,5 @@
-import type { Kysely } from 'kysely';
 import { LoginThrottle } from '../auth/throttle.js';
-import type { Database } from '../db/types.js';
+import type { Db } from '../db/types.js';
 import type { Config } from '../config/config.js';
 import { Unavailable } from '../http/errors.js';
 import { deriveKey, loadOrCreateSecret } from '../config/secrets.js';
@@ -22,7 +21,7 @@ export class RegistryHub {
   readonly notifySecret: string;
   private key: Promise<RegistrySigningKey> | undefined;
 
-  constructor(config: Config, db: Kysely<Database>, master: string) {
+  constructor(config: Config, db: Db, master: string) {
     const loadKey = () =>
       (this.key ??= loadSigningKey({
         dataDir: config.OTE_DATA_DIR,

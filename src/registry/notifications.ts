@@ -1,8 +1,9 @@
-import type { FastifyBaseLogger } from 'fastify';
 import Type, { type Static } from 'typebox';
+import type { Logger } from '../lib/log.js';
 import * as images from '../repository/image-store.js';
 import { projectByName } from '../repository/project-store.js';
 import { projectOf } from './scopes.js';
+import type { Db } from '../db/types.js';
 
 /** The registry's notification media type (Distribution's `notifications` package). */
 export const EVENTS_MEDIA_TYPE = 'application/vnd.docker.distribution.events.v1+json';
@@ -36,7 +37,7 @@ export function eventSeconds(timestamp: string | undefined, fallback: number): n
  * deletes (every tag on that digest goes) so images and tags carry their real
  * times. Blob events, pulls and repositories outside any project are ignored.
  */
-export async function recordEvents(db: images.Db, envelope: EventsEnvelope, log: FastifyBaseLogger): Promise<number> {
+export async function recordEvents(db: Db, envelope: EventsEnvelope, log: Logger): Promise<number> {
   let recorded = 0;
   const now = Math.floor(Date.now() / 1000);
   for (const e of envelope.events) {

@@ -4,7 +4,7 @@ import type { App } from '../http/app.js';
 import { Done, done } from '../http/envelope.js';
 import { Unauthenticated } from '../http/errors.js';
 import { EVENTS_MEDIA_TYPE, EventsEnvelope, recordEvents } from './notifications.js';
-import type { Db } from '../db/index.js';
+import type { DatabaseHandle } from '../db/index.js';
 import type { RegistryHub } from './hub.js';
 
 const TokenQuery = Type.Object({
@@ -24,7 +24,7 @@ const TokenReply = Type.Object({
 });
 
 /** The registry's token-auth server, its certificate, and its event intake (API.md §10). */
-export async function registryRoutes(app: App, deps: { registry: RegistryHub; db: Db }): Promise<void> {
+export async function registryRoutes(app: App, deps: { registry: RegistryHub; db: DatabaseHandle }): Promise<void> {
   const { registry, db } = deps;
   const tags = ['registry'];
   // Surfaces an unreadable OTE_REGISTRY_TOKEN_KEY/CERT (or data directory) at start, not at first pull.

@@ -3,9 +3,9 @@ import { SignJWT } from 'jose';
 import type { RegistrySigningKey } from './keys.js';
 import type { Access } from './scopes.js';
 
-export const TOKEN_ISSUER = 'ote';
+const TOKEN_ISSUER = 'ote';
 /** Registry tokens live five minutes: clients ask again per operation anyway. */
-export const TOKEN_TTL = 300;
+const TOKEN_TTL = 300;
 
 export interface IssuedToken {
   readonly token: string;

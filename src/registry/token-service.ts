@@ -1,6 +1,9 @@
-import type { Kysely } from 'kysely';
 import { verifyDummy, verifyPassword } from '../auth/passwords.js';
-import type { Database } from '../db/types.js';
+import { businessStatus } from '../businesses/store.js';
+import type { Db } from '../db/types.js';
+import { accountByName } from '../repository/account-store.js';
+import { projectsByName } from '../repository/project-store.js';
+import { findSelf } from '../users/store.js';
 import type { LoginThrottle } from '../auth/throttle.js';
 import { TooManyRequests, Unauthenticated } from '../http/errors.js';
 import { BusinessStatus, UserStatus } from '../access/roles.js';
@@ -26,7 +29,7 @@ const NONE: ActionSet = new Set();
  */
 export class RegistryTokenService {
   constructor(
-    private readonly db: Kysely<Database>,
+    private readonly db: Db,
     private readonly signer: RegistryTokenSigner,
     private readonly robots: RobotCredentials,
     /** The login limits apply to registry passwords too: the token endpoint is as guessable as login. */
@@ -69,26 +72,21 @@ export class RegistryTokenService {
     if (user.startsWith(ROBOT_PREFIX)) {
       const businessId = this.robots.verify(user, password);
       if (businessId === null) throw new Unauthenticated('wrong registry user name or password');
-      const b = await this.db.selectFrom('businesses').select('status').where('id', '=', businessId).executeTakeFirst();
       // A robot of a business that is no longer approved keeps only what anonymous callers have.
-      return b?.status === BusinessStatus.approved ? { kind: 'robot', businessId } : { kind: 'anonymous' };
+      return (await businessStatus(this.db, businessId)) === BusinessStatus.approved ? { kind: 'robot', businessId } : { kind: 'anonymous' };
     }
-    const row = await this.db
-      .selectFrom('registry_accounts as a')
-      .innerJoin('users as u', 'u.id', 'a.user_id')
-      .leftJoin('businesses as b', 'b.id', 'u.business_id')
-      .select(['a.user_name', 'a.password_hash', 'u.status', 'u.is_system', 'u.business_id', 'b.status as business_status'])
-      .where('a.name_key', '=', user.toLowerCase())
-      .executeTakeFirst();
-    const valid = row ? await verifyPassword(row.password_hash, password) : (await verifyDummy(password), false);
-    if (!row || !valid) throw new Unauthenticated('wrong registry user name or password');
+    const account = await accountByName(this.db, user);
+    const valid = account ? await verifyPassword(account.password_hash, password) : (await verifyDummy(password), false);
+    // The account's user (its status and business decide the grant); gone: deleted meanwhile.
+    const row = account && valid ? await findSelf(this.db, account.user_id) : undefined;
+    if (!account || !row) throw new Unauthenticated('wrong registry user name or password');
     if (row.status === UserStatus.forbidden || row.status === UserStatus.notApproved) {
       throw new Unauthenticated('account forbidden');
     }
     const member = row.status === UserStatus.approved && row.business_status === BusinessStatus.approved;
     return {
       kind: 'account',
-      name: row.user_name,
+      name: account.user_name,
       platform: row.is_system === 1,
       businessId: member ? row.business_id : null,
     };
@@ -97,11 +95,7 @@ export class RegistryTokenService {
   private async projects(names: string[]): Promise<Map<string, { businessId: number; public: boolean }>> {
     const out = new Map<string, { businessId: number; public: boolean }>();
     if (names.length === 0) return out;
-    const rows = await this.db
-      .selectFrom('projects')
-      .select(['name', 'business_id', 'public'])
-      .where('name', 'in', [...new Set(names)].slice(0, 500))
-      .execute();
+    const rows = await projectsByName(this.db, [...new Set(names)].slice(0, 500));
     for (const r of rows) out.set(r.name, { businessId: r.business_id, public: r.public === 1 });
     return out;
   }

@@ -1,15 +1,13 @@
-import type { Kysely } from 'kysely';
 import { hashPassword } from '../auth/passwords.js';
 import { isUniqueViolation } from '../db/errors.js';
-import type { Database } from '../db/types.js';
+import type { Db } from '../db/types.js';
 import { nowSeconds } from '../lib/time.js';
 import type { RegistryHub } from '../registry/hub.js';
 import { RESERVED_PREFIX } from '../registry/robots.js';
 import { Conflict, NotFound, ValidationError } from '../http/errors.js';
 import type { Caller } from '../access/roles.js';
+import * as store from './account-store.js';
 import type { AccountPasswordBody, CreateAccountBody } from './schemas.js';
-
-type Db = Kysely<Database>;
 
 /**
  * Registry accounts (API.md §7): one per platform user, the HTTP Basic
@@ -31,19 +29,7 @@ export class AccountsService {
     const now = nowSeconds();
     if (await this.has(caller.userId)) throw new Conflict('you already have a registry account');
     try {
-      const row = await this.db
-        .insertInto('registry_accounts')
-        .values({
-          user_id: caller.userId,
-          user_name: input.user,
-          name_key: input.user.toLowerCase(),
-          password_hash: hash,
-          create_time: now,
-          update_time: now,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      return row.id;
+      return await store.insertAccount(this.db, { userId: caller.userId, userName: input.user, passwordHash: hash }, now);
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
       // Either constraint: a concurrent second account of this user, or the name is taken.
@@ -55,21 +41,15 @@ export class AccountsService {
   async changePassword(caller: Caller, input: AccountPasswordBody): Promise<void> {
     this.registry.requireClient();
     const hash = await hashPassword(input.password);
-    const res = await this.db
-      .updateTable('registry_accounts')
-      .set({ password_hash: hash, update_time: nowSeconds() })
-      .where('user_id', '=', caller.userId)
-      .executeTakeFirst();
-    if (Number(res.numUpdatedRows) === 0) throw new NotFound('you have no registry account');
+    if (!(await store.setAccountPassword(this.db, caller.userId, hash, nowSeconds()))) throw new NotFound('you have no registry account');
   }
 
   async has(userId: number): Promise<boolean> {
-    const row = await this.db.selectFrom('registry_accounts').select('id').where('user_id', '=', userId).executeTakeFirst();
-    return row !== undefined;
+    return store.hasAccount(this.db, userId);
   }
 
   /** User deletion hook: the registry account goes with its user, in the same transaction. */
   static async removeForUser(trx: Db, userId: number): Promise<void> {
-    await trx.deleteFrom('registry_accounts').where('user_id', '=', userId).execute();
+    await store.deleteAccountOf(trx, userId);
   }
 }

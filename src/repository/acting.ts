@@ -1,5 +1,5 @@
-import type { Kysely } from 'kysely';
-import type { Database } from '../db/types.js';
+import { businessStatus } from '../businesses/store.js';
+import type { Db } from '../db/types.js';
 import { ValidationError } from '../http/errors.js';
 import { BusinessStatus, type Caller, Role } from '../access/roles.js';
 
@@ -7,7 +7,7 @@ import { BusinessStatus, type Caller, Role } from '../access/roles.js';
  * The business a create acts for: the caller's own (roles 2 and 3), or the
  * approved business a system administrator names with `businessId`.
  */
-export async function actingBusiness(db: Kysely<Database>, caller: Caller, businessId: number | undefined): Promise<number> {
+async function actingBusiness(db: Db, caller: Caller, businessId: number | undefined): Promise<number> {
   if (caller.role !== Role.systemAdmin) {
     if (businessId !== undefined) {
       throw new ValidationError({ businessId: 'unknown field (only the system administrator may set it)' });
@@ -16,8 +16,7 @@ export async function actingBusiness(db: Kysely<Database>, caller: Caller, busin
     return caller.tenantId as number;
   }
   if (businessId === undefined) throw new ValidationError({ businessId: 'is required for the system administrator' });
-  const b = await db.selectFrom('businesses').select('status').where('id', '=', businessId).executeTakeFirst();
-  if (b?.status !== BusinessStatus.approved) {
+  if ((await businessStatus(db, businessId)) !== BusinessStatus.approved) {
     throw new ValidationError({ businessId: 'must be the id of an approved business' });
   }
   return businessId;
@@ -25,7 +24,7 @@ export async function actingBusiness(db: Kysely<Database>, caller: Caller, busin
 
 /** actingBusiness, but a refusal joins `problems` (one 422 names every offending field) instead of being thrown. */
 export async function actingBusinessInto(
-  db: Kysely<Database>,
+  db: Db,
   caller: Caller,
   businessId: number | undefined,
   problems: Record<string, string>,

@@ -9,6 +9,7 @@ import { addressProblem } from './address.js';
 import * as store from './external-store.js';
 import type { CreateExternalBody, DeleteExternalBody, ExternalRow, ListExternalQuery } from './schemas.js';
 import type { SecretBox } from './secret-box.js';
+import type { Db } from '../db/types.js';
 
 type Record = Awaited<ReturnType<typeof store.findExternal>>[number];
 
@@ -20,7 +21,7 @@ type Record = Awaited<ReturnType<typeof store.findExternal>>[number];
  */
 export class ExternalService {
   constructor(
-    private readonly db: store.Db,
+    private readonly db: Db,
     private readonly box: SecretBox,
     private readonly desired: DesiredStateBus,
   ) {}

@@ -1,9 +1,6 @@
-import type { Kysely } from 'kysely';
 import type { Scope } from '../access/scope.js';
-import type { Database } from '../db/types.js';
+import type { Db } from '../db/types.js';
 import { type Paging, applyPage } from '../http/paging.js';
-
-export type Db = Kysely<Database>;
 
 /** Columns that may leave the store for the API: never the sealed password. */
 const PUBLIC = ['id', 'business_id', 'repository_id', 'address', 'user_name', 'create_time'] as const;
@@ -52,12 +49,10 @@ export async function deleteExternal(db: Db, ids: readonly number[]): Promise<vo
 }
 
 /** Every record with its sealed password, for the pull secrets of the desired state (not an API read). */
-export function allSealedOfApproved(db: Db) {
+export function allSealed(db: Db) {
   return db
-    .selectFrom('external_repositories as e')
-    .innerJoin('businesses as b', 'b.id', 'e.business_id')
-    .select(['e.business_id', 'e.repository_id', 'e.address', 'e.user_name', 'e.password_enc'])
-    .where('b.status', '=', 1)
-    .orderBy('e.id')
+    .selectFrom('external_repositories')
+    .select(['business_id', 'repository_id', 'address', 'user_name', 'password_enc'])
+    .orderBy('id')
     .execute();
 }

@@ -8,6 +8,7 @@ import * as images from './image-store.js';
 import * as projects from './project-store.js';
 import type { DeleteImagesBody, DeleteTagsBody, ImageRow, ListImagesQuery, ListTagsQuery, TagRow } from './schemas.js';
 import { RegistrySync } from './sync.js';
+import type { Db } from '../db/types.js';
 
 type Project = NonNullable<Awaited<ReturnType<typeof projects.visibleProjectByName>>>;
 
@@ -20,7 +21,7 @@ type Project = NonNullable<Awaited<ReturnType<typeof projects.visibleProjectByNa
  */
 export class ImagesService {
   constructor(
-    private readonly db: images.Db,
+    private readonly db: Db,
     private readonly registry: RegistryHub,
   ) {}
 

@@ -1,5 +1,5 @@
-import { type Kysely, sql } from 'kysely';
-import type { Database } from '../db/types.js';
+import { sql } from 'kysely';
+import type { Db } from '../db/types.js';
 import { type Paging, applyPage, likeContains } from '../http/paging.js';
 
 /**
@@ -7,9 +7,7 @@ import { type Paging, applyPage, likeContains } from '../http/paging.js';
  * registry, for their times. These rows are reached through a project the
  * caller was already allowed to see (project-store.ts is the tenancy gate).
  */
-export type Db = Kysely<Database>;
-
-export interface ImageWithCount {
+interface ImageWithCount {
   id: number;
   name: string;
   create_time: number;
@@ -107,6 +105,14 @@ export async function deleteTagsByDigest(db: Db, imageId: number, digest: string
 export async function deleteImage(db: Db, imageId: number): Promise<void> {
   await db.deleteFrom('image_tags').where('image_id', '=', imageId).execute();
   await db.deleteFrom('images').where('id', '=', imageId).execute();
+}
+
+/** Deletes the image rows of projects that are being deleted (their tags first). */
+export async function deleteImagesOfProjects(db: Db, projectIds: readonly number[]): Promise<void> {
+  if (projectIds.length === 0) return;
+  const images = db.selectFrom('images').select('id').where('project_id', 'in', [...projectIds]);
+  await db.deleteFrom('image_tags').where('image_id', 'in', images).execute();
+  await db.deleteFrom('images').where('project_id', 'in', [...projectIds]).execute();
 }
 
 export function imagesOfProjects(db: Db, projectIds: readonly number[]) {

@@ -1,5 +1,5 @@
 import type { DesiredStateBus } from '../agent-link/desired-bus.js';
-import type { Db } from '../db/index.js';
+import type { DatabaseHandle } from '../db/index.js';
 import { RegistryHub } from '../registry/hub.js';
 import type { Config } from '../config/config.js';
 import { deriveKey } from '../config/secrets.js';
@@ -24,7 +24,7 @@ export interface RepositoryServices {
 /** Builds the registry wiring and the repository domain from the hub's secret and database. */
 export function buildRepository(
   config: Config,
-  db: Db,
+  db: DatabaseHandle,
   master: string,
   deps: { settings: SettingsService; desired: DesiredStateBus },
 ): { registry: RegistryHub; repository: RepositoryServices } {

@@ -10,11 +10,12 @@ import * as images from './image-store.js';
 import * as store from './project-store.js';
 import type { CreateProjectBody, DeleteProjectsBody, ListProjectsQuery, ProjectRow } from './schemas.js';
 import { RegistrySync } from './sync.js';
+import type { Db } from '../db/types.js';
 
 /** Projects (API.md §7): registry namespaces owned by one business, public or private. */
 export class ProjectsService {
   constructor(
-    private readonly db: store.Db,
+    private readonly db: Db,
     private readonly registry: RegistryHub,
     private readonly settings: SettingsService,
   ) {}
@@ -80,11 +81,15 @@ export class ProjectsService {
         projects: busy.map((p) => p.name),
       });
     }
-    await this.db.transaction().execute((trx) => store.deleteProjects(trx, found.map((p) => p.id)));
+    const ids = found.map((p) => p.id);
+    await this.db.transaction().execute(async (trx) => {
+      await images.deleteImagesOfProjects(trx, ids);
+      await store.deleteProjects(trx, ids);
+    });
   }
 
   /** Business deletion hook: a business with projects cannot go (API.md §4). */
-  async refuseBusinessWithProjects(trx: store.Db, businessId: number): Promise<void> {
+  async refuseBusinessWithProjects(trx: Db, businessId: number): Promise<void> {
     const projects = await store.projectsOfBusiness(trx, businessId);
     if (projects.length > 0) {
       const names = projects.slice(0, 10).map((p) => `"${p.name}"`).join(', ');

@@ -1,10 +1,9 @@
-import { type Kysely, type SelectQueryBuilder, type Selectable, sql } from 'kysely';
+import { type SelectQueryBuilder, type Selectable, sql } from 'kysely';
 import type { Scope } from '../access/scope.js';
 import type { ProjectsTable } from '../db/registry-tables.js';
-import type { Database } from '../db/types.js';
+import type { Database, Db } from '../db/types.js';
 import { type Paging, applyPage, likeContains } from '../http/paging.js';
 
-export type Db = Kysely<Database>;
 type ProjectsQuery = SelectQueryBuilder<Database, 'projects', any>;
 
 /**
@@ -52,7 +51,7 @@ export function ownedProjectsByIds(db: Db, scope: Scope, ids: readonly number[])
   return owned(db.selectFrom('projects').selectAll(), scope).where('projects.id', 'in', [...ids]).execute();
 }
 
-export interface ProjectFilter {
+interface ProjectFilter {
   readonly projectName?: string;
   readonly public?: boolean;
 }
@@ -78,12 +77,9 @@ export async function listProjects(
   return { rows: rows as Selectable<ProjectsTable>[], total: Number(total) };
 }
 
-/** Deletes projects with their (empty) image rows. */
+/** Deletes project rows (their image rows first: `images.deleteImagesOfProjects`). */
 export async function deleteProjects(db: Db, ids: readonly number[]): Promise<void> {
   if (ids.length === 0) return;
-  const images = db.selectFrom('images').select('id').where('project_id', 'in', [...ids]);
-  await db.deleteFrom('image_tags').where('image_id', 'in', images).execute();
-  await db.deleteFrom('images').where('project_id', 'in', [...ids]).execute();
   await db.deleteFrom('projects').where('id', 'in', [...ids]).execute();
 }
 
@@ -93,4 +89,9 @@ export function projectsOfBusiness(db: Db, businessId: number) {
 
 export function projectByName(db: Db, name: string) {
   return db.selectFrom('projects').selectAll().where('name', '=', name).executeTakeFirst();
+}
+
+/** The named projects' owners and visibility, for the registry's token endpoint (not a tenant read). */
+export function projectsByName(db: Db, names: readonly string[]) {
+  return db.selectFrom('projects').select(['name', 'business_id', 'public']).where('name', 'in', [...names]).execute();
 }

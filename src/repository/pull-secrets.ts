@@ -1,10 +1,9 @@
-import type { Kysely } from 'kysely';
 import type { ClusterFacts, DesiredStateContributor } from '../agent-link/desired-builder.js';
 import type { DesiredState, PullSecret } from '../agent-link/protocol.js';
-import type { Database } from '../db/types.js';
+import type { Db } from '../db/types.js';
 import type { RegistryHub } from '../registry/hub.js';
-import { BusinessStatus } from '../access/roles.js';
-import { allSealedOfApproved } from './external-store.js';
+import { approvedBusinesses } from '../businesses/store.js';
+import { allSealed } from './external-store.js';
 import type { SecretBox } from './secret-box.js';
 
 /**
@@ -25,15 +24,15 @@ export function dockerConfigJson(address: string, user: string, password: string
  * approved business, its pull robot for the platform registry (when one is
  * configured) and one secret per external repository, in `ns<businessId>`.
  */
-export async function pullSecretsFor(
-  db: Kysely<Database>,
+async function pullSecretsFor(
+  db: Db,
   registry: RegistryHub,
   box: SecretBox,
   unreadable?: (businessId: number, repositoryId: string) => void,
 ): Promise<PullSecret[]> {
   const out: PullSecret[] = [];
+  const approved = await approvedBusinesses(db);
   if (registry.domain) {
-    const approved = await db.selectFrom('businesses').select('id').where('status', '=', BusinessStatus.approved).execute();
     for (const b of approved) {
       out.push({
         namespace: `ns${b.id}`,
@@ -42,7 +41,9 @@ export async function pullSecretsFor(
       });
     }
   }
-  for (const e of await allSealedOfApproved(db)) {
+  const live = new Set(approved.map((b) => b.id));
+  for (const e of await allSealed(db)) {
+    if (!live.has(e.business_id)) continue;
     let password: string;
     try {
       password = box.open(e.password_enc);
@@ -64,7 +65,7 @@ export async function pullSecretsFor(
 export function pullSecretContributor(registry: RegistryHub, box: SecretBox): DesiredStateContributor {
   return {
     name: 'registry-pull-secrets',
-    async contribute(db: Kysely<Database>, clusters: readonly ClusterFacts[]) {
+    async contribute(db: Db, clusters: readonly ClusterFacts[]) {
       const out = new Map<number, Partial<DesiredState>>();
       if (clusters.length === 0) return out;
       const pullSecrets = await pullSecretsFor(db, registry, box, (businessId, repositoryId) =>

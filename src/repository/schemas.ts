@@ -8,7 +8,7 @@ const Id = Type.Integer({ minimum: 1, maximum: 2147483647, errorMessage: 'must b
 const list = <T extends Parameters<typeof Type.Array>[0]>(item: T) =>
   Type.Array(item, { minItems: 1, maxItems: 1000, uniqueItems: true, errorMessage: 'must be a list of 1-1000 distinct values, each valid' });
 
-export const ProjectName = Type.String({
+const ProjectName = Type.String({
   minLength: 2,
   maxLength: 64,
   pattern: PROJECT_NAME_RE.source,
@@ -16,12 +16,12 @@ export const ProjectName = Type.String({
 });
 
 /** A registry repository name "project/repo[/more]" (Distribution's path grammar, lower case). */
-export const ImageName = Type.String({
+const ImageName = Type.String({
   maxLength: 255,
   pattern: '^[a-z0-9]+(?:[._-]+[a-z0-9]+)*(?:/[a-z0-9]+(?:[._-]+[a-z0-9]+)*)+$',
   errorMessage: 'must be "project/repository" in lowercase letters, digits, ".", "_" and "-"',
 });
-export const TagName = Type.String({
+const TagName = Type.String({
   pattern: '^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$',
   errorMessage: 'must be 1-128 letters, digits, "_", "." or "-", not starting with "." or "-"',
 });
@@ -109,7 +109,7 @@ export type AccountPasswordBody = Static<typeof AccountPasswordBody>;
 
 // It names a Kubernetes Secret in every cluster, so it must also be a DNS label (no leading or
 // trailing "-"): the apiserver refuses any other name, and every cluster would fail to converge.
-export const RepositoryId = Type.String({
+const RepositoryId = Type.String({
   pattern: '^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$',
   errorMessage: 'must be 1-63 lowercase letters, digits or "-", starting and ending with a letter or digit',
 });

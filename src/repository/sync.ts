@@ -2,6 +2,7 @@ import { nowSeconds } from '../lib/time.js';
 import type { RegistryClient } from '../registry/client.js';
 import { projectOf } from '../registry/scopes.js';
 import * as images from './image-store.js';
+import type { Db } from '../db/types.js';
 
 type Project = { readonly id: number; readonly name: string };
 
@@ -16,7 +17,7 @@ const PARALLEL = 8;
  */
 export class RegistrySync {
   constructor(
-    private readonly db: images.Db,
+    private readonly db: Db,
     private readonly client: RegistryClient,
   ) {}
 

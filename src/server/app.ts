@@ -23,9 +23,10 @@ import { BusinessesService } from '../businesses/service.js';
 import { holdApproved } from '../businesses/store.js';
 import { clustersRoutes } from '../clusters/routes.js';
 import { ClustersService } from '../clusters/service.js';
+import { clusterFacts } from '../clusters/store.js';
 import type { Config } from '../config/config.js';
 import { deriveKey, loadOrCreateSecret } from '../config/secrets.js';
-import { type Db, openDatabase } from '../db/index.js';
+import { type DatabaseHandle, openDatabase } from '../db/index.js';
 import { healthRoutes } from '../health/routes.js';
 import type { App } from '../http/app.js';
 import { clientErrorHandler, frameworkErrors, installErrorHandling } from '../http/error-handler.js';
@@ -98,7 +99,7 @@ export async function createHub(config: Config, opts: HubOptions = {}): Promise<
   }
 }
 
-function buildServices(config: Config, db: Db): Services {
+function buildServices(config: Config, db: DatabaseHandle): Services {
   const master = config.OTE_SECRET_KEY ?? loadOrCreateSecret(config.OTE_DATA_DIR, 'secret.key');
   const jwtKey = config.OTE_JWT_SECRET ? new TextEncoder().encode(config.OTE_JWT_SECRET) : deriveKey(master, 'jwt');
   const tokens = new TokenService(db.kysely, jwtKey, config.OTE_TOKEN_TTL);
@@ -113,7 +114,7 @@ function buildServices(config: Config, db: Db): Services {
   collectDefaultMetrics({ register: metrics });
   // On PostgreSQL several replicas may serve agents: desired-state changes travel by NOTIFY.
   const relay = config.OTE_DATABASE_URL ? new PgRelay(config.OTE_DATABASE_URL, db.kysely, randomUUID()) : localRelay;
-  const agentLink = new AgentLink(db.kysely, relay, { graceSeconds: config.OTE_HEARTBEAT_GRACE });
+  const agentLink = new AgentLink(db.kysely, relay, { graceSeconds: config.OTE_HEARTBEAT_GRACE, clusterFacts });
   const statuses = new DbStatusReader(config.OTE_HEARTBEAT_GRACE, nowSeconds);
   // Registry token server and repository management (API.md §7, §10).
   const { registry, repository } = buildRepository(config, db, master, { settings, desired: agentLink });

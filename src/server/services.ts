@@ -8,7 +8,7 @@ import type { TokenService } from '../auth/tokens.js';
 import type { BusinessesService } from '../businesses/service.js';
 import type { ClustersService } from '../clusters/service.js';
 import type { Config } from '../config/config.js';
-import type { Db } from '../db/index.js';
+import type { DatabaseHandle } from '../db/index.js';
 import type { NodesService } from '../nodes/service.js';
 import type { RegistryHub } from '../registry/hub.js';
 import type { RepositoryServices } from '../repository/index.js';
@@ -21,7 +21,7 @@ import type { UsersService } from '../users/service.js';
  */
 export interface Services {
   readonly config: Config;
-  readonly db: Db;
+  readonly db: DatabaseHandle;
   readonly tokens: TokenService;
   readonly auth: AuthService;
   readonly users: UsersService;

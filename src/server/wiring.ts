@@ -2,7 +2,9 @@ import { appsContributor } from '../apps/desired.js';
 import { workloadIntake } from '../apps/intake.js';
 import { nodeLabelGuard } from '../apps/node-labels.js';
 import { deleteAppsOfBusiness } from '../apps/store.js';
+import { namespacesContributor } from '../businesses/desired.js';
 import { nowSeconds } from '../lib/time.js';
+import { nodeLabelsContributor } from '../nodes/desired.js';
 import { AccountsService } from '../repository/account-service.js';
 import type { Services } from './services.js';
 
@@ -18,7 +20,8 @@ import type { Services } from './services.js';
  *   - its applications go (its namespaces go from every cluster with everything in them).
  * When a node loses its last label an application's nodeLabel selects: deleteDeploy decides.
  * When the settings change: enableIngress adds or removes Ingress objects on every cluster.
- * Each cluster's desired state is the sum of its contributors: pull secrets, workloads.
+ * Each cluster's desired state is the sum of its contributors: the approved businesses'
+ *   namespaces, the nodes' labels, pull secrets, workloads.
  * When an agent reports workloads: statuses are stored and rollout batches looked at at once.
  * `GET /v1/authorization` asks the repository whether the caller has a registry account.
  */
@@ -35,6 +38,8 @@ export function wireReactions(s: Services): void {
     if (changed.enableIngress !== undefined) s.agentLink.changed('all');
   });
 
+  s.agentLink.addContributor(namespacesContributor());
+  s.agentLink.addContributor(nodeLabelsContributor());
   s.agentLink.addContributor(s.repository.contributor);
   // The registry's domain: OTE_REGISTRY_DOMAIN, else OTE_REGISTRY_URL's host (as imageAddress and the pull secrets).
   s.agentLink.addContributor(appsContributor(s.settings, s.registry.domain ?? undefined));

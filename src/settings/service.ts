@@ -1,7 +1,7 @@
-import type { Kysely } from 'kysely';
-import type { Database } from '../db/types.js';
+import type { Db } from '../db/types.js';
 import { nowSeconds } from '../lib/time.js';
 import type { Settings, UpdateSettingsBody } from './schemas.js';
+import * as store from './store.js';
 
 const COLUMNS = {
   privateProject: 'private_project',
@@ -14,15 +14,15 @@ const COLUMNS = {
 export class SettingsService {
   private readonly changeHooks: ((changed: UpdateSettingsBody) => void)[] = [];
 
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(private readonly db: Db) {}
 
   /** Called after a committed update with the flags given (enableIngress changes clusters' desired state). */
   onChange(hook: (changed: UpdateSettingsBody) => void): void {
     this.changeHooks.push(hook);
   }
 
-  async get(db: Kysely<Database> = this.db): Promise<Settings> {
-    const row = await db.selectFrom('settings').selectAll().where('id', '=', 1).executeTakeFirstOrThrow();
+  async get(db: Db = this.db): Promise<Settings> {
+    const row = await store.readSettings(db);
     return {
       privateProject: row.private_project === 1,
       enableIngress: row.enable_ingress === 1,
@@ -37,11 +37,7 @@ export class SettingsService {
       const value = input[field as keyof UpdateSettingsBody];
       if (value !== undefined) set[column] = value ? 1 : 0;
     }
-    await this.db
-      .updateTable('settings')
-      .set({ ...set, update_time: nowSeconds() })
-      .where('id', '=', 1)
-      .execute();
+    await store.writeSettings(this.db, set, nowSeconds());
     for (const hook of this.changeHooks) hook(input);
     return this.get();
   }

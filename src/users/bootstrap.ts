@@ -1,11 +1,12 @@
 import { randomInt } from 'node:crypto';
-import type { FastifyBaseLogger } from 'fastify';
 import { hashPassword } from '../auth/passwords.js';
 import { isUniqueViolation } from '../db/errors.js';
+import type { Logger } from '../lib/log.js';
 import { nowSeconds } from '../lib/time.js';
 import { PASSWORD_RE } from '../lib/validation.js';
 import { UserStatus } from '../access/roles.js';
 import * as store from './store.js';
+import type { Db } from '../db/types.js';
 
 const ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
 
@@ -23,10 +24,10 @@ export function generatePassword(): string {
  * printed once. Replicas starting together: the unique name lets one win.
  */
 export async function bootstrapAdmin(
-  db: store.Db,
+  db: Db,
   userName: string,
   password: string | undefined,
-  log: FastifyBaseLogger,
+  log: Logger,
 ): Promise<void> {
   if (await store.systemAdminExists(db)) return;
   const chosen = password ?? generatePassword();

@@ -12,9 +12,9 @@ import { pagingFields } from '../http/paging.js';
 // `errorMessage` (ajv-errors) replaces ajv's generic wording with the rule itself.
 export const Password = Type.String({ pattern: PASSWORD_RE.source, errorMessage: PASSWORD_MESSAGE });
 export const UserName = Type.String({ pattern: USER_NAME_RE.source, errorMessage: USER_NAME_MESSAGE });
-export const Phone = Type.String({ pattern: PHONE_RE.source, errorMessage: PHONE_MESSAGE });
-export const RealName = Type.String({ minLength: 1, maxLength: 64, errorMessage: 'must be 1-64 characters' });
-export const UserStatusValue = Type.Integer({ minimum: 0, maximum: 3, errorMessage: 'must be 0, 1, 2 or 3' });
+const Phone = Type.String({ pattern: PHONE_RE.source, errorMessage: PHONE_MESSAGE });
+const RealName = Type.String({ minLength: 1, maxLength: 64, errorMessage: 'must be 1-64 characters' });
+const UserStatusValue = Type.Integer({ minimum: 0, maximum: 3, errorMessage: 'must be 0, 1, 2 or 3' });
 
 const newUserFields = {
   user: UserName,

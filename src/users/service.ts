@@ -14,19 +14,21 @@ import type {
   ResetPasswordBody,
   UserRow,
 } from './schemas.js';
+import * as businesses from '../businesses/store.js';
 import * as store from './store.js';
+import type { Db } from '../db/types.js';
 
 /** Hooks other domains attach to user deletion (e.g. the registry account goes with the user). */
-export type UserDeletionHook = (trx: store.Db, userId: number) => Promise<void>;
+type UserDeletionHook = (trx: Db, userId: number) => Promise<void>;
 
 export class UsersService {
   private readonly deletionHooks: UserDeletionHook[] = [];
 
   constructor(
-    private readonly db: store.Db,
+    private readonly db: Db,
     private readonly tokens: TokenService,
     /** Inside a transaction: whether a business may take members (approved), holding it until commit. */
-    private readonly holdApproved: (trx: store.Db, id: number) => Promise<boolean>,
+    private readonly holdApproved: (trx: Db, id: number) => Promise<boolean>,
   ) {}
 
   onDelete(hook: UserDeletionHook): void {
@@ -64,7 +66,7 @@ export class UsersService {
     status: number,
     businessId: number | null,
     /** Runs in the insert's transaction first (the business check of a sub-user). */
-    before?: (trx: store.Db) => Promise<void>,
+    before?: (trx: Db) => Promise<void>,
   ): Promise<number> {
     const now = nowSeconds();
     const passwordHash = await hashPassword(input.password);
@@ -151,15 +153,11 @@ export class UsersService {
       for (const hook of this.deletionHooks) await hook(trx, id);
       // Only after the hooks withdrew its pending applications (holding their rows), so a
       // business approved meanwhile is seen here and refuses the deletion.
-      const created = await trx
-        .selectFrom('businesses')
-        .select(['id', 'name'])
-        .where('user_id', '=', id)
-        .where('status', '=', 1)
-        .executeTakeFirst();
+      const created = await businesses.approvedCreatedBy(trx, id);
       if (created) {
         throw new Conflict(`the user created the approved business "${created.name}" (id ${created.id}); delete the business first`);
       }
+      await this.tokens.removeUser(id, trx);
       await store.deleteUser(trx, id);
     });
   }

@@ -1,9 +1,7 @@
-import { type Kysely, type SelectQueryBuilder, sql } from 'kysely';
+import { type SelectQueryBuilder, sql } from 'kysely';
 import type { Scope } from '../access/scope.js';
-import type { Database, NewUser, UserRecord } from '../db/types.js';
+import type { Database, Db, NewUser, UserRecord } from '../db/types.js';
 import { type Paging, applyPage, likeContains } from '../http/paging.js';
-
-export type Db = Kysely<Database>;
 
 /** A user with the status of its business, the facts a role is derived from. */
 export type UserWithBusiness = UserRecord & { business_status: number | null };
@@ -89,7 +87,6 @@ export async function holdUser(db: Db, id: number): Promise<boolean> {
 }
 
 export async function deleteUser(db: Db, id: number): Promise<void> {
-  await db.deleteFrom('sessions').where('user_id', '=', id).execute();
   await db.deleteFrom('users').where('id', '=', id).execute();
 }
 
@@ -99,7 +96,7 @@ export function getUser(db: Db, scope: Scope, id: number): Promise<UserWithBusin
   return scoped(withBusiness(db).where('users.id', '=', id), scope).executeTakeFirst();
 }
 
-export interface UserFilter {
+interface UserFilter {
   readonly user?: string;
   readonly status?: number;
 }
@@ -125,4 +122,21 @@ export async function listUsers(
   if (orderBy !== 'id') q = q.orderBy('users.id', paging.order);
   const rows = await applyPage(q, paging).execute();
   return { rows, total: Number(total) };
+}
+
+// --- for the businesses domain (business creation and deletion) ---
+
+/** The business a user belongs to (null: none); undefined when the user is gone. */
+export async function membershipOf(db: Db, userId: number): Promise<number | null | undefined> {
+  const row = await db.selectFrom('users').select('business_id').where('id', '=', userId).executeTakeFirst();
+  return row?.business_id;
+}
+
+/** Everyone of a deleted business drops out of it (role 1). */
+export async function dropBusinessMembers(trx: Db, businessId: number, now: number): Promise<void> {
+  await trx
+    .updateTable('users')
+    .set({ business_id: null, update_time: now })
+    .where('business_id', '=', businessId)
+    .execute();
 }

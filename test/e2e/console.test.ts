@@ -10,8 +10,8 @@ import { AppsV1Api, type V1Deployment } from '@kubernetes/client-node';
 import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
 import { type OteProcess, spawnOte } from '../helpers/agent-process.js';
 import { Api, expectStatus } from '../helpers/client.js';
-import { ADMIN, DATABASES, TestDatabase } from '../helpers/hub.js';
 import { type HubProcess, freePort, startHubProcess } from '../helpers/hub-process.js';
+import { ADMIN, DATABASES, TestDatabase } from '../helpers/hub.js';
 import { type KubeCluster, createNode, startKube } from '../helpers/kube.js';
 import { type TestRegistry, buildOciImage, push, registryAvailable, startRegistry } from '../helpers/registry.js';
 import { makeTenant, newPassword, uniqueName } from '../helpers/tenants.js';
@@ -27,7 +27,14 @@ import { eventually } from '../helpers/wait.js';
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const SHOTS = path.join(REPO, 'test-output', 'console');
 const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const ARGS = [
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-gpu',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 const WIDTHS = [1280, 768] as const;
 const UI_TIMEOUT = 30_000;
 
@@ -45,7 +52,11 @@ function ensureBuilt() {
   execFileSync('npx', ['vite', 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { cwd: REPO, stdio: 'inherit' });
 }
 
-const skip = !fs.existsSync(CHROMIUM) ? 'Debian chromium is not installed (scripts/provision.sh installs it)' : !registryAvailable() ? 'docker-registry/skopeo missing' : false;
+const skip = !fs.existsSync(CHROMIUM)
+  ? 'Debian chromium is not installed (scripts/provision.sh installs it)'
+  : !registryAvailable()
+    ? 'docker-registry/skopeo missing'
+    : false;
 
 // The journeys exercise the console, not the engine: one database unless asked for all (CI's time budget).
 const ENGINES = process.env.OTE_TEST_CONSOLE_ALL_DBS === '1' ? DATABASES : DATABASES.slice(0, 1);
@@ -55,8 +66,20 @@ for (const [dbIndex, db] of ENGINES.entries()) {
   const audit = dbIndex === 0;
   describe(`web console end to end [${db}]`, { timeout: 300_000, skip }, () => {
     const edges: Edge[] = [
-      { name: 'edge-east', nodes: ['east-1', 'east-2'], kube: null as unknown as KubeCluster, apps: null as unknown as AppsV1Api, agent: null },
-      { name: 'edge-west', nodes: ['west-1'], kube: null as unknown as KubeCluster, apps: null as unknown as AppsV1Api, agent: null },
+      {
+        name: 'edge-east',
+        nodes: ['east-1', 'east-2'],
+        kube: null as unknown as KubeCluster,
+        apps: null as unknown as AppsV1Api,
+        agent: null,
+      },
+      {
+        name: 'edge-west',
+        nodes: ['west-1'],
+        kube: null as unknown as KubeCluster,
+        apps: null as unknown as AppsV1Api,
+        agent: null,
+      },
     ];
     let database: TestDatabase | null = null;
     let hub: HubProcess | null = null;
@@ -76,7 +99,10 @@ for (const [dbIndex, db] of ENGINES.entries()) {
     let owner: Page;
 
     const logs = () =>
-      [...edges.map((e) => `--- agent ${e.name}\n${e.agent?.log().split('\n').slice(-10).join('\n') ?? ''}`), `--- hub\n${hub?.log().split('\n').slice(-15).join('\n') ?? ''}`].join('\n');
+      [
+        ...edges.map((e) => `--- agent ${e.name}\n${e.agent?.log().split('\n').slice(-10).join('\n') ?? ''}`),
+        `--- hub\n${hub?.log().split('\n').slice(-15).join('\n') ?? ''}`,
+      ].join('\n');
     const waitFor = <T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000) =>
       eventually(what, probe, { timeoutMs, intervalMs: 250 }).catch((err: Error) => {
         throw new Error(`${err.message}\n${logs()}`);
@@ -109,7 +135,12 @@ for (const [dbIndex, db] of ENGINES.entries()) {
         const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
         for (const v of result.violations) {
           if (v.impact === 'serious' || v.impact === 'critical') {
-            violations.push(`${name} @${width}px: ${v.id} (${v.impact}) ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
+            violations.push(
+              `${name} @${width}px: ${v.id} (${v.impact}) ${v.help} — ${v.nodes
+                .map((n) => n.target.join(' '))
+                .slice(0, 3)
+                .join(', ')}`,
+            );
           }
         }
         await page.screenshot({ path: path.join(SHOTS, `${name}-${width}.png`), fullPage: true });
@@ -131,13 +162,27 @@ for (const [dbIndex, db] of ENGINES.entries()) {
       await e.apps.replaceNamespacedDeploymentStatus({
         namespace: ns(),
         name,
-        body: { ...d, status: { observedGeneration: d.metadata?.generation, replicas, updatedReplicas: replicas, readyReplicas: replicas, availableReplicas: replicas } },
+        body: {
+          ...d,
+          status: {
+            observedGeneration: d.metadata?.generation,
+            replicas,
+            updatedReplicas: replicas,
+            readyReplicas: replicas,
+            availableReplicas: replicas,
+          },
+        },
       });
     }
     async function pushImage(tag: string) {
       const oci = await buildOciImage(tag, `console e2e ${tag}`);
       try {
-        const pushed = await push(oci.dir, tag, `${registry!.host}/${project}/vision:${tag}`, `${registryUser.user}:${registryUser.password}`);
+        const pushed = await push(
+          oci.dir,
+          tag,
+          `${registry!.host}/${project}/vision:${tag}`,
+          `${registryUser.user}:${registryUser.password}`,
+        );
         assert.ok(pushed.ok, pushed.output);
       } finally {
         oci.cleanup();
@@ -155,7 +200,7 @@ for (const [dbIndex, db] of ENGINES.entries()) {
         }
       });
       const failed = kubes.find((k) => k.status === 'rejected');
-      if (failed) throw (failed as PromiseRejectedResult).reason;
+      if (failed) throw failed.reason;
       for (const [ei, e] of edges.entries()) {
         for (const [i, node] of e.nodes.entries()) {
           await createNode(e.kube.core, {
@@ -180,7 +225,12 @@ for (const [dbIndex, db] of ENGINES.entries()) {
       api = new Api(hub.url);
       api.secrets.add(visitor.password);
       api.secrets.add(registryUser.password);
-      registry = await startRegistry({ port: regPort, hubUrl: hub.url, certificatePem: (await api.get('/v1/registry/certificate')).text, notifySecret });
+      registry = await startRegistry({
+        port: regPort,
+        hubUrl: hub.url,
+        certificatePem: (await api.get('/v1/registry/certificate')).text,
+        notifySecret,
+      });
       adminToken = await api.login(ADMIN.user, ADMIN.password);
       browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
       admin = await newPage();
@@ -217,9 +267,12 @@ for (const [dbIndex, db] of ENGINES.entries()) {
       }
       // No reload: the list polls, and each row's badge turns ready.
       for (const e of edges) {
-        await admin.locator(`tr[data-row="${e.name}"] [data-ready="true"]`).waitFor({ timeout: 90_000 }).catch((err: Error) => {
-          throw new Error(`${err.message}\n${logs()}`);
-        });
+        await admin
+          .locator(`tr[data-row="${e.name}"] [data-ready="true"]`)
+          .waitFor({ timeout: 90_000 })
+          .catch((err: Error) => {
+            throw new Error(`${err.message}\n${logs()}`);
+          });
       }
       assert.equal(await admin.getByTestId('online-count').innerText(), '2 / 2');
       await check(admin, 'clusters');
@@ -239,18 +292,25 @@ for (const [dbIndex, db] of ENGINES.entries()) {
       await visitorPage.getByRole('button', { name: 'Register' }).click();
       const pwField = visitorPage.getByRole('textbox', { name: 'Password' });
       // The API's 422 names the field: its message is rendered with that field, which is marked invalid.
-      await visitorPage.getByText(/password: must be 8-20 characters|must be 8-20 characters/).first().waitFor();
+      await visitorPage
+        .getByText(/password: must be 8-20 characters|must be 8-20 characters/)
+        .first()
+        .waitFor();
       await waitFor('the password field marked invalid', async () => (await pwField.getAttribute('data-invalid')) === 'true');
       const errorId = (await pwField.getAttribute('aria-describedby')) ?? '';
-      assert.match(await visitorPage.locator(`[id="${errorId}"]`).innerText(), /8-20 characters/, "the API's message is the field's description");
+      assert.match(
+        await visitorPage.locator(`[id="${errorId}"]`).innerText(),
+        /8-20 characters/,
+        "the API's message is the field's description",
+      );
       await check(visitorPage, 'register');
       await pwField.fill(visitor.password);
       await visitorPage.getByRole('button', { name: 'Register' }).click();
       await visitorPage.getByText('waits for a system administrator').waitFor();
 
       await admin.goto(`${hub!.url}/reviews/users`);
-      await admin.getByRole("button", { name: `Approve ${visitor.user}`, exact: true }).click();
-      await admin.getByRole("button", { name: `Approve ${visitor.user}`, exact: true }).waitFor({ state: 'detached' });
+      await admin.getByRole('button', { name: `Approve ${visitor.user}`, exact: true }).click();
+      await admin.getByRole('button', { name: `Approve ${visitor.user}`, exact: true }).waitFor({ state: 'detached' });
       await check(admin, 'reviews-registrations');
 
       await signIn(visitorPage, visitor.user, visitor.password);
@@ -263,13 +323,16 @@ for (const [dbIndex, db] of ENGINES.entries()) {
       await check(visitorPage, 'businesses-create');
 
       await admin.goto(`${hub!.url}/reviews/businesses`);
-      await admin.getByRole("button", { name: `Approve ${bizName}`, exact: true }).click();
+      await admin.getByRole('button', { name: `Approve ${bizName}`, exact: true }).click();
       await admin.locator(`tr:has-text("${bizName}") [data-state="approved"]`).waitFor();
       await check(admin, 'reviews-businesses');
       const list = expectStatus(await api.get(`/v1/business?name=${bizName}`, { token: adminToken }), 200);
       visitor.businessId = (list.data as { id: number }[])[0].id;
       for (const e of edges) {
-        await waitFor(`${ns()} in ${e.name}`, async () => (await e.kube.core.readNamespace({ name: ns() }).catch(() => null))?.status?.phase === 'Active');
+        await waitFor(
+          `${ns()} in ${e.name}`,
+          async () => (await e.kube.core.readNamespace({ name: ns() }).catch(() => null))?.status?.phase === 'Active',
+        );
       }
       // The creator is a business admin now (role 3), seen on the next look.
       await visitorPage.reload();
@@ -349,7 +412,10 @@ for (const [dbIndex, db] of ENGINES.entries()) {
         await waitFor(`the Deployment in ${e.name}`, async () => (await image(e, 'vision'))?.endsWith(':v1'));
         await markAvailable(e, 'vision');
       }
-      for (const e of edges) await owner.locator(`[data-testid="status-grid"] tr[data-cluster="${e.name}"] [data-state="available"]`).waitFor({ timeout: 60_000 });
+      for (const e of edges)
+        await owner
+          .locator(`[data-testid="status-grid"] tr[data-cluster="${e.name}"] [data-state="available"]`)
+          .waitFor({ timeout: 60_000 });
       await check(owner, 'app-detail');
       await owner.goto(`${hub!.url}/apps`);
       await owner.getByRole('link', { name: 'vision' }).waitFor();
@@ -435,7 +501,11 @@ for (const [dbIndex, db] of ENGINES.entries()) {
         ['settings', '/settings', () => admin.getByRole('switch', { name: 'Alerts' }).waitFor()],
         ['audit', '/audit', () => admin.locator('tr[data-row]').first().waitFor()],
         ['alerts', '/alerts', () => admin.getByRole('table', { name: 'Alerts' }).waitFor()],
-        ['external-registries', '/repository/external', () => admin.getByRole('heading', { name: 'External registries' }).waitFor()],
+        [
+          'external-registries',
+          '/repository/external',
+          () => admin.getByRole('heading', { name: 'External registries' }).waitFor(),
+        ],
         ['reviews-apps-empty', '/reviews/apps', () => admin.getByTestId('empty').waitFor()],
       ];
       for (const [name, url, ready] of pages) {

@@ -11,7 +11,7 @@ import { DATABASES, TestDatabase } from '../helpers/hub.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 // The real `ote serve`, from the TypeScript sources (bin/ote.js runs the same main() from dist/).
-const SERVE = ['--import', 'tsx', '-e', "import('./src/cli/ote.ts.js').then((m) => m.main(['serve']))"];
+const SERVE = ['--import', 'tsx', '-e', "import('./src/cli/ote.ts').then((m) => m.main(['serve']))"];
 
 /** The environment without the test runner's own OTE_* settings, plus `env`. */
 function cleanEnv(env: Record<string, string>): NodeJS.ProcessEnv {

@@ -151,7 +151,7 @@ describe('HubConnection', () => {
 
     let dials = 0;
     const busy = await setup(
-      { log: { ...silentLogger, info: (m) => void (m === 'redialing the hub' && (dials += 1)) } },
+      { log: { ...silentLogger, info: (_f: object | string, m?: string) => void (m === 'redialing the hub' && (dials += 1)) } },
       { refuseWith: 503 },
     );
     await eventually('redials after 503', () => dials >= 3);
@@ -184,7 +184,7 @@ describe('HubConnection', () => {
       hubUrl: url,
       token: 't',
       heartbeatMs: 50,
-      log: { info: (m) => void (m === 'redialing the hub' && (dials += 1)), warn: () => {}, error: () => {} },
+      log: { ...silentLogger, info: (_f: object | string, m?: string) => void (m === 'redialing the hub' && (dials += 1)) },
       hello: () => ({ type: 'hello', protocol: 1, agentVersion: 't', appliedGeneration: null, nodes: [], workloads: [] }),
       heartbeat: () => ({ type: 'heartbeat' }),
       onDesired: () => {},
@@ -226,7 +226,7 @@ describe('HubConnection', () => {
         token: 't',
         ca,
         heartbeatMs: 1000,
-        log: { ...silentLogger, warn: (_m, f) => void warnings.push(String(f?.error ?? '')) },
+        log: { ...silentLogger, warn: (f: object | string) => void warnings.push(String((f as { error?: unknown }).error ?? '')) },
         hello: () => ({ type: 'hello', protocol: 1, agentVersion: 't', appliedGeneration: null, nodes: [], workloads: [] }),
         heartbeat: () => ({ type: 'heartbeat' }),
         onDesired: () => {},

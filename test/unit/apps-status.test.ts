@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type Report, type StateInput, clusterState, summarize } from '../../src/apps/status.js';
+import { type Report, type StateInput, clusterState, summarize } from '../../src/apps/cluster-state.js';
 
 const report = (over: Partial<Report> = {}): Report => ({
   revision: 2,

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { stableJson } from '../../src/agent-link/desired-builder.js';
+import { createHash } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { type DesiredStateContributor, buildDesired, stableJson } from '../../src/agent-link/desired-builder.js';
+import type { Database } from '../../src/db/types.js';
 import { chunks } from '../../src/lib/chunks.js';
-import { inventoryHash } from '../../src/agent-link/store.js';
+import { inventoryHash } from '../../src/agent-link/inventory-store.js';
 import type { DesiredState, NodeReport } from '../../src/agent-link/protocol.js';
 
 const state = (o: Partial<DesiredState> = {}): DesiredState => ({
@@ -48,5 +51,44 @@ describe('desired-state keys (the generation moves only when the state changes)'
   it('splits id lists into bounded chunks', () => {
     assert.deepEqual(chunks([1, 2, 3, 4, 5], 2), [[1, 2], [3, 4], [5]]);
     assert.deepEqual(chunks([], 2), []);
+  });
+});
+
+describe('buildDesired (contributors, no database)', () => {
+  const db = {} as Kysely<Database>;
+  const facts = [
+    { id: 1, name: 'a', paused: false, labels: ['edge'] },
+    { id: 2, name: 'b', paused: true, labels: [] },
+  ];
+  const ns = ['ns2', 'ns1'];
+  const contributors: DesiredStateContributor[] = [
+    { name: 'ns', keyedAs: 'namespaces', contribute: async (_db, cs) => new Map(cs.map((c) => [c.id, { namespaces: ns }])) },
+    { name: 'labels', keyedAs: 'nodeLabels', contribute: async () => new Map([[1, { nodeLabels: { n2: ['gpu', 'camera'], n1: ['x'] } }]]) },
+    {
+      name: 'secrets',
+      contribute: async (_db, cs) =>
+        new Map(cs.map((c) => [c.id, { pullSecrets: [{ namespace: 'ns1', name: 'z', dockerConfigJson: '{}' }] }])),
+    },
+  ];
+
+  it('sums the parts, canonically ordered', async () => {
+    const built = await buildDesired(db, facts, contributors);
+    assert.deepEqual(built.get(1)?.state, {
+      namespaces: ['ns1', 'ns2'],
+      nodeLabels: { n1: ['x'], n2: ['camera', 'gpu'] },
+      pullSecrets: [{ namespace: 'ns1', name: 'z', dockerConfigJson: '{}' }],
+      workloads: [],
+      paused: false,
+    });
+    assert.deepEqual(built.get(2)?.state.nodeLabels, {});
+    assert.equal(built.get(2)?.state.paused, true);
+  });
+
+  it('hashes the frozen key layout: namespaces, then node labels, the other parts in order, paused', async () => {
+    const built = await buildDesired(db, facts, contributors);
+    const own = { nodeLabels: { n2: ['gpu', 'camera'], n1: ['x'] }, parts: [{ pullSecrets: [{ namespace: 'ns1', name: 'z', dockerConfigJson: '{}' }] }], paused: false };
+    const key = `${stableJson(['ns1', 'ns2'])}\n${stableJson(own)}`;
+    assert.equal(built.get(1)?.hash, createHash('sha256').update(key).digest('hex'));
+    assert.notEqual(built.get(1)?.hash, built.get(2)?.hash);
   });
 });

@@ -3,9 +3,9 @@ import { useDisclosure } from '@mantine/hooks';
 import { lazy, Suspense, type ReactNode } from 'react';
 import { Link, Navigate, Route, Routes, useLocation } from 'react-router';
 import { MeProvider, ROLE_NAMES, Role, signOut, useMe, useSessionToken } from './me';
-import { ErrorState, Loading } from './ui';
-import { LoginPage, RegisterPage } from './pages/SignIn';
 import { ClustersPage } from './pages/Clusters';
+import { LoginPage, RegisterPage } from './pages/SignIn';
+import { ErrorState, Loading } from './ui';
 
 // The cluster list is the landing page of operators: in the first bundle. Everything else loads on demand.
 const Dashboard = lazy(() => import('./pages/Dashboard'));
@@ -58,7 +58,11 @@ function Shell({ children }: { children: ReactNode }) {
   const [opened, { toggle, close }] = useDisclosure();
   const loc = useLocation();
   const active = (to: string) =>
-    to === '/' ? loc.pathname === '/' : loc.pathname === to || (loc.pathname.startsWith(`${to}/`) && !NAV.some((n) => n.to !== to && n.to.startsWith(to) && loc.pathname.startsWith(n.to)));
+    to === '/'
+      ? loc.pathname === '/'
+      : loc.pathname === to ||
+        (loc.pathname.startsWith(`${to}/`) &&
+          !NAV.some((n) => n.to !== to && n.to.startsWith(to) && loc.pathname.startsWith(n.to)));
   return (
     <AppShell header={{ height: 56 }} navbar={{ width: 210, breakpoint: 'sm', collapsed: { mobile: !opened } }} padding="md">
       <AppShell.Header>
@@ -135,26 +139,160 @@ export function App() {
           <Route path="/" element={<Home />} />
           <Route path="/login" element={<Navigate to="/" replace />} />
           <Route path="/register" element={<Navigate to="/" replace />} />
-          <Route path="/clusters" element={<Gate nav={member}><ClustersPage /></Gate>} />
-          <Route path="/clusters/:name" element={<Gate nav={member}><ClusterDetail /></Gate>} />
-          <Route path="/nodes" element={<Gate nav={member}><Nodes /></Gate>} />
-          <Route path="/apps" element={<Gate nav={member}><Apps /></Gate>} />
-          <Route path="/apps/new" element={<Gate nav={member}><AppForm /></Gate>} />
-          <Route path="/apps/:id" element={<Gate nav={member}><AppDetail /></Gate>} />
-          <Route path="/apps/:id/edit" element={<Gate nav={member}><AppForm /></Gate>} />
-          <Route path="/repository" element={<Gate nav={member}><Repository /></Gate>} />
-          <Route path="/repository/external" element={<Gate nav={member}><External /></Gate>} />
-          <Route path="/repository/:project" element={<Gate nav={member}><Repository /></Gate>} />
-          <Route path="/alerts" element={<Gate nav={member}><Alerts /></Gate>} />
-          <Route path="/reviews" element={<Gate nav={admin}><Reviews /></Gate>} />
-          <Route path="/reviews/:tab" element={<Gate nav={admin}><Reviews /></Gate>} />
-          <Route path="/reviews/apps/:id" element={<Gate nav={admin}><AppReview /></Gate>} />
-          <Route path="/users" element={<Gate nav={{ only: [Role.businessAdmin, Role.systemAdmin] }}><Users /></Gate>} />
-          <Route path="/businesses" element={<Gate nav={{ min: Role.approved }}><Businesses /></Gate>} />
-          <Route path="/settings" element={<Gate nav={admin}><Settings /></Gate>} />
-          <Route path="/audit" element={<Gate nav={admin}><Audit /></Gate>} />
+          <Route
+            path="/clusters"
+            element={
+              <Gate nav={member}>
+                <ClustersPage />
+              </Gate>
+            }
+          />
+          <Route
+            path="/clusters/:name"
+            element={
+              <Gate nav={member}>
+                <ClusterDetail />
+              </Gate>
+            }
+          />
+          <Route
+            path="/nodes"
+            element={
+              <Gate nav={member}>
+                <Nodes />
+              </Gate>
+            }
+          />
+          <Route
+            path="/apps"
+            element={
+              <Gate nav={member}>
+                <Apps />
+              </Gate>
+            }
+          />
+          <Route
+            path="/apps/new"
+            element={
+              <Gate nav={member}>
+                <AppForm />
+              </Gate>
+            }
+          />
+          <Route
+            path="/apps/:id"
+            element={
+              <Gate nav={member}>
+                <AppDetail />
+              </Gate>
+            }
+          />
+          <Route
+            path="/apps/:id/edit"
+            element={
+              <Gate nav={member}>
+                <AppForm />
+              </Gate>
+            }
+          />
+          <Route
+            path="/repository"
+            element={
+              <Gate nav={member}>
+                <Repository />
+              </Gate>
+            }
+          />
+          <Route
+            path="/repository/external"
+            element={
+              <Gate nav={member}>
+                <External />
+              </Gate>
+            }
+          />
+          <Route
+            path="/repository/:project"
+            element={
+              <Gate nav={member}>
+                <Repository />
+              </Gate>
+            }
+          />
+          <Route
+            path="/alerts"
+            element={
+              <Gate nav={member}>
+                <Alerts />
+              </Gate>
+            }
+          />
+          <Route
+            path="/reviews"
+            element={
+              <Gate nav={admin}>
+                <Reviews />
+              </Gate>
+            }
+          />
+          <Route
+            path="/reviews/:tab"
+            element={
+              <Gate nav={admin}>
+                <Reviews />
+              </Gate>
+            }
+          />
+          <Route
+            path="/reviews/apps/:id"
+            element={
+              <Gate nav={admin}>
+                <AppReview />
+              </Gate>
+            }
+          />
+          <Route
+            path="/users"
+            element={
+              <Gate nav={{ only: [Role.businessAdmin, Role.systemAdmin] }}>
+                <Users />
+              </Gate>
+            }
+          />
+          <Route
+            path="/businesses"
+            element={
+              <Gate nav={{ min: Role.approved }}>
+                <Businesses />
+              </Gate>
+            }
+          />
+          <Route
+            path="/settings"
+            element={
+              <Gate nav={admin}>
+                <Settings />
+              </Gate>
+            }
+          />
+          <Route
+            path="/audit"
+            element={
+              <Gate nav={admin}>
+                <Audit />
+              </Gate>
+            }
+          />
           <Route path="/account" element={<Account />} />
-          <Route path="*" element={<><Title order={1}>Page not found</Title><Text mt="md">No console page at {loc.pathname}.</Text></>} />
+          <Route
+            path="*"
+            element={
+              <>
+                <Title order={1}>Page not found</Title>
+                <Text mt="md">No console page at {loc.pathname}.</Text>
+              </>
+            }
+          />
         </Routes>
       </Shell>
     </MeProvider>

@@ -7,7 +7,10 @@ import { session } from './session';
  * document (client/schema.d.ts, generated from /v1/openapi.json).
  */
 // fetch is looked up per call (not captured at load), so a test can stand in for the network.
-export const api = createClient<paths>({ baseUrl: globalThis.location?.origin ?? '', fetch: (req: Request) => globalThis.fetch(req) });
+export const api = createClient<paths>({
+  baseUrl: globalThis.location?.origin ?? '',
+  fetch: (req: Request) => globalThis.fetch(req),
+});
 
 const auth: Middleware = {
   onRequest({ request }) {
@@ -62,15 +65,20 @@ export async function call<T>(pending: Promise<Answer<T>>): Promise<T> {
 /** The API's message for one field of a 422 (or undefined). */
 export function fieldError(err: unknown, field: string): string | undefined {
   if (!(err instanceof ApiError)) return undefined;
-  return err.fields[field] ?? Object.entries(err.fields).find(([k]) => k.startsWith(`${field}.`) || k.startsWith(`${field}[`))?.[1];
+  return (
+    err.fields[field] ?? Object.entries(err.fields).find(([k]) => k.startsWith(`${field}.`) || k.startsWith(`${field}[`))?.[1]
+  );
 }
 
 /** The message to show above a form: the whole message unless every field it names has its own place. */
 export function formError(err: unknown, shownFields: readonly string[]): string | undefined {
   if (!err) return undefined;
-  if (!(err instanceof ApiError)) return (err as Error).message ?? String(err);
+  if (!(err instanceof ApiError)) return err instanceof Error ? err.message : 'Unexpected error';
   const named = Object.keys(err.fields);
-  if (named.length > 0 && named.every((f) => shownFields.some((s) => f === s || f.startsWith(`${s}.`) || f.startsWith(`${s}[`)))) {
+  if (
+    named.length > 0 &&
+    named.every((f) => shownFields.some((s) => f === s || f.startsWith(`${s}.`) || f.startsWith(`${s}[`)))
+  ) {
     return undefined;
   }
   return err.message;

@@ -29,10 +29,13 @@ const jwt = (payload: object) => `x.${btoa(JSON.stringify(payload)).replace(/=+$
 describe('registration page', () => {
   it("shows the API's 422 message next to the field it names", async () => {
     const fetchMock = vi.spyOn(globalThis, 'fetch').mockResolvedValue(
-      new Response(JSON.stringify({ code: 422, message: 'phone: must be 6-20 digits', fields: { phone: 'must be 6-20 digits' } }), {
-        status: 422,
-        headers: { 'content-type': 'application/json' },
-      }),
+      new Response(
+        JSON.stringify({ code: 422, message: 'phone: must be 6-20 digits', fields: { phone: 'must be 6-20 digits' } }),
+        {
+          status: 422,
+          headers: { 'content-type': 'application/json' },
+        },
+      ),
     );
     renderPage(<RegisterPage />);
     fireEvent.change(screen.getByRole('textbox', { name: /user name/i }), { target: { value: 'vera' } });

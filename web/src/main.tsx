@@ -13,8 +13,8 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { BrowserRouter } from 'react-router';
-import { ApiError } from './api';
 import { App } from './App';
+import { ApiError } from './api';
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -33,7 +33,9 @@ const variantColorResolver: VariantColorsResolver = (input) => {
   const parsed = parseThemeColor({ color: input.color || input.theme.primaryColor, theme: input.theme });
   if (!parsed.isThemeColor || !['light', 'outline', 'subtle'].includes(input.variant)) return colors;
   // Yellow, orange and lime stay too light even at shade 9: their text is near-black on the tint.
-  const dark = ['yellow', 'orange', 'lime'].includes(parsed.color) ? 'var(--mantine-color-dark-7)' : `var(--mantine-color-${parsed.color}-9)`;
+  const dark = ['yellow', 'orange', 'lime'].includes(parsed.color)
+    ? 'var(--mantine-color-dark-7)'
+    : `var(--mantine-color-${parsed.color}-9)`;
   return {
     ...colors,
     color: dark,

@@ -42,7 +42,7 @@ export function MeProvider({ children, fallback }: { children: ReactNode; fallba
   const qc = useQueryClient();
   const me = useQuery({
     queryKey: ['me'],
-    queryFn: async () => (await call(api.GET('/v1/authorization'))).data as Me,
+    queryFn: async () => (await call(api.GET('/v1/authorization'))).data,
     enabled: !!token,
     // Roles change when a business is approved: look again now and then.
     refetchInterval: 30_000,
@@ -50,14 +50,15 @@ export function MeProvider({ children, fallback }: { children: ReactNode; fallba
   // Refresh the token before it expires (API.md §3: PUT /v1/authorization).
   useEffect(() => {
     if (!token) return;
-    const timer = setTimeout(async () => {
+    const refresh = async () => {
       try {
         const r = await call(api.PUT('/v1/authorization'));
         session.replace((r as { token: string }).token);
       } catch {
         // a 401 has ended the session already; anything else: the next request tells
       }
-    }, refreshDelayMs(token));
+    };
+    const timer = setTimeout(() => void refresh(), refreshDelayMs(token));
     return () => clearTimeout(timer);
   }, [token]);
   useEffect(() => {

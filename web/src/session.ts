@@ -41,7 +41,7 @@ export function tokenExpiry(token: string): number | null {
   try {
     const part = token.split('.')[1];
     if (!part) return null;
-    const json = JSON.parse(atob(part.replace(/-/g, '+').replace(/_/g, '/')));
+    const json = JSON.parse(atob(part.replace(/-/g, '+').replace(/_/g, '/'))) as { exp?: unknown };
     return typeof json.exp === 'number' ? json.exp : null;
   } catch {
     return null;
@@ -60,18 +60,18 @@ export const session = {
   token: () => state.token,
   notice: () => state.notice,
   snapshot: () => state,
-  subscribe(l: Listener) {
+  subscribe: (l: Listener) => {
     listeners.add(l);
     return () => listeners.delete(l);
   },
-  start(token: string) {
+  start: (token: string) => {
     set({ token, notice: null });
   },
   /** A refreshed token replaces the old one (which stays valid until its own expiry). */
-  replace(token: string) {
+  replace: (token: string) => {
     if (state.token) set({ token, notice: null });
   },
-  end(notice: string | null = null) {
+  end: (notice: string | null = null) => {
     set({ token: null, notice });
   },
 };

@@ -1,16 +1,4 @@
-import {
-  Alert,
-  Badge,
-  Button,
-  Center,
-  Group,
-  Loader,
-  Pagination,
-  Select,
-  Table,
-  Text,
-  UnstyledButton,
-} from '@mantine/core';
+import { Alert, Badge, Button, Center, Group, Loader, Pagination, Select, Table, Text, UnstyledButton } from '@mantine/core';
 import type { Query, UseQueryResult } from '@tanstack/react-query';
 import {
   type ColumnDef,
@@ -218,10 +206,7 @@ export function DataTable<T>(props: {
                 {hg.headers.map((h) => {
                   const sort = h.column.getIsSorted();
                   return (
-                    <Table.Th
-                      key={h.id}
-                      aria-sort={sort === 'asc' ? 'ascending' : sort === 'desc' ? 'descending' : undefined}
-                    >
+                    <Table.Th key={h.id} aria-sort={sort === 'asc' ? 'ascending' : sort === 'desc' ? 'descending' : undefined}>
                       {h.column.getCanSort() ? (
                         <UnstyledButton onClick={h.column.getToggleSortingHandler()} fw={700} fz="sm">
                           {flexRender(h.column.columnDef.header, h.getContext())}

@@ -17,15 +17,51 @@ function ChangePassword() {
   });
   const err = formError(change.error, ['oldPassword', 'password']);
   return (
-    <Paper withBorder p="md" component="form" aria-label="Change password" onSubmit={(e) => { e.preventDefault(); change.mutate(); }}>
+    <Paper
+      withBorder
+      p="md"
+      component="form"
+      aria-label="Change password"
+      onSubmit={(e) => {
+        e.preventDefault();
+        change.mutate();
+      }}
+    >
       <Stack>
-        <Title order={2} size="h4">Change password</Title>
-        {change.isSuccess && <Alert color="teal" role="status">Password changed; your other sessions were signed out.</Alert>}
-        {err && <Alert color="red" role="alert">{err}</Alert>}
-        <PasswordInput label="Current password" autoComplete="current-password" value={oldPassword} onChange={(e) => setOld(e.currentTarget.value)} error={fieldError(change.error, 'oldPassword')} required />
-        <PasswordInput label="New password" autoComplete="new-password" value={password} onChange={(e) => setPassword(e.currentTarget.value)} error={fieldError(change.error, 'password')} aria-describedby="new-password-policy" required />
+        <Title order={2} size="h4">
+          Change password
+        </Title>
+        {change.isSuccess && (
+          <Alert color="teal" role="status">
+            Password changed; your other sessions were signed out.
+          </Alert>
+        )}
+        {err && (
+          <Alert color="red" role="alert">
+            {err}
+          </Alert>
+        )}
+        <PasswordInput
+          label="Current password"
+          autoComplete="current-password"
+          value={oldPassword}
+          onChange={(e) => setOld(e.currentTarget.value)}
+          error={fieldError(change.error, 'oldPassword')}
+          required
+        />
+        <PasswordInput
+          label="New password"
+          autoComplete="new-password"
+          value={password}
+          onChange={(e) => setPassword(e.currentTarget.value)}
+          error={fieldError(change.error, 'password')}
+          aria-describedby="new-password-policy"
+          required
+        />
         <PasswordPolicy value={password} id="new-password-policy" />
-        <Button type="submit" loading={change.isPending}>Change password</Button>
+        <Button type="submit" loading={change.isPending}>
+          Change password
+        </Button>
       </Stack>
     </Paper>
   );
@@ -48,17 +84,55 @@ function RegistryAccount() {
   });
   const err = formError(save.error, ['user', 'password']);
   return (
-    <Paper withBorder p="md" component="form" aria-label="Registry account" onSubmit={(e) => { e.preventDefault(); save.mutate(); }}>
+    <Paper
+      withBorder
+      p="md"
+      component="form"
+      aria-label="Registry account"
+      onSubmit={(e) => {
+        e.preventDefault();
+        save.mutate();
+      }}
+    >
       <Stack>
-        <Title order={2} size="h4">Registry account</Title>
+        <Title order={2} size="h4">
+          Registry account
+        </Title>
         <Text size="sm" c="dimmed">
-          {me.hasRepoAccount ? 'You have a registry account (docker login with it). Set a new password:' : 'Create your account for docker push and pull.'}
+          {me.hasRepoAccount
+            ? 'You have a registry account (docker login with it). Set a new password:'
+            : 'Create your account for docker push and pull.'}
         </Text>
-        {save.isSuccess && <Alert color="teal" role="status">Saved.</Alert>}
-        {err && <Alert color="red" role="alert">{err}</Alert>}
-        {!me.hasRepoAccount && <TextInput label="Registry user name" value={user} onChange={(e) => setUser(e.currentTarget.value)} error={fieldError(save.error, 'user')} required />}
-        <PasswordInput label="Registry password" autoComplete="new-password" value={password} onChange={(e) => setPassword(e.currentTarget.value)} error={fieldError(save.error, 'password')} required />
-        <Button type="submit" loading={save.isPending}>{me.hasRepoAccount ? 'Change registry password' : 'Create registry account'}</Button>
+        {save.isSuccess && (
+          <Alert color="teal" role="status">
+            Saved.
+          </Alert>
+        )}
+        {err && (
+          <Alert color="red" role="alert">
+            {err}
+          </Alert>
+        )}
+        {!me.hasRepoAccount && (
+          <TextInput
+            label="Registry user name"
+            value={user}
+            onChange={(e) => setUser(e.currentTarget.value)}
+            error={fieldError(save.error, 'user')}
+            required
+          />
+        )}
+        <PasswordInput
+          label="Registry password"
+          autoComplete="new-password"
+          value={password}
+          onChange={(e) => setPassword(e.currentTarget.value)}
+          error={fieldError(save.error, 'password')}
+          required
+        />
+        <Button type="submit" loading={save.isPending}>
+          {me.hasRepoAccount ? 'Change registry password' : 'Create registry account'}
+        </Button>
       </Stack>
     </Paper>
   );

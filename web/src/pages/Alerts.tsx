@@ -20,14 +20,23 @@ export default function Alerts() {
   const query = useQuery({
     queryKey: ['alerts', paging.page, paging.pageSize],
     queryFn: async () => {
-      const r = await call(api.GET('/v1/alert', { params: { query: { page: paging.page, pageSize: paging.pageSize, order: 'asc' } } }));
-      return { rows: r.data as AlertRow[], total: r.total };
+      const r = await call(
+        api.GET('/v1/alert', { params: { query: { page: paging.page, pageSize: paging.pageSize, order: 'asc' } } }),
+      );
+      return { rows: r.data, total: r.total };
     },
     placeholderData: keepPreviousData,
     refetchInterval: poll(5_000),
   });
   const columns: ColumnDef<AlertRow, any>[] = [
-    { header: 'Kind', cell: (c) => <Badge variant="light" color={c.row.original.kind === 'external' ? 'grape' : 'red'}>{c.row.original.kind}</Badge> },
+    {
+      header: 'Kind',
+      cell: (c) => (
+        <Badge variant="light" color={c.row.original.kind === 'external' ? 'grape' : 'red'}>
+          {c.row.original.kind}
+        </Badge>
+      ),
+    },
     { header: 'Name', accessorKey: 'name' },
     { header: 'Cluster', cell: (c) => c.row.original.clusterName ?? '—' },
     { header: 'Message', accessorKey: 'message' },
@@ -37,7 +46,14 @@ export default function Alerts() {
     <Stack>
       <Title order={1}>Alerts</Title>
       {!me.enableAlert && <Alert color="gray">Alerts are switched off in the platform settings.</Alert>}
-      <DataTable label="Alerts" columns={columns} query={query} paging={paging} rowId={(r) => `${r.kind}/${r.clusterName}/${r.name}`} empty="No alerts: every cluster, node and application is fine." />
+      <DataTable
+        label="Alerts"
+        columns={columns}
+        query={query}
+        paging={paging}
+        rowId={(r) => `${r.kind}/${r.clusterName}/${r.name}`}
+        empty="No alerts: every cluster, node and application is fine."
+      />
     </Stack>
   );
 }

@@ -1,4 +1,18 @@
-import { Alert, Anchor, Badge, Button, Group, NumberInput, Paper, Progress, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import {
+  Alert,
+  Anchor,
+  Badge,
+  Button,
+  Group,
+  NumberInput,
+  Paper,
+  Progress,
+  SimpleGrid,
+  Stack,
+  Table,
+  Text,
+  Title,
+} from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { lazy, Suspense, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
@@ -38,13 +52,35 @@ function Scale({ app }: { app: AppDetailData }) {
   const qc = useQueryClient();
   const [replicas, setReplicas] = useState<number | string>(app.replicas);
   const scale = useMutation({
-    mutationFn: async () => call(api.PUT('/v1/app/{id}/replicas', { params: { path: { id: app.id } }, body: { replicas: Number(replicas) } })),
+    mutationFn: async () =>
+      call(api.PUT('/v1/app/{id}/replicas', { params: { path: { id: app.id } }, body: { replicas: Number(replicas) } })),
     onSuccess: () => void qc.invalidateQueries({ queryKey: ['app', app.id] }),
   });
   return (
-    <Group align="flex-end" component="form" onSubmit={(e) => { e.preventDefault(); scale.mutate(); }} aria-label="Scale">
-      <NumberInput label="Replicas" value={replicas} onChange={setReplicas} min={0} max={100} w={120} error={fieldError(scale.error, 'replicas') ?? (scale.error && !fieldError(scale.error, 'replicas') ? (scale.error as Error).message : undefined)} />
-      <Button type="submit" loading={scale.isPending}>Scale</Button>
+    <Group
+      align="flex-end"
+      component="form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        scale.mutate();
+      }}
+      aria-label="Scale"
+    >
+      <NumberInput
+        label="Replicas"
+        value={replicas}
+        onChange={setReplicas}
+        min={0}
+        max={100}
+        w={120}
+        error={
+          fieldError(scale.error, 'replicas') ??
+          (scale.error && !fieldError(scale.error, 'replicas') ? scale.error.message : undefined)
+        }
+      />
+      <Button type="submit" loading={scale.isPending}>
+        Scale
+      </Button>
     </Group>
   );
 }
@@ -54,11 +90,13 @@ function Revisions({ app, canAct }: { app: AppDetailData; canAct: boolean }) {
   const [open, setOpen] = useState<number | null>(null);
   const revisions = useQuery({
     queryKey: ['app-revisions', app.id],
-    queryFn: async () => (await call(api.GET('/v1/app/{id}/revision', { params: { path: { id: app.id } } }))).data as unknown as RevisionRow[],
+    queryFn: async () =>
+      (await call(api.GET('/v1/app/{id}/revision', { params: { path: { id: app.id } } }))).data as unknown as RevisionRow[],
     refetchInterval: poll(10_000),
   });
   const rollback = useMutation({
-    mutationFn: async (revision: number) => call(api.PUT('/v1/app/{id}/rollback', { params: { path: { id: app.id } }, body: { revision } })),
+    mutationFn: async (revision: number) =>
+      call(api.PUT('/v1/app/{id}/rollback', { params: { path: { id: app.id } }, body: { revision } })),
     onSuccess: () => {
       void qc.invalidateQueries({ queryKey: ['app', app.id] });
       void qc.invalidateQueries({ queryKey: ['app-revisions', app.id] });
@@ -70,7 +108,11 @@ function Revisions({ app, canAct }: { app: AppDetailData; canAct: boolean }) {
   const running = rows.find((r) => r.revision === app.runningRevision);
   return (
     <Stack>
-      {rollback.isError && <Alert color="red" role="alert">{(rollback.error as Error).message}</Alert>}
+      {rollback.isError && (
+        <Alert color="red" role="alert">
+          {rollback.error.message}
+        </Alert>
+      )}
       <Scroll label="Revision history (scrolls sideways)">
         <Table miw={500} aria-label="Revision history">
           <Table.Thead>
@@ -87,10 +129,17 @@ function Revisions({ app, canAct }: { app: AppDetailData; canAct: boolean }) {
             {rows.map((r) => (
               <Table.Tr key={r.revision} data-revision={r.revision}>
                 <Table.Td>
-                  {r.revision} {r.revision === app.runningRevision && <Badge size="xs" color="teal">running</Badge>}
+                  {r.revision}{' '}
+                  {r.revision === app.runningRevision && (
+                    <Badge size="xs" color="teal">
+                      running
+                    </Badge>
+                  )}
                 </Table.Td>
-                <Table.Td>{`${String(r.spec.image ?? '')}:${String(r.spec.tag ?? '')}`}</Table.Td>
-                <Table.Td><StateBadge state={r.status} /></Table.Td>
+                <Table.Td>{`${typeof r.spec.image === 'string' ? r.spec.image : ''}:${typeof r.spec.tag === 'string' ? r.spec.tag : ''}`}</Table.Td>
+                <Table.Td>
+                  <StateBadge state={r.status} />
+                </Table.Td>
                 <Table.Td>{r.comment}</Table.Td>
                 <Table.Td>{time(r.createTime)}</Table.Td>
                 <Table.Td>
@@ -101,7 +150,13 @@ function Revisions({ app, canAct }: { app: AppDetailData; canAct: boolean }) {
                       </Button>
                     )}
                     {canAct && r.status === 'approved' && r.revision !== app.runningRevision && (
-                      <Button size="xs" variant="light" loading={rollback.isPending} onClick={() => rollback.mutate(r.revision)} aria-label={`Roll back to revision ${r.revision}`}>
+                      <Button
+                        size="xs"
+                        variant="light"
+                        loading={rollback.isPending}
+                        onClick={() => rollback.mutate(r.revision)}
+                        aria-label={`Roll back to revision ${r.revision}`}
+                      >
                         Roll back
                       </Button>
                     )}
@@ -113,7 +168,12 @@ function Revisions({ app, canAct }: { app: AppDetailData; canAct: boolean }) {
         </Table>
       </Scroll>
       {open !== null && running && (
-        <RevisionDiff from={running.spec} to={rows.find((r) => r.revision === open)?.spec} fromLabel={`running ${running.revision}`} toLabel={`revision ${open}`} />
+        <RevisionDiff
+          from={running.spec}
+          to={rows.find((r) => r.revision === open)?.spec}
+          fromLabel={`running ${running.revision}`}
+          toLabel={`revision ${open}`}
+        />
       )}
     </Stack>
   );
@@ -134,7 +194,7 @@ export default function AppDetail() {
     mutationFn: async () => call(api.DELETE('/v1/app/{id}', { params: { path: { id } } })),
     onSuccess: () => {
       void qc.invalidateQueries({ queryKey: ['apps'] });
-      navigate('/apps');
+      void navigate('/apps');
     },
   });
   if (app.isPending) return <Loading />;
@@ -147,38 +207,103 @@ export default function AppDetail() {
   const pct = a.targetClusters === 0 ? 0 : Math.round((onRunning / a.targetClusters) * 100);
   return (
     <Stack>
-      <Anchor component={Link} to="/apps">← Applications</Anchor>
+      <Anchor component={Link} to="/apps">
+        ← Applications
+      </Anchor>
       <Group justify="space-between">
         <Title order={1}>{a.appName}</Title>
         <Group>
           {me.role === Role.systemAdmin && a.status === 'pending' && (
-            <Button component={Link} to={`/reviews/apps/${a.id}`} color="yellow">Review revision {a.pendingRevision ?? a.revision}</Button>
+            <Button component={Link} to={`/reviews/apps/${a.id}`} color="yellow">
+              Review revision {a.pendingRevision ?? a.revision}
+            </Button>
           )}
-          {canEdit && <Button component={Link} to={`/apps/${a.id}/edit`} variant="default">Edit (new revision)</Button>}
+          {canEdit && (
+            <Button component={Link} to={`/apps/${a.id}/edit`} variant="default">
+              Edit (new revision)
+            </Button>
+          )}
           {canAct && (
-            <Button color="red" variant="light" loading={del.isPending} onClick={() => window.confirm(`Delete ${a.appName} from every cluster?`) && del.mutate()}>Delete</Button>
+            <Button
+              color="red"
+              variant="light"
+              loading={del.isPending}
+              onClick={() => window.confirm(`Delete ${a.appName} from every cluster?`) && del.mutate()}
+            >
+              Delete
+            </Button>
           )}
         </Group>
       </Group>
-      {del.isError && <Alert color="red" role="alert">{(del.error as Error).message}</Alert>}
-      {a.message && <Alert color="orange" title="Rollout">{a.message}</Alert>}
+      {del.isError && (
+        <Alert color="red" role="alert">
+          {del.error.message}
+        </Alert>
+      )}
+      {a.message && (
+        <Alert color="orange" title="Rollout">
+          {a.message}
+        </Alert>
+      )}
       <SimpleGrid cols={{ base: 2, md: 4 }}>
-        <Paper withBorder p="sm"><Text size="sm" c="dimmed">Image</Text><Text fw={600} style={{ wordBreak: 'break-all' }}>{`${a.image}:${a.tag}`}</Text></Paper>
-        <Paper withBorder p="sm"><Text size="sm" c="dimmed">Revision</Text><Group gap={4}><Text fw={600}>{a.revision}</Text><StateBadge state={a.status} /></Group><Text size="xs">running: {a.runningRevision ?? '—'}</Text></Paper>
-        <Paper withBorder p="sm"><Text size="sm" c="dimmed">Placement</Text><Text fw={600}>{a.clusterLabel}{a.nodeLabel ? ` / ${a.nodeLabel}` : ''}</Text></Paper>
-        <Paper withBorder p="sm"><Text size="sm" c="dimmed">Replicas per cluster</Text><Text fw={600}>{a.replicas}</Text></Paper>
+        <Paper withBorder p="sm">
+          <Text size="sm" c="dimmed">
+            Image
+          </Text>
+          <Text fw={600} style={{ wordBreak: 'break-all' }}>{`${a.image}:${a.tag}`}</Text>
+        </Paper>
+        <Paper withBorder p="sm">
+          <Text size="sm" c="dimmed">
+            Revision
+          </Text>
+          <Group gap={4}>
+            <Text fw={600}>{a.revision}</Text>
+            <StateBadge state={a.status} />
+          </Group>
+          <Text size="xs">running: {a.runningRevision ?? '—'}</Text>
+        </Paper>
+        <Paper withBorder p="sm">
+          <Text size="sm" c="dimmed">
+            Placement
+          </Text>
+          <Text fw={600}>
+            {a.clusterLabel}
+            {a.nodeLabel ? ` / ${a.nodeLabel}` : ''}
+          </Text>
+        </Paper>
+        <Paper withBorder p="sm">
+          <Text size="sm" c="dimmed">
+            Replicas per cluster
+          </Text>
+          <Text fw={600}>{a.replicas}</Text>
+        </Paper>
       </SimpleGrid>
       <Paper withBorder p="md">
-        <Title order={2} size="h4">Rollout progress</Title>
+        <Title order={2} size="h4">
+          Rollout progress
+        </Title>
         <Text size="sm" data-testid="rollout-progress" aria-live="polite">
           {onRunning} of {a.targetClusters} target clusters run revision {a.runningRevision ?? '—'} and are available
         </Text>
-        <Progress value={pct} mt="xs" size="lg" color={pct === 100 ? 'teal' : 'blue'} aria-label={`Rollout progress ${pct}%`} striped={pct < 100} animated={pct < 100 && pct > 0} />
+        <Progress
+          value={pct}
+          mt="xs"
+          size="lg"
+          color={pct === 100 ? 'teal' : 'blue'}
+          aria-label={`Rollout progress ${pct}%`}
+          striped={pct < 100}
+          animated={pct < 100 && pct > 0}
+        />
       </Paper>
       <Paper withBorder p="md">
-        <Title order={2} size="h4" mb="sm">Status per cluster</Title>
+        <Title order={2} size="h4" mb="sm">
+          Status per cluster
+        </Title>
         {clusters.length === 0 ? (
-          <Text c="dimmed">Not placed on any cluster {a.runningRevision === null ? '(no revision approved yet)' : '(no cluster matches its label)'}.</Text>
+          <Text c="dimmed">
+            Not placed on any cluster{' '}
+            {a.runningRevision === null ? '(no revision approved yet)' : '(no cluster matches its label)'}.
+          </Text>
         ) : (
           <Scroll label="Status per cluster (scrolls sideways)">
             <Table miw={500} aria-label="Status per cluster" data-testid="status-grid">
@@ -196,7 +321,9 @@ export default function AppDetail() {
                 {clusters.map((c) => (
                   <Table.Tr key={c.clusterName} data-cluster={c.clusterName}>
                     <Table.Td>{c.clusterName}</Table.Td>
-                    <Table.Td><StateBadge state={c.state} /></Table.Td>
+                    <Table.Td>
+                      <StateBadge state={c.state} />
+                    </Table.Td>
                     <Table.Td>{c.revision ?? '—'}</Table.Td>
                     <Table.Td>{`${c.readyReplicas} / ${c.availableReplicas} / ${c.desiredReplicas}`}</Table.Td>
                     <Table.Td>{c.message}</Table.Td>
@@ -209,18 +336,31 @@ export default function AppDetail() {
         )}
         {clusters.length > 0 && (
           <Suspense fallback={null}>
-            <Bars label="Available and desired replicas per cluster" data={clusters.map((c) => ({ cluster: c.clusterName, available: c.availableReplicas, desired: c.desiredReplicas }))} dataKey="cluster" series={[{ name: 'available', color: 'teal.6' }, { name: 'desired', color: 'gray.5' }]} height={180} />
+            <Bars
+              label="Available and desired replicas per cluster"
+              data={clusters.map((c) => ({ cluster: c.clusterName, available: c.availableReplicas, desired: c.desiredReplicas }))}
+              dataKey="cluster"
+              series={[
+                { name: 'available', color: 'teal.6' },
+                { name: 'desired', color: 'gray.5' },
+              ]}
+              height={180}
+            />
           </Suspense>
         )}
       </Paper>
       {canAct && (
         <Paper withBorder p="md">
-          <Title order={2} size="h4" mb="sm">Scaling</Title>
+          <Title order={2} size="h4" mb="sm">
+            Scaling
+          </Title>
           <Scale key={a.replicas} app={a} />
         </Paper>
       )}
       <Paper withBorder p="md">
-        <Title order={2} size="h4" mb="sm">Revision history</Title>
+        <Title order={2} size="h4" mb="sm">
+          Revision history
+        </Title>
         <Revisions app={a} canAct={canAct} />
       </Paper>
     </Stack>

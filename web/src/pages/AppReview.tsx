@@ -10,7 +10,17 @@ import type { AppDetailData, RevisionRow } from './AppDetail';
 const show = (v: unknown) => (v === undefined ? '—' : JSON.stringify(v));
 
 /** The diff of a pending revision against the running one (or against nothing, for a new application). */
-export function RevisionDiff({ from, to, fromLabel, toLabel }: { from: unknown; to: unknown; fromLabel: string; toLabel: string }) {
+export function RevisionDiff({
+  from,
+  to,
+  fromLabel,
+  toLabel,
+}: {
+  from: unknown;
+  to: unknown;
+  fromLabel: string;
+  toLabel: string;
+}) {
   const changes = diffSpecs(from, to);
   if (changes.length === 0) return <Text c="dimmed">No change.</Text>;
   return (
@@ -26,9 +36,15 @@ export function RevisionDiff({ from, to, fromLabel, toLabel }: { from: unknown; 
         <Table.Tbody>
           {changes.map((c) => (
             <Table.Tr key={c.path}>
-              <Table.Td><Code>{c.path}</Code></Table.Td>
-              <Table.Td c="red.9" style={{ wordBreak: 'break-all' }}>{show(c.from)}</Table.Td>
-              <Table.Td c="teal.9" style={{ wordBreak: 'break-all' }}>{show(c.to)}</Table.Td>
+              <Table.Td>
+                <Code>{c.path}</Code>
+              </Table.Td>
+              <Table.Td c="red.9" style={{ wordBreak: 'break-all' }}>
+                {show(c.from)}
+              </Table.Td>
+              <Table.Td c="teal.9" style={{ wordBreak: 'break-all' }}>
+                {show(c.to)}
+              </Table.Td>
             </Table.Tr>
           ))}
         </Table.Tbody>
@@ -53,21 +69,24 @@ export default function AppReview() {
   });
   const revisions = useQuery({
     queryKey: ['app-revisions', id],
-    queryFn: async () => (await call(api.GET('/v1/app/{id}/revision', { params: { path: { id } } }))).data as unknown as RevisionRow[],
+    queryFn: async () =>
+      (await call(api.GET('/v1/app/{id}/revision', { params: { path: { id } } }))).data as unknown as RevisionRow[],
   });
   const audit = useMutation({
-    mutationFn: async (status: 1 | 2) => call(api.PUT('/v1/app/{id}/audit', { params: { path: { id } }, body: { status, comment } })),
+    mutationFn: async (status: 1 | 2) =>
+      call(api.PUT('/v1/app/{id}/audit', { params: { path: { id } }, body: { status, comment } })),
     onSuccess: () => {
       void qc.invalidateQueries({ queryKey: ['apps'] });
       void qc.invalidateQueries({ queryKey: ['app', id] });
-      navigate(`/apps/${id}`);
+      void navigate(`/apps/${id}`);
     },
   });
   if (app.isError) return <ErrorState error={app.error} />;
   if (revisions.isError) return <ErrorState error={revisions.error} />;
   if (!app.data || !revisions.data) return <Loading />;
   const a = app.data;
-  const pending = revisions.data.find((r) => r.revision === a.pendingRevision) ?? revisions.data.find((r) => r.status === 'pending');
+  const pending =
+    revisions.data.find((r) => r.revision === a.pendingRevision) ?? revisions.data.find((r) => r.status === 'pending');
   const running = revisions.data.find((r) => r.revision === a.runningRevision);
   const err = formError(audit.error, ['comment']);
   return (
@@ -87,21 +106,42 @@ export default function AppReview() {
             <Title order={2} size="h4" mb="sm">
               Changes {running ? `from the running revision ${running.revision}` : '(a new application: everything is new)'}
             </Title>
-            <RevisionDiff from={running?.spec ?? {}} to={pending.spec} fromLabel={running ? `revision ${running.revision}` : 'nothing'} toLabel={`revision ${pending.revision}`} />
+            <RevisionDiff
+              from={running?.spec ?? {}}
+              to={pending.spec}
+              fromLabel={running ? `revision ${running.revision}` : 'nothing'}
+              toLabel={`revision ${pending.revision}`}
+            />
           </Paper>
           <Paper withBorder p="md">
-            <Title order={2} size="h4" mb="sm">Preview per cluster</Title>
+            <Title order={2} size="h4" mb="sm">
+              Preview per cluster
+            </Title>
             <Alert color="gray" data-testid="preview-unavailable">
-              Preview not available: this hub's API does not offer the per-cluster preview (GET /v1/app/&#123;id&#125;/preview) yet. The diff above shows every field that changes.
+              Preview not available: this hub's API does not offer the per-cluster preview (GET /v1/app/&#123;id&#125;/preview)
+              yet. The diff above shows every field that changes.
             </Alert>
           </Paper>
           <Paper withBorder p="md" component="form" aria-label="Decision" onSubmit={(e) => e.preventDefault()}>
             <Stack>
-              {err && <Alert color="red" role="alert">{err}</Alert>}
-              <Textarea label="Comment" value={comment} onChange={(e) => setComment(e.currentTarget.value)} error={fieldError(audit.error, 'comment')} />
+              {err && (
+                <Alert color="red" role="alert">
+                  {err}
+                </Alert>
+              )}
+              <Textarea
+                label="Comment"
+                value={comment}
+                onChange={(e) => setComment(e.currentTarget.value)}
+                error={fieldError(audit.error, 'comment')}
+              />
               <Group>
-                <Button color="teal" loading={audit.isPending} onClick={() => audit.mutate(1)}>Approve revision {pending.revision}</Button>
-                <Button color="red" variant="light" loading={audit.isPending} onClick={() => audit.mutate(2)}>Reject</Button>
+                <Button color="teal" loading={audit.isPending} onClick={() => audit.mutate(1)}>
+                  Approve revision {pending.revision}
+                </Button>
+                <Button color="red" variant="light" loading={audit.isPending} onClick={() => audit.mutate(2)}>
+                  Reject
+                </Button>
               </Group>
             </Stack>
           </Paper>

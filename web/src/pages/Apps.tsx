@@ -29,7 +29,12 @@ export function ClusterProgress({ ready, target }: { ready: number; target: numb
   const pct = target === 0 ? 0 : Math.round((ready / target) * 100);
   return (
     <Group gap="xs" wrap="nowrap" miw={140}>
-      <Progress value={pct} w={80} color={ready === target && target > 0 ? 'teal' : 'blue'} aria-label={`${ready} of ${target} clusters available`} />
+      <Progress
+        value={pct}
+        w={80}
+        color={ready === target && target > 0 ? 'teal' : 'blue'}
+        aria-label={`${ready} of ${target} clusters available`}
+      />
       <Text size="xs">
         {ready}/{target}
       </Text>
@@ -50,23 +55,60 @@ export default function Apps() {
       const r = await call(
         api.GET('/v1/app', {
           params: {
-            query: { page: paging.page, pageSize: paging.pageSize, order, orderBy, ...(name ? { appName: name } : {}), ...(status ? { status: status as 'pending' } : {}) },
+            query: {
+              page: paging.page,
+              pageSize: paging.pageSize,
+              order,
+              orderBy,
+              ...(name ? { appName: name } : {}),
+              ...(status ? { status: status as 'pending' } : {}),
+            },
           },
         }),
       );
-      return { rows: r.data as AppRow[], total: r.total };
+      return { rows: r.data, total: r.total };
     },
     placeholderData: keepPreviousData,
     refetchInterval: poll(3_000),
   });
   const columns: ColumnDef<AppRow, any>[] = [
-    { id: 'appName', header: 'Application', cell: (c) => <Anchor component={Link} to={`/apps/${c.row.original.id}`}>{c.row.original.appName}</Anchor> },
-    ...(me.role === Role.systemAdmin ? [{ id: 'business', header: 'Business', enableSorting: false, accessorKey: 'businessId' }] : []),
+    {
+      id: 'appName',
+      header: 'Application',
+      cell: (c) => (
+        <Anchor component={Link} to={`/apps/${c.row.original.id}`}>
+          {c.row.original.appName}
+        </Anchor>
+      ),
+    },
+    ...(me.role === Role.systemAdmin
+      ? [{ id: 'business', header: 'Business', enableSorting: false, accessorKey: 'businessId' }]
+      : []),
     { id: 'image', header: 'Image', enableSorting: false, cell: (c) => `${c.row.original.image}:${c.row.original.tag}` },
     { id: 'replicas', header: 'Replicas', enableSorting: false, accessorKey: 'replicas' },
-    { id: 'placement', header: 'Placement', enableSorting: false, cell: (c) => c.row.original.clusterLabel + (c.row.original.nodeLabel ? ` / ${c.row.original.nodeLabel}` : '') },
-    { id: 'status', header: 'Revision', enableSorting: false, cell: (c) => <Group gap={4} wrap="nowrap"><Text size="sm">{c.row.original.revision}</Text><StateBadge state={c.row.original.status} /></Group> },
-    { id: 'available', header: 'Available clusters', enableSorting: false, cell: (c) => <ClusterProgress ready={c.row.original.readyClusters} target={c.row.original.targetClusters} /> },
+    {
+      id: 'placement',
+      header: 'Placement',
+      enableSorting: false,
+      cell: (c) => c.row.original.clusterLabel + (c.row.original.nodeLabel ? ` / ${c.row.original.nodeLabel}` : ''),
+    },
+    {
+      id: 'status',
+      header: 'Revision',
+      enableSorting: false,
+      cell: (c) => (
+        <Group gap={4} wrap="nowrap">
+          <Text size="sm">{c.row.original.revision}</Text>
+          <StateBadge state={c.row.original.status} />
+        </Group>
+      ),
+    },
+    {
+      id: 'available',
+      header: 'Available clusters',
+      enableSorting: false,
+      cell: (c) => <ClusterProgress ready={c.row.original.readyClusters} target={c.row.original.targetClusters} />,
+    },
     { id: 'updated', header: 'Updated', enableSorting: false, cell: (c) => time(c.row.original.updateTime) },
   ];
   return (
@@ -81,7 +123,14 @@ export default function Apps() {
       </Group>
       <Group align="flex-end">
         <TextInput label="Name contains" value={name} onChange={(e) => setName(e.currentTarget.value)} w={200} />
-        <Select label="Status" data={['pending', 'approved', 'rejected']} value={status || null} onChange={setStatus} clearable w={160} />
+        <Select
+          label="Status"
+          data={['pending', 'approved', 'rejected']}
+          value={status || null}
+          onChange={setStatus}
+          clearable
+          w={160}
+        />
       </Group>
       <DataTable
         label="Applications"

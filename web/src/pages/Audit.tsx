@@ -24,10 +24,18 @@ export default function Audit() {
     queryFn: async () => {
       const r = await call(
         api.GET('/v1/admin/audit', {
-          params: { query: { page: paging.page, pageSize: paging.pageSize, order: 'desc', ...(userId ? { userId: Number(userId) } : {}), ...(action ? { action } : {}) } },
+          params: {
+            query: {
+              page: paging.page,
+              pageSize: paging.pageSize,
+              order: 'desc',
+              ...(userId ? { userId: Number(userId) } : {}),
+              ...(action ? { action } : {}),
+            },
+          },
         }),
       );
-      return { rows: r.data as AuditRow[], total: r.total };
+      return { rows: r.data, total: r.total };
     },
     placeholderData: keepPreviousData,
   });
@@ -44,9 +52,22 @@ export default function Audit() {
       <Title order={1}>Audit log</Title>
       <Group>
         <NumberInput label="User id" value={userId} onChange={(v) => setUserId(v === '' ? null : String(v))} min={1} w={140} />
-        <TextInput label="Action" placeholder="PUT /v1/business/id/:id" value={action} onChange={(e) => setAction(e.currentTarget.value)} w={260} />
+        <TextInput
+          label="Action"
+          placeholder="PUT /v1/business/id/:id"
+          value={action}
+          onChange={(e) => setAction(e.currentTarget.value)}
+          w={260}
+        />
       </Group>
-      <DataTable label="Audit log" columns={columns} query={query} paging={paging} rowId={(r) => String(r.id)} empty="Nothing recorded yet." />
+      <DataTable
+        label="Audit log"
+        columns={columns}
+        query={query}
+        paging={paging}
+        rowId={(r) => String(r.id)}
+        empty="Nothing recorded yet."
+      />
     </Stack>
   );
 }

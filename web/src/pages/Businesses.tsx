@@ -20,7 +20,11 @@ export const BUSINESS_STATUS = ['pending', 'approved', 'disapproved', 'deleted']
 const COLORS = ['yellow', 'teal', 'red', 'gray'];
 
 export function BusinessStatus({ status }: { status: number }) {
-  return <Badge variant="light" color={COLORS[status]} data-state={BUSINESS_STATUS[status]}>{BUSINESS_STATUS[status]}</Badge>;
+  return (
+    <Badge variant="light" color={COLORS[status]} data-state={BUSINESS_STATUS[status]}>
+      {BUSINESS_STATUS[status]}
+    </Badge>
+  );
 }
 
 function CreateBusiness() {
@@ -33,19 +37,57 @@ function CreateBusiness() {
       void qc.invalidateQueries({ queryKey: ['businesses'] });
     },
   });
-  const set = (k: keyof typeof form) => (e: { currentTarget: { value: string } }) => setForm({ ...form, [k]: e.currentTarget.value });
+  const set = (k: keyof typeof form) => (e: { currentTarget: { value: string } }) =>
+    setForm({ ...form, [k]: e.currentTarget.value });
   const err = formError(create.error, Object.keys(form));
   return (
-    <Paper withBorder p="md" component="form" aria-label="Create a business" onSubmit={(e) => { e.preventDefault(); create.mutate(); }}>
+    <Paper
+      withBorder
+      p="md"
+      component="form"
+      aria-label="Create a business"
+      onSubmit={(e) => {
+        e.preventDefault();
+        create.mutate();
+      }}
+    >
       <Stack>
-        <Title order={2} size="h4">Create your business</Title>
-        {create.isSuccess && <Alert color="teal" role="status">Submitted: a system administrator reviews it.</Alert>}
-        {err && <Alert color="red" role="alert">{err}</Alert>}
-        <TextInput label="Business name" value={form.name} onChange={set('name')} error={fieldError(create.error, 'name')} required />
-        <Textarea label="Introduction" value={form.introduce} onChange={set('introduce')} error={fieldError(create.error, 'introduce')} />
-        <TextInput label="Objective" value={form.objective} onChange={set('objective')} error={fieldError(create.error, 'objective')} />
+        <Title order={2} size="h4">
+          Create your business
+        </Title>
+        {create.isSuccess && (
+          <Alert color="teal" role="status">
+            Submitted: a system administrator reviews it.
+          </Alert>
+        )}
+        {err && (
+          <Alert color="red" role="alert">
+            {err}
+          </Alert>
+        )}
+        <TextInput
+          label="Business name"
+          value={form.name}
+          onChange={set('name')}
+          error={fieldError(create.error, 'name')}
+          required
+        />
+        <Textarea
+          label="Introduction"
+          value={form.introduce}
+          onChange={set('introduce')}
+          error={fieldError(create.error, 'introduce')}
+        />
+        <TextInput
+          label="Objective"
+          value={form.objective}
+          onChange={set('objective')}
+          error={fieldError(create.error, 'objective')}
+        />
         <TextInput label="Expected scale" value={form.scale} onChange={set('scale')} error={fieldError(create.error, 'scale')} />
-        <Button type="submit" loading={create.isPending}>Submit for review</Button>
+        <Button type="submit" loading={create.isPending}>
+          Submit for review
+        </Button>
       </Stack>
     </Paper>
   );
@@ -63,9 +105,13 @@ export function BusinessesTable({ reviewMode }: { reviewMode?: boolean }) {
     queryKey: ['businesses', paging.page, paging.pageSize, name],
     queryFn: async () => {
       const r = await call(
-        api.GET('/v1/business', { params: { query: { page: paging.page, pageSize: paging.pageSize, order: 'desc', orderBy: 'id', ...(name ? { name } : {}) } } }),
+        api.GET('/v1/business', {
+          params: {
+            query: { page: paging.page, pageSize: paging.pageSize, order: 'desc', orderBy: 'id', ...(name ? { name } : {}) },
+          },
+        }),
       );
-      return { rows: r.data as BusinessRow[], total: r.total };
+      return { rows: r.data, total: r.total };
     },
     placeholderData: keepPreviousData,
     refetchInterval: 5_000,
@@ -74,12 +120,17 @@ export function BusinessesTable({ reviewMode }: { reviewMode?: boolean }) {
     mutationFn: async ({ b, what }: { b: BusinessRow; what: 1 | 2 | 'delete' }) =>
       what === 'delete'
         ? call(api.DELETE('/v1/business/id/{id}', { params: { path: { id: b.id } } }))
-        : call(api.PUT('/v1/business/id/{id}', { params: { path: { id: b.id } }, body: { status: what, comment: what === 1 ? 'approved' : 'disapproved' } })),
+        : call(
+            api.PUT('/v1/business/id/{id}', {
+              params: { path: { id: b.id } },
+              body: { status: what, comment: what === 1 ? 'approved' : 'disapproved' },
+            }),
+          ),
     onSuccess: () => {
       setErr(null);
       void qc.invalidateQueries({ queryKey: ['businesses'] });
     },
-    onError: (e) => setErr((e as Error).message),
+    onError: (e) => setErr(e.message),
   });
   const columns: ColumnDef<BusinessRow, any>[] = [
     { header: 'Id', accessorKey: 'id' },
@@ -98,8 +149,18 @@ export function BusinessesTable({ reviewMode }: { reviewMode?: boolean }) {
               if (b.status === 0) {
                 return (
                   <Group gap={4} wrap="nowrap">
-                    <Button size="xs" color="teal" onClick={() => act.mutate({ b, what: 1 })} aria-label={`Approve ${b.name}`}>Approve</Button>
-                    <Button size="xs" color="red" variant="light" onClick={() => act.mutate({ b, what: 2 })} aria-label={`Disapprove ${b.name}`}>Disapprove</Button>
+                    <Button size="xs" color="teal" onClick={() => act.mutate({ b, what: 1 })} aria-label={`Approve ${b.name}`}>
+                      Approve
+                    </Button>
+                    <Button
+                      size="xs"
+                      color="red"
+                      variant="light"
+                      onClick={() => act.mutate({ b, what: 2 })}
+                      aria-label={`Disapprove ${b.name}`}
+                    >
+                      Disapprove
+                    </Button>
                   </Group>
                 );
               }
@@ -107,10 +168,18 @@ export function BusinessesTable({ reviewMode }: { reviewMode?: boolean }) {
               return (
                 <Menu position="bottom-end">
                   <Menu.Target>
-                    <ActionIcon variant="subtle" aria-label={`Actions for ${b.name}`}>⋯</ActionIcon>
+                    <ActionIcon variant="subtle" aria-label={`Actions for ${b.name}`}>
+                      ⋯
+                    </ActionIcon>
                   </Menu.Target>
                   <Menu.Dropdown>
-                    <Menu.Item color="red" onClick={() => window.confirm(`Delete business ${b.name}? Its namespaces are removed from every cluster.`) && act.mutate({ b, what: 'delete' })}>
+                    <Menu.Item
+                      color="red"
+                      onClick={() =>
+                        window.confirm(`Delete business ${b.name}? Its namespaces are removed from every cluster.`) &&
+                        act.mutate({ b, what: 'delete' })
+                      }
+                    >
                       Delete business
                     </Menu.Item>
                   </Menu.Dropdown>
@@ -124,8 +193,19 @@ export function BusinessesTable({ reviewMode }: { reviewMode?: boolean }) {
   return (
     <Stack>
       <TextInput label="Name contains" value={name} onChange={(e) => setName(e.currentTarget.value)} w={220} />
-      {err && <Alert color="red" role="alert">{err}</Alert>}
-      <DataTable label="Businesses" columns={columns} query={query} paging={paging} rowId={(r) => String(r.id)} empty="No businesses." />
+      {err && (
+        <Alert color="red" role="alert">
+          {err}
+        </Alert>
+      )}
+      <DataTable
+        label="Businesses"
+        columns={columns}
+        query={query}
+        paging={paging}
+        rowId={(r) => String(r.id)}
+        empty="No businesses."
+      />
     </Stack>
   );
 }

@@ -41,7 +41,7 @@ export interface ClusterRow {
 export function useClusterLabels() {
   return useQuery({
     queryKey: ['cluster-labels'],
-    queryFn: async () => (await call(api.GET('/v1/cluster/label'))).data as string[],
+    queryFn: async () => (await call(api.GET('/v1/cluster/label'))).data,
   });
 }
 
@@ -97,8 +97,19 @@ function RegisterCluster({ onJoin }: { onJoin: (j: { clusterName: string; comman
           }}
         >
           <Stack>
-            {formError(reg.error, ['clusterName']) && <Alert color="red" role="alert">{formError(reg.error, ['clusterName'])}</Alert>}
-            <TextInput label="Cluster name" value={name} onChange={(e) => setName(e.currentTarget.value)} error={fieldError(reg.error, 'clusterName')} data-autofocus required />
+            {formError(reg.error, ['clusterName']) && (
+              <Alert color="red" role="alert">
+                {formError(reg.error, ['clusterName'])}
+              </Alert>
+            )}
+            <TextInput
+              label="Cluster name"
+              value={name}
+              onChange={(e) => setName(e.currentTarget.value)}
+              error={fieldError(reg.error, 'clusterName')}
+              data-autofocus
+              required
+            />
             <Button type="submit" loading={reg.isPending}>
               Register
             </Button>
@@ -128,7 +139,12 @@ function LabelSelected({ names, done }: { names: string[]; done: () => void }) {
   return (
     <Paper withBorder p="sm" aria-label="Label the selected clusters" component="section">
       <Group align="flex-end">
-        <TextInput label={`Label for ${names.length} selected cluster(s)`} value={label} onChange={(e) => setLabel(e.currentTarget.value)} error={fieldError(change.error, 'clusterLabel')} />
+        <TextInput
+          label={`Label for ${names.length} selected cluster(s)`}
+          value={label}
+          onChange={(e) => setLabel(e.currentTarget.value)}
+          error={fieldError(change.error, 'clusterLabel')}
+        />
         <Button disabled={!label} loading={change.isPending} onClick={() => change.mutate('add')}>
           Add label
         </Button>
@@ -136,7 +152,11 @@ function LabelSelected({ names, done }: { names: string[]; done: () => void }) {
           Remove label
         </Button>
       </Group>
-      {other && <Text c="red.9" size="sm" role="alert">{other}</Text>}
+      {other && (
+        <Text c="red.9" size="sm" role="alert">
+          {other}
+        </Text>
+      )}
     </Paper>
   );
 }
@@ -157,7 +177,7 @@ function RowActions({ row, onJoin }: { row: ClusterRow; onJoin: (j: { clusterNam
       if (what === 'token') onJoin(d as { clusterName: string; command: string });
       refresh();
     },
-    onError: (e) => setErr((e as Error).message),
+    onError: (e) => setErr(e.message),
   });
   return (
     <Group gap={4} wrap="nowrap">
@@ -168,7 +188,9 @@ function RowActions({ row, onJoin }: { row: ClusterRow; onJoin: (j: { clusterNam
           </ActionIcon>
         </Menu.Target>
         <Menu.Dropdown>
-          <Menu.Item onClick={() => act.mutate(row.paused ? 'resume' : 'pause')}>{row.paused ? 'Resume' : 'Pause (maintenance)'}</Menu.Item>
+          <Menu.Item onClick={() => act.mutate(row.paused ? 'resume' : 'pause')}>
+            {row.paused ? 'Resume' : 'Pause (maintenance)'}
+          </Menu.Item>
           <Menu.Item onClick={() => act.mutate('token')}>Rotate join token</Menu.Item>
           <Menu.Item
             color="red"
@@ -180,7 +202,11 @@ function RowActions({ row, onJoin }: { row: ClusterRow; onJoin: (j: { clusterNam
           </Menu.Item>
         </Menu.Dropdown>
       </Menu>
-      {err && <Text c="red.9" size="xs" role="alert">{err}</Text>}
+      {err && (
+        <Text c="red.9" size="xs" role="alert">
+          {err}
+        </Text>
+      )}
     </Group>
   );
 }
@@ -199,10 +225,12 @@ export function ClustersPage() {
     queryFn: async () => {
       const r = await call(
         api.GET('/v1/cluster', {
-          params: { query: { page: paging.page, pageSize: paging.pageSize, order: order as 'asc' | 'desc', clusterLabel: label } },
+          params: {
+            query: { page: paging.page, pageSize: paging.pageSize, order: order as 'asc' | 'desc', clusterLabel: label },
+          },
         }),
       );
-      return { rows: r.data as ClusterRow[], total: r.total };
+      return { rows: r.data, total: r.total };
     },
     placeholderData: keepPreviousData,
     refetchInterval: poll(3_000),
@@ -222,7 +250,12 @@ export function ClustersPage() {
         </Anchor>
       ),
     },
-    { id: 'ready', header: 'Status', enableSorting: false, cell: (c) => <ReadyBadge ready={c.row.original.isReady} paused={c.row.original.paused} /> },
+    {
+      id: 'ready',
+      header: 'Status',
+      enableSorting: false,
+      cell: (c) => <ReadyBadge ready={c.row.original.isReady} paused={c.row.original.paused} />,
+    },
     { id: 'nodes', header: 'Nodes', enableSorting: false, accessorKey: 'nodeCount' },
     {
       id: 'labels',
@@ -239,7 +272,16 @@ export function ClustersPage() {
       ),
     },
     { id: 'heartbeat', header: 'Last heartbeat', enableSorting: false, cell: (c) => time(c.row.original.lastHeartbeat) },
-    ...(isAdmin ? [{ id: 'actions', header: 'Actions', enableSorting: false, cell: (c: { row: { original: ClusterRow } }) => <RowActions row={c.row.original} onJoin={setJoin} /> }] : []),
+    ...(isAdmin
+      ? [
+          {
+            id: 'actions',
+            header: 'Actions',
+            enableSorting: false,
+            cell: (c: { row: { original: ClusterRow } }) => <RowActions row={c.row.original} onJoin={setJoin} />,
+          },
+        ]
+      : []),
   ];
   const selected = Object.keys(selection).filter((k) => selection[k]);
   return (
@@ -266,7 +308,9 @@ export function ClustersPage() {
           </Text>
         </Paper>
         <Paper withBorder p="sm">
-          <Suspense fallback={null}>{query.data && rows.length > 0 && <ReadyDonut ready={readyHere} total={rows.length} label="Ready on this page" />}</Suspense>
+          <Suspense fallback={null}>
+            {query.data && rows.length > 0 && <ReadyDonut ready={readyHere} total={rows.length} label="Ready on this page" />}
+          </Suspense>
         </Paper>
       </SimpleGrid>
       <Group align="flex-end">
@@ -300,7 +344,13 @@ export function ClustersPage() {
             Nodes per cluster (this page)
           </Title>
           <Suspense fallback={null}>
-            <Bars label="Nodes per cluster on this page" data={rows.map((r) => ({ cluster: r.clusterName, nodes: r.nodeCount }))} dataKey="cluster" series={[{ name: 'nodes', color: 'indigo.6' }]} height={180} />
+            <Bars
+              label="Nodes per cluster on this page"
+              data={rows.map((r) => ({ cluster: r.clusterName, nodes: r.nodeCount }))}
+              dataKey="cluster"
+              series={[{ name: 'nodes', color: 'indigo.6' }]}
+              height={180}
+            />
           </Suspense>
         </Paper>
       )}

@@ -31,12 +31,14 @@ export default function Dashboard() {
   });
   const clusters = useQuery({
     queryKey: ['overview', 'clusters'],
-    queryFn: async () => (await call(api.GET('/v1/cluster', { params: { query: { page: 1, pageSize: 1, order: 'asc' } } }))).total,
+    queryFn: async () =>
+      (await call(api.GET('/v1/cluster', { params: { query: { page: 1, pageSize: 1, order: 'asc' } } }))).total,
     refetchInterval: poll(5_000),
   });
   const apps = useQuery({
     queryKey: ['overview', 'apps'],
-    queryFn: async () => (await call(api.GET('/v1/app', { params: { query: { page: 1, pageSize: 1, order: 'desc', orderBy: 'id' } } }))).total,
+    queryFn: async () =>
+      (await call(api.GET('/v1/app', { params: { query: { page: 1, pageSize: 1, order: 'desc', orderBy: 'id' } } }))).total,
     refetchInterval: poll(10_000),
   });
   const alerts = useQuery({

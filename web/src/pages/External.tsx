@@ -23,7 +23,11 @@ function AddExternal() {
   const add = useMutation({
     mutationFn: async () => {
       const { businessId, ...rest } = form;
-      return call(api.POST('/v1/repository/third', { body: (me.role === Role.systemAdmin ? { ...rest, businessId: Number(businessId) } : rest) as never }));
+      return call(
+        api.POST('/v1/repository/third', {
+          body: (me.role === Role.systemAdmin ? { ...rest, businessId: Number(businessId) } : rest) as never,
+        }),
+      );
     },
     onSuccess: () => {
       setOpen(false);
@@ -31,21 +35,61 @@ function AddExternal() {
       void qc.invalidateQueries({ queryKey: ['third'] });
     },
   });
-  const set = (k: 'repositoryId' | 'address' | 'user' | 'password') => (e: { currentTarget: { value: string } }) => setForm({ ...form, [k]: e.currentTarget.value });
+  const set = (k: 'repositoryId' | 'address' | 'user' | 'password') => (e: { currentTarget: { value: string } }) =>
+    setForm({ ...form, [k]: e.currentTarget.value });
   const err = formError(add.error, ['repositoryId', 'address', 'user', 'password', 'businessId']);
   return (
     <>
       <Button onClick={() => setOpen(true)}>Add external registry</Button>
       <Modal opened={open} onClose={() => setOpen(false)} title="Add an external registry">
-        <form onSubmit={(e) => { e.preventDefault(); add.mutate(); }}>
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            add.mutate();
+          }}
+        >
           <Stack>
-            {err && <Alert color="red" role="alert">{err}</Alert>}
-            <TextInput label="Id (pull secret name)" value={form.repositoryId} onChange={set('repositoryId')} error={fieldError(add.error, 'repositoryId')} required />
-            <TextInput label="Address (host[:port])" value={form.address} onChange={set('address')} error={fieldError(add.error, 'address')} required />
+            {err && (
+              <Alert color="red" role="alert">
+                {err}
+              </Alert>
+            )}
+            <TextInput
+              label="Id (pull secret name)"
+              value={form.repositoryId}
+              onChange={set('repositoryId')}
+              error={fieldError(add.error, 'repositoryId')}
+              required
+            />
+            <TextInput
+              label="Address (host[:port])"
+              value={form.address}
+              onChange={set('address')}
+              error={fieldError(add.error, 'address')}
+              required
+            />
             <TextInput label="User" value={form.user} onChange={set('user')} error={fieldError(add.error, 'user')} required />
-            <PasswordInput label="Password" autoComplete="off" value={form.password} onChange={set('password')} error={fieldError(add.error, 'password')} required />
-            {me.role === Role.systemAdmin && <NumberInput label="Business id" value={form.businessId} onChange={(v) => setForm({ ...form, businessId: v })} error={fieldError(add.error, 'businessId')} min={1} required />}
-            <Button type="submit" loading={add.isPending}>Add</Button>
+            <PasswordInput
+              label="Password"
+              autoComplete="off"
+              value={form.password}
+              onChange={set('password')}
+              error={fieldError(add.error, 'password')}
+              required
+            />
+            {me.role === Role.systemAdmin && (
+              <NumberInput
+                label="Business id"
+                value={form.businessId}
+                onChange={(v) => setForm({ ...form, businessId: v })}
+                error={fieldError(add.error, 'businessId')}
+                min={1}
+                required
+              />
+            )}
+            <Button type="submit" loading={add.isPending}>
+              Add
+            </Button>
           </Stack>
         </form>
       </Modal>
@@ -62,8 +106,12 @@ export default function External() {
   const query = useQuery({
     queryKey: ['third', paging.page, paging.pageSize],
     queryFn: async () => {
-      const r = await call(api.GET('/v1/repository/third', { params: { query: { page: paging.page, pageSize: paging.pageSize, order: 'asc', orderBy: 'id' } } }));
-      return { rows: r.data as ThirdRow[], total: r.total };
+      const r = await call(
+        api.GET('/v1/repository/third', {
+          params: { query: { page: paging.page, pageSize: paging.pageSize, order: 'asc', orderBy: 'id' } },
+        }),
+      );
+      return { rows: r.data, total: r.total };
     },
     placeholderData: keepPreviousData,
   });
@@ -76,7 +124,24 @@ export default function External() {
     { header: 'Address', accessorKey: 'address' },
     { header: 'User', accessorKey: 'user' },
     { header: 'Added', cell: (c) => time(c.row.original.createTime) },
-    ...(canManage ? [{ id: 'del', header: 'Actions', cell: ({ row }: { row: { original: ThirdRow } }) => <Button size="xs" color="red" variant="subtle" onClick={() => window.confirm(`Remove ${row.original.repositoryId}?`) && del.mutate(row.original)}>Remove</Button> }] : []),
+    ...(canManage
+      ? [
+          {
+            id: 'del',
+            header: 'Actions',
+            cell: ({ row }: { row: { original: ThirdRow } }) => (
+              <Button
+                size="xs"
+                color="red"
+                variant="subtle"
+                onClick={() => window.confirm(`Remove ${row.original.repositoryId}?`) && del.mutate(row.original)}
+              >
+                Remove
+              </Button>
+            ),
+          },
+        ]
+      : []),
   ];
   return (
     <Stack>
@@ -84,8 +149,19 @@ export default function External() {
         <Title order={1}>External registries</Title>
         {canManage && <AddExternal />}
       </Group>
-      {del.isError && <Alert color="red" role="alert">{(del.error as Error).message}</Alert>}
-      <DataTable label="External registries" columns={columns} query={query} paging={paging} rowId={(r) => String(r.id)} empty="No external registries." />
+      {del.isError && (
+        <Alert color="red" role="alert">
+          {del.error.message}
+        </Alert>
+      )}
+      <DataTable
+        label="External registries"
+        columns={columns}
+        query={query}
+        paging={paging}
+        rowId={(r) => String(r.id)}
+        empty="No external registries."
+      />
     </Stack>
   );
 }

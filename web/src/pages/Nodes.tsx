@@ -27,7 +27,11 @@ function NodeLabels({ cluster, names, done }: { cluster: string; names: string[]
   const change = useMutation({
     mutationFn: async (how: 'add' | 'remove') => {
       const body = { nodeLabel: label, clusterName: cluster, nodeName: names };
-      return call(how === 'add' ? api.POST('/v1/node/label', { body }) : api.DELETE('/v1/node/label', { body: { ...body, deleteDeploy: false } }));
+      return call(
+        how === 'add'
+          ? api.POST('/v1/node/label', { body })
+          : api.DELETE('/v1/node/label', { body: { ...body, deleteDeploy: false } }),
+      );
     },
     onSuccess: () => {
       setLabel('');
@@ -39,7 +43,12 @@ function NodeLabels({ cluster, names, done }: { cluster: string; names: string[]
   return (
     <Paper withBorder p="sm" component="section" aria-label="Label the selected nodes">
       <Group align="flex-end">
-        <TextInput label={`Label for ${names.length} selected node(s) of ${cluster}`} value={label} onChange={(e) => setLabel(e.currentTarget.value)} error={fieldError(change.error, 'nodeLabel')} />
+        <TextInput
+          label={`Label for ${names.length} selected node(s) of ${cluster}`}
+          value={label}
+          onChange={(e) => setLabel(e.currentTarget.value)}
+          error={fieldError(change.error, 'nodeLabel')}
+        />
         <Button disabled={!label} loading={change.isPending} onClick={() => change.mutate('add')}>
           Add label
         </Button>
@@ -47,7 +56,11 @@ function NodeLabels({ cluster, names, done }: { cluster: string; names: string[]
           Remove label
         </Button>
       </Group>
-      {other && <Text c="red.9" size="sm" role="alert">{other}</Text>}
+      {other && (
+        <Text c="red.9" size="sm" role="alert">
+          {other}
+        </Text>
+      )}
     </Paper>
   );
 }
@@ -64,13 +77,13 @@ export function NodesTable({ fixedCluster }: { fixedCluster?: string }) {
   const [debounced] = useDebouncedValue(nameInput, 300);
   useEffect(() => {
     if (debounced !== nameParam) setName(debounced);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [debounced]);
   const [label, setLabel] = useParam('nodeLabel');
   const [selection, setSelection] = useState<RowSelectionState>({});
   const nodeLabels = useQuery({
     queryKey: ['node-labels', cluster],
-    queryFn: async () => (await call(api.GET('/v1/node/label', { params: { query: cluster ? { clusterName: cluster } : {} } }))).data as string[],
+    queryFn: async () =>
+      (await call(api.GET('/v1/node/label', { params: { query: cluster ? { clusterName: cluster } : {} } }))).data,
   });
   const query = useQuery({
     queryKey: ['nodes', paging.page, paging.pageSize, cluster, nameParam, label],
@@ -89,7 +102,11 @@ export function NodesTable({ fixedCluster }: { fixedCluster?: string }) {
           },
         }),
       );
-      return { rows: r.data as NodeRow[], total: r.total, ready: (r as { meta?: { readyNodeCount: number } }).meta?.readyNodeCount ?? 0 };
+      return {
+        rows: r.data as NodeRow[],
+        total: r.total,
+        ready: (r as { meta?: { readyNodeCount: number } }).meta?.readyNodeCount ?? 0,
+      };
     },
     placeholderData: keepPreviousData,
     refetchInterval: poll(5_000),
@@ -124,14 +141,34 @@ export function NodesTable({ fixedCluster }: { fixedCluster?: string }) {
   return (
     <Stack>
       <Group align="flex-end">
-        {!fixedCluster && <TextInput label="Cluster" placeholder="exact name" value={clusterParam} onChange={(e) => setCluster(e.currentTarget.value)} w={180} />}
+        {!fixedCluster && (
+          <TextInput
+            label="Cluster"
+            placeholder="exact name"
+            value={clusterParam}
+            onChange={(e) => setCluster(e.currentTarget.value)}
+            w={180}
+          />
+        )}
         <TextInput label="Node name contains" value={nameInput} onChange={(e) => setNameInput(e.currentTarget.value)} w={180} />
-        <Select label="Node label" data={nodeLabels.data ?? []} value={label || null} onChange={(v) => setLabel(v)} clearable searchable w={180} />
+        <Select
+          label="Node label"
+          data={nodeLabels.data ?? []}
+          value={label || null}
+          onChange={(v) => setLabel(v)}
+          clearable
+          searchable
+          w={180}
+        />
         <Text size="sm" aria-live="polite" data-testid="ready-nodes">
           {query.data ? `${query.data.ready} of ${query.data.total} ready` : ''}
         </Text>
       </Group>
-      {isAdmin && !cluster && <Text size="sm" c="dimmed">Filter by one cluster to label its nodes.</Text>}
+      {isAdmin && !cluster && (
+        <Text size="sm" c="dimmed">
+          Filter by one cluster to label its nodes.
+        </Text>
+      )}
       {canLabel && selected.length > 0 && <NodeLabels cluster={cluster} names={selected} done={() => setSelection({})} />}
       <DataTable
         label="Nodes"

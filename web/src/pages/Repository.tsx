@@ -1,4 +1,18 @@
-import { ActionIcon, Alert, Anchor, Badge, Button, Checkbox, CopyButton, Group, Modal, Paper, Stack, Text, TextInput, Title } from '@mantine/core';
+import {
+  ActionIcon,
+  Alert,
+  Anchor,
+  Badge,
+  Button,
+  Checkbox,
+  CopyButton,
+  Group,
+  Modal,
+  Stack,
+  Text,
+  TextInput,
+  Title,
+} from '@mantine/core';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { ColumnDef } from '@tanstack/react-table';
 import { useState } from 'react';
@@ -64,12 +78,35 @@ function CreateProject() {
     <>
       <Button onClick={() => setOpen(true)}>Create project</Button>
       <Modal opened={open} onClose={() => setOpen(false)} title="Create a project">
-        <form onSubmit={(e) => { e.preventDefault(); create.mutate(); }}>
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            create.mutate();
+          }}
+        >
           <Stack>
-            {err && <Alert color="red" role="alert">{err}</Alert>}
-            <TextInput label="Project name" value={projectName} onChange={(e) => setName(e.currentTarget.value)} error={fieldError(create.error, 'projectName')} required />
-            <Checkbox label="Public (anyone may pull)" checked={pub} onChange={(e) => setPub(e.currentTarget.checked)} error={fieldError(create.error, 'public')} disabled={!me.privateProject} />
-            <Button type="submit" loading={create.isPending}>Create</Button>
+            {err && (
+              <Alert color="red" role="alert">
+                {err}
+              </Alert>
+            )}
+            <TextInput
+              label="Project name"
+              value={projectName}
+              onChange={(e) => setName(e.currentTarget.value)}
+              error={fieldError(create.error, 'projectName')}
+              required
+            />
+            <Checkbox
+              label="Public (anyone may pull)"
+              checked={pub}
+              onChange={(e) => setPub(e.currentTarget.checked)}
+              error={fieldError(create.error, 'public')}
+              disabled={!me.privateProject}
+            />
+            <Button type="submit" loading={create.isPending}>
+              Create
+            </Button>
           </Stack>
         </form>
       </Modal>
@@ -87,8 +124,14 @@ function Projects() {
   const query = useQuery({
     queryKey: ['projects', paging.page, paging.pageSize, name],
     queryFn: async () => {
-      const r = await call(api.GET('/v1/repository/project', { params: { query: { page: paging.page, pageSize: paging.pageSize, order: 'asc', ...(name ? { projectName: name } : {}) } } }));
-      return { rows: r.data as ProjectRow[], total: r.total };
+      const r = await call(
+        api.GET('/v1/repository/project', {
+          params: {
+            query: { page: paging.page, pageSize: paging.pageSize, order: 'asc', ...(name ? { projectName: name } : {}) },
+          },
+        }),
+      );
+      return { rows: r.data, total: r.total };
     },
     placeholderData: keepPreviousData,
   });
@@ -98,15 +141,45 @@ function Projects() {
       setErr(null);
       void qc.invalidateQueries({ queryKey: ['projects'] });
     },
-    onError: (e) => setErr((e as Error).message),
+    onError: (e) => setErr(e.message),
   });
   const columns: ColumnDef<ProjectRow, any>[] = [
-    { header: 'Project', cell: (c) => <Anchor component={Link} to={`/repository/${encodeURIComponent(c.row.original.projectName)}`}>{c.row.original.projectName}</Anchor> },
-    { header: 'Access', cell: (c) => <Badge variant="light" color={c.row.original.public ? 'blue' : 'gray'}>{c.row.original.public ? 'public' : 'private'}</Badge> },
+    {
+      header: 'Project',
+      cell: (c) => (
+        <Anchor component={Link} to={`/repository/${encodeURIComponent(c.row.original.projectName)}`}>
+          {c.row.original.projectName}
+        </Anchor>
+      ),
+    },
+    {
+      header: 'Access',
+      cell: (c) => (
+        <Badge variant="light" color={c.row.original.public ? 'blue' : 'gray'}>
+          {c.row.original.public ? 'public' : 'private'}
+        </Badge>
+      ),
+    },
     { header: 'Images', accessorKey: 'imageCount' },
     { header: 'Updated', cell: (c) => time(c.row.original.updateTime) },
     ...(canManage
-      ? [{ id: 'del', header: 'Actions', cell: ({ row }: { row: { original: ProjectRow } }) => <Button size="xs" color="red" variant="subtle" onClick={() => window.confirm(`Delete project ${row.original.projectName}?`) && del.mutate(row.original)} aria-label={`Delete project ${row.original.projectName}`}>Delete</Button> }]
+      ? [
+          {
+            id: 'del',
+            header: 'Actions',
+            cell: ({ row }: { row: { original: ProjectRow } }) => (
+              <Button
+                size="xs"
+                color="red"
+                variant="subtle"
+                onClick={() => window.confirm(`Delete project ${row.original.projectName}?`) && del.mutate(row.original)}
+                aria-label={`Delete project ${row.original.projectName}`}
+              >
+                Delete
+              </Button>
+            ),
+          },
+        ]
       : []),
   ];
   return (
@@ -116,8 +189,19 @@ function Projects() {
         {canManage && <CreateProject />}
       </Group>
       <TextInput label="Project name contains" value={name} onChange={(e) => setName(e.currentTarget.value)} w={220} />
-      {err && <Alert color="red" role="alert">{err}</Alert>}
-      <DataTable label="Projects" columns={columns} query={query} paging={paging} rowId={(r) => String(r.projectId)} empty="No projects yet." />
+      {err && (
+        <Alert color="red" role="alert">
+          {err}
+        </Alert>
+      )}
+      <DataTable
+        label="Projects"
+        columns={columns}
+        query={query}
+        paging={paging}
+        rowId={(r) => String(r.projectId)}
+        empty="No projects yet."
+      />
     </Stack>
   );
 }
@@ -129,26 +213,63 @@ function Tags({ image, onClose }: { image: ImageRow | null; onClose: () => void 
   const query = useQuery({
     queryKey: ['tags', image?.imageName, page],
     queryFn: async () => {
-      const r = await call(api.GET('/v1/repository/image/tag', { params: { query: { page, pageSize: 20, order: 'desc', imageName: image!.imageName } } }));
-      return { rows: r.data as TagRow[], total: r.total };
+      const r = await call(
+        api.GET('/v1/repository/image/tag', {
+          params: { query: { page, pageSize: 20, order: 'desc', imageName: image!.imageName } },
+        }),
+      );
+      return { rows: r.data, total: r.total };
     },
     enabled: !!image,
   });
   const del = useMutation({
-    mutationFn: async (t: TagRow) => call(api.DELETE('/v1/repository/image/tag', { body: { imageName: image!.imageName, tag: [t.tag] } })),
+    mutationFn: async (t: TagRow) =>
+      call(api.DELETE('/v1/repository/image/tag', { body: { imageName: image!.imageName, tag: [t.tag] } })),
     onSuccess: () => void qc.invalidateQueries({ queryKey: ['tags'] }),
   });
   const paging = { page, pageSize: 20, setPage, setPageSize: () => {} };
   const columns: ColumnDef<TagRow, any>[] = [
     { header: 'Tag', accessorKey: 'tag' },
-    { header: 'Pull address', cell: (c) => <Group gap={2} wrap="nowrap"><Text size="sm" ff="monospace">{`${c.row.original.imageAddress}:${c.row.original.tag}`}</Text><Copy value={`${c.row.original.imageAddress}:${c.row.original.tag}`} label={`pull address of ${c.row.original.tag}`} /></Group> },
+    {
+      header: 'Pull address',
+      cell: (c) => (
+        <Group gap={2} wrap="nowrap">
+          <Text size="sm" ff="monospace">{`${c.row.original.imageAddress}:${c.row.original.tag}`}</Text>
+          <Copy value={`${c.row.original.imageAddress}:${c.row.original.tag}`} label={`pull address of ${c.row.original.tag}`} />
+        </Group>
+      ),
+    },
     { header: 'Size', cell: (c) => bytes(c.row.original.size) },
     { header: 'Pushed', cell: (c) => time(c.row.original.updateTime) },
-    ...(me.role >= Role.businessAdmin ? [{ id: 'del', header: 'Actions', cell: ({ row }: { row: { original: TagRow } }) => <Button size="xs" color="red" variant="subtle" onClick={() => window.confirm(`Delete tag ${row.original.tag}? The manifest it points to is removed too.`) && del.mutate(row.original)}>Delete</Button> }] : []),
+    ...(me.role >= Role.businessAdmin
+      ? [
+          {
+            id: 'del',
+            header: 'Actions',
+            cell: ({ row }: { row: { original: TagRow } }) => (
+              <Button
+                size="xs"
+                color="red"
+                variant="subtle"
+                onClick={() =>
+                  window.confirm(`Delete tag ${row.original.tag}? The manifest it points to is removed too.`) &&
+                  del.mutate(row.original)
+                }
+              >
+                Delete
+              </Button>
+            ),
+          },
+        ]
+      : []),
   ];
   return (
     <Modal opened={!!image} onClose={onClose} title={`Tags of ${image?.imageName ?? ''}`} size="xl">
-      {del.isError && <Alert color="red" role="alert">{(del.error as Error).message}</Alert>}
+      {del.isError && (
+        <Alert color="red" role="alert">
+          {del.error.message}
+        </Alert>
+      )}
       <DataTable label="Tags" columns={columns} query={query} paging={paging} rowId={(r) => r.tag} empty="No tags." />
     </Modal>
   );
@@ -164,9 +285,20 @@ function Images({ project }: { project: string }) {
     queryKey: ['images', project, paging.page, paging.pageSize, name],
     queryFn: async () => {
       const r = await call(
-        api.GET('/v1/repository/image', { params: { query: { page: paging.page, pageSize: paging.pageSize, order: 'desc', orderBy: 'id', projectName: project, ...(name ? { imageName: name } : {}) } } }),
+        api.GET('/v1/repository/image', {
+          params: {
+            query: {
+              page: paging.page,
+              pageSize: paging.pageSize,
+              order: 'desc',
+              orderBy: 'id',
+              projectName: project,
+              ...(name ? { imageName: name } : {}),
+            },
+          },
+        }),
       );
-      return { rows: r.data as ImageRow[], total: r.total };
+      return { rows: r.data, total: r.total };
     },
     placeholderData: keepPreviousData,
   });
@@ -175,19 +307,66 @@ function Images({ project }: { project: string }) {
     onSuccess: () => void qc.invalidateQueries({ queryKey: ['images'] }),
   });
   const columns: ColumnDef<ImageRow, any>[] = [
-    { header: 'Image', cell: (c) => <Anchor component="button" onClick={() => setOpen(c.row.original)}>{c.row.original.imageName}</Anchor> },
-    { header: 'Address', cell: (c) => <Group gap={2} wrap="nowrap"><Text size="sm" ff="monospace">{c.row.original.imageAddress}</Text><Copy value={c.row.original.imageAddress} label={`address of ${c.row.original.imageName}`} /></Group> },
+    {
+      header: 'Image',
+      cell: (c) => (
+        <Anchor component="button" onClick={() => setOpen(c.row.original)}>
+          {c.row.original.imageName}
+        </Anchor>
+      ),
+    },
+    {
+      header: 'Address',
+      cell: (c) => (
+        <Group gap={2} wrap="nowrap">
+          <Text size="sm" ff="monospace">
+            {c.row.original.imageAddress}
+          </Text>
+          <Copy value={c.row.original.imageAddress} label={`address of ${c.row.original.imageName}`} />
+        </Group>
+      ),
+    },
     { header: 'Tags', accessorKey: 'tagCount' },
     { header: 'Updated', cell: (c) => time(c.row.original.updateTime) },
-    ...(me.role >= Role.businessAdmin ? [{ id: 'del', header: 'Actions', cell: ({ row }: { row: { original: ImageRow } }) => <Button size="xs" color="red" variant="subtle" onClick={() => window.confirm(`Delete ${row.original.imageName} with every tag?`) && del.mutate(row.original)}>Delete</Button> }] : []),
+    ...(me.role >= Role.businessAdmin
+      ? [
+          {
+            id: 'del',
+            header: 'Actions',
+            cell: ({ row }: { row: { original: ImageRow } }) => (
+              <Button
+                size="xs"
+                color="red"
+                variant="subtle"
+                onClick={() => window.confirm(`Delete ${row.original.imageName} with every tag?`) && del.mutate(row.original)}
+              >
+                Delete
+              </Button>
+            ),
+          },
+        ]
+      : []),
   ];
   return (
     <Stack>
-      <Anchor component={Link} to="/repository">← Projects</Anchor>
+      <Anchor component={Link} to="/repository">
+        ← Projects
+      </Anchor>
       <Title order={1}>Project {project}</Title>
       <TextInput label="Image name contains" value={name} onChange={(e) => setName(e.currentTarget.value)} w={220} />
-      {del.isError && <Alert color="red" role="alert">{(del.error as Error).message}</Alert>}
-      <DataTable label="Images" columns={columns} query={query} paging={paging} rowId={(r) => r.imageName} empty={`No images in ${project}: docker push ${'<registry>'}/${project}/<name>:<tag> to add one.`} />
+      {del.isError && (
+        <Alert color="red" role="alert">
+          {del.error.message}
+        </Alert>
+      )}
+      <DataTable
+        label="Images"
+        columns={columns}
+        query={query}
+        paging={paging}
+        rowId={(r) => r.imageName}
+        empty={`No images in ${project}: docker push ${'<registry>'}/${project}/<name>:<tag> to add one.`}
+      />
       <Tags image={open} onClose={() => setOpen(null)} />
     </Stack>
   );

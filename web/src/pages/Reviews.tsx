@@ -14,15 +14,24 @@ function PendingApps() {
     queryKey: ['apps', 'pending', paging.page, paging.pageSize],
     queryFn: async () => {
       const r = await call(
-        api.GET('/v1/app', { params: { query: { page: paging.page, pageSize: paging.pageSize, order: 'asc', orderBy: 'id', status: 'pending' } } }),
+        api.GET('/v1/app', {
+          params: { query: { page: paging.page, pageSize: paging.pageSize, order: 'asc', orderBy: 'id', status: 'pending' } },
+        }),
       );
-      return { rows: r.data as AppRow[], total: r.total };
+      return { rows: r.data, total: r.total };
     },
     placeholderData: keepPreviousData,
     refetchInterval: poll(5_000),
   });
   const columns: ColumnDef<AppRow, any>[] = [
-    { header: 'Application', cell: (c) => <Anchor component={Link} to={`/reviews/apps/${c.row.original.id}`}>{c.row.original.appName}</Anchor> },
+    {
+      header: 'Application',
+      cell: (c) => (
+        <Anchor component={Link} to={`/reviews/apps/${c.row.original.id}`}>
+          {c.row.original.appName}
+        </Anchor>
+      ),
+    },
     { header: 'Business', accessorKey: 'businessId' },
     { header: 'Revision', accessorKey: 'revision' },
     { header: 'Image', cell: (c) => `${c.row.original.image}:${c.row.original.tag}` },
@@ -30,7 +39,16 @@ function PendingApps() {
     { header: 'Status', cell: (c) => <StateBadge state={c.row.original.status} /> },
     { header: 'Submitted', cell: (c) => time(c.row.original.updateTime) },
   ];
-  return <DataTable label="Application revisions waiting for review" columns={columns} query={query} paging={paging} rowId={(r) => String(r.id)} empty="No revision waits for review." />;
+  return (
+    <DataTable
+      label="Application revisions waiting for review"
+      columns={columns}
+      query={query}
+      paging={paging}
+      rowId={(r) => String(r.id)}
+      empty="No revision waits for review."
+    />
+  );
 }
 
 /** The system admin's review queues: registrations, businesses, application revisions. */
@@ -40,7 +58,7 @@ export default function Reviews() {
   return (
     <Stack>
       <Title order={1}>Reviews</Title>
-      <Tabs value={tab} onChange={(t) => navigate(`/reviews/${t}`)} keepMounted={false}>
+      <Tabs value={tab} onChange={(t) => void navigate(`/reviews/${t}`)} keepMounted={false}>
         <Tabs.List>
           <Tabs.Tab value="users">Registrations</Tabs.Tab>
           <Tabs.Tab value="businesses">Businesses</Tabs.Tab>

@@ -14,7 +14,7 @@ const LABELS: Record<keyof Flags, string> = {
 
 export default function Settings() {
   const qc = useQueryClient();
-  const q = useQuery({ queryKey: ['settings'], queryFn: async () => (await call(api.GET('/v1/admin/setting'))).data as Flags });
+  const q = useQuery({ queryKey: ['settings'], queryFn: async () => (await call(api.GET('/v1/admin/setting'))).data });
   const save = useMutation({
     mutationFn: async (patch: Partial<Flags>) => call(api.PUT('/v1/admin/setting', { body: patch })),
     onSuccess: () => {
@@ -27,12 +27,22 @@ export default function Settings() {
       <Title order={1}>Platform settings</Title>
       {q.isPending && <Loading />}
       {q.isError && <ErrorState error={q.error} retry={() => q.refetch()} />}
-      {save.isError && <Alert color="red" role="alert">{(save.error as Error).message}</Alert>}
+      {save.isError && (
+        <Alert color="red" role="alert">
+          {save.error.message}
+        </Alert>
+      )}
       {q.data && (
         <Paper withBorder p="md">
           <Stack>
             {(Object.keys(LABELS) as (keyof Flags)[]).map((k) => (
-              <Switch key={k} label={LABELS[k]} checked={q.data[k]} disabled={save.isPending} onChange={(e) => save.mutate({ [k]: e.currentTarget.checked })} />
+              <Switch
+                key={k}
+                label={LABELS[k]}
+                checked={q.data[k]}
+                disabled={save.isPending}
+                onChange={(e) => save.mutate({ [k]: e.currentTarget.checked })}
+              />
             ))}
           </Stack>
         </Paper>

@@ -1,4 +1,17 @@
-import { Alert, Anchor, Button, Checkbox, Container, List, Paper, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
+import {
+  Alert,
+  Anchor,
+  Button,
+  Checkbox,
+  Container,
+  List,
+  Paper,
+  PasswordInput,
+  Stack,
+  Text,
+  TextInput,
+  Title,
+} from '@mantine/core';
 import { useMutation } from '@tanstack/react-query';
 import { type FormEvent, useState, useSyncExternalStore } from 'react';
 import { Link, useNavigate } from 'react-router';
@@ -36,7 +49,7 @@ export function LoginPage({ next }: { next: string }) {
     mutationFn: async () => (await call(api.POST('/v1/authorization', { body: { user, password } }))) as { token: string },
     onSuccess: (r) => {
       session.start(r.token);
-      navigate(next, { replace: true });
+      void navigate(next, { replace: true });
     },
   });
   const submit = (e: FormEvent) => {
@@ -58,8 +71,22 @@ export function LoginPage({ next }: { next: string }) {
                 {err}
               </Alert>
             )}
-            <TextInput label="User name" autoComplete="username" value={user} onChange={(e) => setUser(e.currentTarget.value)} error={fieldError(login.error, 'user')} required />
-            <PasswordInput label="Password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.currentTarget.value)} error={fieldError(login.error, 'password')} required />
+            <TextInput
+              label="User name"
+              autoComplete="username"
+              value={user}
+              onChange={(e) => setUser(e.currentTarget.value)}
+              error={fieldError(login.error, 'user')}
+              required
+            />
+            <PasswordInput
+              label="Password"
+              autoComplete="current-password"
+              value={password}
+              onChange={(e) => setPassword(e.currentTarget.value)}
+              error={fieldError(login.error, 'password')}
+              required
+            />
             <Button type="submit" loading={login.isPending}>
               Sign in
             </Button>
@@ -78,7 +105,8 @@ export function LoginPage({ next }: { next: string }) {
 
 export function RegisterPage() {
   const [form, setForm] = useState({ user: '', password: '', phone: '', realName: '', isAdmin: true });
-  const set = (k: keyof typeof form) => (e: { currentTarget: { value: string } }) => setForm({ ...form, [k]: e.currentTarget.value });
+  const set = (k: keyof typeof form) => (e: { currentTarget: { value: string } }) =>
+    setForm({ ...form, [k]: e.currentTarget.value });
   const register = useMutation({
     mutationFn: async () => call(api.POST('/v1/user', { body: form })),
   });
@@ -93,7 +121,8 @@ export function RegisterPage() {
         {register.isSuccess ? (
           <Paper withBorder p="lg" mt="lg">
             <Alert color="teal" title="Registered" role="status">
-              Your account waits for a system administrator's approval. You can sign in now; the console opens up once you are approved.
+              Your account waits for a system administrator's approval. You can sign in now; the console opens up once you are
+              approved.
             </Alert>
             <Anchor component={Link} to="/login" mt="md" display="block">
               Go to sign in
@@ -117,7 +146,14 @@ export function RegisterPage() {
                   {err}
                 </Alert>
               )}
-              <TextInput label="User name" autoComplete="username" value={form.user} onChange={set('user')} error={fieldError(register.error, 'user')} required />
+              <TextInput
+                label="User name"
+                autoComplete="username"
+                value={form.user}
+                onChange={set('user')}
+                error={fieldError(register.error, 'user')}
+                required
+              />
               <PasswordInput
                 label="Password"
                 autoComplete="new-password"
@@ -128,8 +164,21 @@ export function RegisterPage() {
                 required
               />
               <PasswordPolicy value={form.password} id="password-policy" />
-              <TextInput label="Real name" value={form.realName} onChange={set('realName')} error={fieldError(register.error, 'realName')} required />
-              <TextInput label="Phone" type="tel" value={form.phone} onChange={set('phone')} error={fieldError(register.error, 'phone')} required />
+              <TextInput
+                label="Real name"
+                value={form.realName}
+                onChange={set('realName')}
+                error={fieldError(register.error, 'realName')}
+                required
+              />
+              <TextInput
+                label="Phone"
+                type="tel"
+                value={form.phone}
+                onChange={set('phone')}
+                error={fieldError(register.error, 'phone')}
+                required
+              />
               <Checkbox
                 label="I will administer a business (create one after approval)"
                 checked={form.isAdmin}

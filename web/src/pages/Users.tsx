@@ -1,4 +1,20 @@
-import { Alert, Badge, Button, Checkbox, Group, Menu, ActionIcon, Modal, NumberInput, PasswordInput, Select, Stack, Text, TextInput, Title } from '@mantine/core';
+import {
+  Alert,
+  Badge,
+  Button,
+  Checkbox,
+  Group,
+  Menu,
+  ActionIcon,
+  Modal,
+  NumberInput,
+  PasswordInput,
+  Select,
+  Stack,
+  Text,
+  TextInput,
+  Title,
+} from '@mantine/core';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { ColumnDef, SortingState } from '@tanstack/react-table';
 import { useState } from 'react';
@@ -24,14 +40,25 @@ export const USER_STATUS = ['pending', 'approved', 'not approved', 'forbidden'];
 const STATUS_COLOR = ['yellow', 'teal', 'red', 'gray'];
 
 export function UserStatus({ status }: { status: number }) {
-  return <Badge variant="light" color={STATUS_COLOR[status]}>{USER_STATUS[status] ?? status}</Badge>;
+  return (
+    <Badge variant="light" color={STATUS_COLOR[status]}>
+      {USER_STATUS[status] ?? status}
+    </Badge>
+  );
 }
 
 function CreateUser() {
   const me = useMe();
   const qc = useQueryClient();
   const [open, setOpen] = useState(false);
-  const [form, setForm] = useState({ user: '', password: '', phone: '', realName: '', isAdmin: false, businessId: '' as number | string });
+  const [form, setForm] = useState({
+    user: '',
+    password: '',
+    phone: '',
+    realName: '',
+    isAdmin: false,
+    businessId: '' as number | string,
+  });
   const create = useMutation({
     mutationFn: async () => {
       const { businessId, ...rest } = form;
@@ -46,24 +73,73 @@ function CreateUser() {
   });
   const shown = ['user', 'password', 'phone', 'realName', 'isAdmin', 'businessId'];
   const err = formError(create.error, shown);
-  const text = (k: 'user' | 'phone' | 'realName') => (e: { currentTarget: { value: string } }) => setForm({ ...form, [k]: e.currentTarget.value });
+  const text = (k: 'user' | 'phone' | 'realName') => (e: { currentTarget: { value: string } }) =>
+    setForm({ ...form, [k]: e.currentTarget.value });
   return (
     <>
       <Button onClick={() => setOpen(true)}>Create sub-user</Button>
       <Modal opened={open} onClose={() => setOpen(false)} title="Create a sub-user">
-        <form onSubmit={(e) => { e.preventDefault(); create.mutate(); }}>
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            create.mutate();
+          }}
+        >
           <Stack>
-            {err && <Alert color="red" role="alert">{err}</Alert>}
-            <TextInput label="User name" value={form.user} onChange={text('user')} error={fieldError(create.error, 'user')} required />
-            <PasswordInput label="Password" autoComplete="new-password" value={form.password} onChange={(e) => setForm({ ...form, password: e.currentTarget.value })} error={fieldError(create.error, 'password')} aria-describedby="sub-policy" required />
-            <PasswordPolicy value={form.password} id="sub-policy" />
-            <TextInput label="Real name" value={form.realName} onChange={text('realName')} error={fieldError(create.error, 'realName')} required />
-            <TextInput label="Phone" value={form.phone} onChange={text('phone')} error={fieldError(create.error, 'phone')} required />
-            {me.role === Role.systemAdmin && (
-              <NumberInput label="Business id" value={form.businessId} onChange={(v) => setForm({ ...form, businessId: v })} error={fieldError(create.error, 'businessId')} min={1} required />
+            {err && (
+              <Alert color="red" role="alert">
+                {err}
+              </Alert>
             )}
-            <Checkbox label="Business administrator" checked={form.isAdmin} onChange={(e) => setForm({ ...form, isAdmin: e.currentTarget.checked })} />
-            <Button type="submit" loading={create.isPending}>Create</Button>
+            <TextInput
+              label="User name"
+              value={form.user}
+              onChange={text('user')}
+              error={fieldError(create.error, 'user')}
+              required
+            />
+            <PasswordInput
+              label="Password"
+              autoComplete="new-password"
+              value={form.password}
+              onChange={(e) => setForm({ ...form, password: e.currentTarget.value })}
+              error={fieldError(create.error, 'password')}
+              aria-describedby="sub-policy"
+              required
+            />
+            <PasswordPolicy value={form.password} id="sub-policy" />
+            <TextInput
+              label="Real name"
+              value={form.realName}
+              onChange={text('realName')}
+              error={fieldError(create.error, 'realName')}
+              required
+            />
+            <TextInput
+              label="Phone"
+              value={form.phone}
+              onChange={text('phone')}
+              error={fieldError(create.error, 'phone')}
+              required
+            />
+            {me.role === Role.systemAdmin && (
+              <NumberInput
+                label="Business id"
+                value={form.businessId}
+                onChange={(v) => setForm({ ...form, businessId: v })}
+                error={fieldError(create.error, 'businessId')}
+                min={1}
+                required
+              />
+            )}
+            <Checkbox
+              label="Business administrator"
+              checked={form.isAdmin}
+              onChange={(e) => setForm({ ...form, isAdmin: e.currentTarget.checked })}
+            />
+            <Button type="submit" loading={create.isPending}>
+              Create
+            </Button>
           </Stack>
         </form>
       </Modal>
@@ -74,7 +150,8 @@ function CreateUser() {
 function ResetPassword({ user, onClose }: { user: UserRow | null; onClose: () => void }) {
   const [password, setPassword] = useState('');
   const reset = useMutation({
-    mutationFn: async () => call(api.PUT('/v1/admin/user/{userId}/password', { params: { path: { userId: user!.id } }, body: { password } })),
+    mutationFn: async () =>
+      call(api.PUT('/v1/admin/user/{userId}/password', { params: { path: { userId: user!.id } }, body: { password } })),
     onSuccess: () => {
       setPassword('');
       onClose();
@@ -82,12 +159,31 @@ function ResetPassword({ user, onClose }: { user: UserRow | null; onClose: () =>
   });
   return (
     <Modal opened={!!user} onClose={onClose} title={`Reset the password of ${user?.user ?? ''}`}>
-      <form onSubmit={(e) => { e.preventDefault(); reset.mutate(); }}>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          reset.mutate();
+        }}
+      >
         <Stack>
-          {formError(reset.error, ['password']) && <Alert color="red" role="alert">{formError(reset.error, ['password'])}</Alert>}
-          <PasswordInput label="New password" autoComplete="new-password" value={password} onChange={(e) => setPassword(e.currentTarget.value)} error={fieldError(reset.error, 'password')} aria-describedby="reset-policy" required />
+          {formError(reset.error, ['password']) && (
+            <Alert color="red" role="alert">
+              {formError(reset.error, ['password'])}
+            </Alert>
+          )}
+          <PasswordInput
+            label="New password"
+            autoComplete="new-password"
+            value={password}
+            onChange={(e) => setPassword(e.currentTarget.value)}
+            error={fieldError(reset.error, 'password')}
+            aria-describedby="reset-policy"
+            required
+          />
           <PasswordPolicy value={password} id="reset-policy" />
-          <Button type="submit" loading={reset.isPending}>Reset password</Button>
+          <Button type="submit" loading={reset.isPending}>
+            Reset password
+          </Button>
         </Stack>
       </form>
     </Modal>
@@ -112,10 +208,19 @@ export function UsersTable({ statusFilter, reviewMode }: { statusFilter?: number
     queryFn: async () => {
       const r = await call(
         api.GET('/v1/admin/user', {
-          params: { query: { page: paging.page, pageSize: paging.pageSize, order, orderBy, ...(name ? { user: name } : {}), ...(status !== undefined ? { status } : {}) } },
+          params: {
+            query: {
+              page: paging.page,
+              pageSize: paging.pageSize,
+              order,
+              orderBy,
+              ...(name ? { user: name } : {}),
+              ...(status !== undefined ? { status } : {}),
+            },
+          },
         }),
       );
-      return { rows: r.data as UserRow[], total: r.total };
+      return { rows: r.data, total: r.total };
     },
     placeholderData: keepPreviousData,
     refetchInterval: reviewMode ? 5_000 : false,
@@ -129,7 +234,7 @@ export function UsersTable({ statusFilter, reviewMode }: { statusFilter?: number
       setActionError(null);
       void qc.invalidateQueries({ queryKey: ['users'] });
     },
-    onError: (e) => setActionError((e as Error).message),
+    onError: (e) => setActionError(e.message),
   });
   const sorting: SortingState = [{ id: orderBy === 'user_name' ? 'user' : 'id', desc: order === 'desc' }];
   const columns: ColumnDef<UserRow, any>[] = [
@@ -151,23 +256,48 @@ export function UsersTable({ statusFilter, reviewMode }: { statusFilter?: number
         if (reviewMode) {
           return (
             <Group gap={4} wrap="nowrap">
-              <Button size="xs" color="teal" onClick={() => act.mutate({ u, what: 'status', status: 1 })} aria-label={`Approve ${u.user}`}>Approve</Button>
-              <Button size="xs" color="red" variant="light" onClick={() => act.mutate({ u, what: 'status', status: 2 })} aria-label={`Reject ${u.user}`}>Reject</Button>
+              <Button
+                size="xs"
+                color="teal"
+                onClick={() => act.mutate({ u, what: 'status', status: 1 })}
+                aria-label={`Approve ${u.user}`}
+              >
+                Approve
+              </Button>
+              <Button
+                size="xs"
+                color="red"
+                variant="light"
+                onClick={() => act.mutate({ u, what: 'status', status: 2 })}
+                aria-label={`Reject ${u.user}`}
+              >
+                Reject
+              </Button>
             </Group>
           );
         }
         return (
           <Menu position="bottom-end">
             <Menu.Target>
-              <ActionIcon variant="subtle" aria-label={`Actions for ${u.user}`}>⋯</ActionIcon>
+              <ActionIcon variant="subtle" aria-label={`Actions for ${u.user}`}>
+                ⋯
+              </ActionIcon>
             </Menu.Target>
             <Menu.Dropdown>
-              {isSys && [1, 2, 3].filter((s) => s !== u.status).map((s) => (
-                <Menu.Item key={s} onClick={() => act.mutate({ u, what: 'status', status: s })}>Set {USER_STATUS[s]}</Menu.Item>
-              ))}
+              {isSys &&
+                [1, 2, 3]
+                  .filter((s) => s !== u.status)
+                  .map((s) => (
+                    <Menu.Item key={s} onClick={() => act.mutate({ u, what: 'status', status: s })}>
+                      Set {USER_STATUS[s]}
+                    </Menu.Item>
+                  ))}
               <Menu.Item onClick={() => setResetting(u)}>Reset password</Menu.Item>
               {u.id !== me.userId && (
-                <Menu.Item color="red" onClick={() => window.confirm(`Delete user ${u.user}?`) && act.mutate({ u, what: 'delete' })}>
+                <Menu.Item
+                  color="red"
+                  onClick={() => window.confirm(`Delete user ${u.user}?`) && act.mutate({ u, what: 'delete' })}
+                >
                   Delete
                 </Menu.Item>
               )}
@@ -182,10 +312,21 @@ export function UsersTable({ statusFilter, reviewMode }: { statusFilter?: number
       <Group align="flex-end">
         <TextInput label="User name contains" value={name} onChange={(e) => setName(e.currentTarget.value)} w={200} />
         {statusFilter === undefined && (
-          <Select label="Status" data={USER_STATUS.map((s, i) => ({ value: String(i), label: s }))} value={statusParam || null} onChange={(v) => setStatus(v)} clearable w={180} />
+          <Select
+            label="Status"
+            data={USER_STATUS.map((s, i) => ({ value: String(i), label: s }))}
+            value={statusParam || null}
+            onChange={(v) => setStatus(v)}
+            clearable
+            w={180}
+          />
         )}
       </Group>
-      {actionError && <Alert color="red" role="alert">{actionError}</Alert>}
+      {actionError && (
+        <Alert color="red" role="alert">
+          {actionError}
+        </Alert>
+      )}
       <DataTable
         label={reviewMode ? 'Registrations waiting for review' : 'Users'}
         columns={columns}
@@ -197,7 +338,11 @@ export function UsersTable({ statusFilter, reviewMode }: { statusFilter?: number
         onSorting={(s) => setSort(`${s[0]?.id === 'user' ? 'user_name' : 'id'}:${s[0]?.desc ? 'desc' : 'asc'}`)}
       />
       <ResetPassword user={resetting} onClose={() => setResetting(null)} />
-      {isSys && !reviewMode && <Text size="sm" c="dimmed">Sub-users you create are approved at once.</Text>}
+      {isSys && !reviewMode && (
+        <Text size="sm" c="dimmed">
+          Sub-users you create are approved at once.
+        </Text>
+      )}
     </Stack>
   );
 }

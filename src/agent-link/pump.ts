@@ -1,0 +1,103 @@
+import type { LinkContext } from './context.js';
+import { type ClusterFactsReader, type DesiredStateContributor, buildDesired } from './desired-builder.js';
+import { bumpGenerations, generations } from './generation-store.js';
+import type { Sessions } from './sessions.js';
+
+/**
+ * The desired-state pump: computes the desired state of the clusters whose
+ * agents this replica holds, moves the changed ones to a new generation, and
+ * pushes it. One recompute at a time; changes that arrive meanwhile are merged
+ * into the next round.
+ */
+export class Pump {
+  private pending: Set<number> | 'all' | null = null;
+  private running: Promise<void> | null = null;
+
+  constructor(
+    private readonly ctx: LinkContext,
+    private readonly sessions: Sessions,
+    private readonly facts: ClusterFactsReader,
+    private readonly contributors: readonly DesiredStateContributor[],
+  ) {}
+
+  schedule(clusters: 'all' | readonly number[]): void {
+    if (clusters === 'all' || this.pending === 'all') this.pending = 'all';
+    else {
+      this.pending ??= new Set();
+      for (const id of clusters) this.pending.add(id);
+    }
+    if (!this.running) {
+      this.running = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.drain());
+    }
+  }
+
+  /** Resolves when the recompute under way (if any) is done. */
+  async idle(): Promise<void> {
+    await this.running;
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.pending) {
+        const p = this.pending;
+        this.pending = null;
+        try {
+          await this.recompute(p);
+        } catch (err) {
+          this.ctx.log.error({ err }, 'desired-state recompute failed; the periodic recompute retries');
+        }
+      }
+    } finally {
+      this.running = null;
+    }
+  }
+
+  /** Computes the local clusters' desired states, moves changed ones to a new generation, pushes. */
+  private async recompute(which: Set<number> | 'all'): Promise<void> {
+    const { db } = this.ctx;
+    const local = this.sessions;
+    const ids = which === 'all' ? local.clusterIds() : [...which].filter((id) => local.get(id) !== undefined);
+    if (ids.length === 0) return;
+    const t0 = performance.now();
+    const built = await buildDesired(db, await this.facts(db, ids), this.contributors);
+    const t1 = performance.now();
+    // What the database holds is cached per session; only new sessions need a read.
+    const unknown = ids.filter((id) => local.get(id)?.knownHash === null);
+    const current = unknown.length > 0 ? await generations(db, unknown) : new Map<number, { generation: number; hash: string }>();
+    for (const [id, g] of current) {
+      const s = local.get(id);
+      if (s) [s.knownHash, s.knownGeneration] = [g.hash, g.generation];
+    }
+    const changed = new Map<number, string>();
+    for (const [id, b] of built) if (local.get(id)?.knownHash !== b.hash) changed.set(id, b.hash);
+    const bumped = changed.size > 0 ? await bumpGenerations(db, changed) : new Map<number, number>();
+    const missed = [...changed.keys()].filter((id) => !bumped.has(id));
+    // Another replica moved these in the meantime: take the generation it wrote.
+    const reread = missed.length > 0 ? await generations(db, missed) : new Map<number, { generation: number; hash: string }>();
+    const t2 = performance.now();
+    let sent = 0;
+    // Clusters of a fleet mostly share one state: serialize each distinct one once.
+    const json = new Map<string, string>();
+    for (const [id, b] of built) {
+      const s = local.get(id);
+      if (!s) continue;
+      const generation = bumped.get(id) ?? reread.get(id)?.generation ?? s.knownGeneration;
+      if (generation === null) continue;
+      [s.knownHash, s.knownGeneration] = [b.hash, generation];
+      if (s.sentGeneration === generation) continue;
+      let state = json.get(b.hash);
+      if (state === undefined) {
+        state = JSON.stringify(b.state);
+        json.set(b.hash, state);
+      }
+      s.sendRaw(`{"type":"desired","generation":${generation},"state":${state}}`);
+      s.sentGeneration = generation;
+      sent++;
+    }
+    const ms = (a: number, b: number) => Math.round(b - a);
+    this.ctx.log.debug(
+      { clusters: ids.length, changed: changed.size, sent, buildMs: ms(t0, t1), generationsMs: ms(t1, t2), sendMs: ms(t2, performance.now()) },
+      'desired state recomputed',
+    );
+  }
+}
