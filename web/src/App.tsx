@@ -64,11 +64,11 @@ function Shell({ children }: { children: ReactNode }) {
         (loc.pathname.startsWith(`${to}/`) &&
           !NAV.some((n) => n.to !== to && n.to.startsWith(to) && loc.pathname.startsWith(n.to)));
   return (
-    <AppShell header={{ height: 56 }} navbar={{ width: 210, breakpoint: 'sm', collapsed: { mobile: !opened } }} padding="md">
+    <AppShell header={{ height: 56 }} navbar={{ width: 210, breakpoint: 'md', collapsed: { mobile: !opened } }} padding="md">
       <AppShell.Header>
         <Group h="100%" px="md" justify="space-between" wrap="nowrap">
           <Group wrap="nowrap">
-            <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label="Toggle navigation" />
+            <Burger opened={opened} onClick={toggle} hiddenFrom="md" size="sm" aria-label="Toggle navigation" />
             <Text fw={700} component={Link} to="/" aria-label="OTE console home">
               OTE
             </Text>

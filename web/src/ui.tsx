@@ -79,8 +79,8 @@ export function ErrorState({ error, retry }: { error: unknown; retry?: () => voi
 
 export function Loading({ label = 'Loading' }: { label?: string }) {
   return (
-    <Center p="lg" aria-live="polite">
-      <Loader size="sm" aria-label={label} />
+    <Center p="lg" role="status">
+      <Loader size="sm" />
       <Text ml="sm" size="sm" c="dimmed">
         {label}…
       </Text>

@@ -32,7 +32,7 @@ function ChangePassword() {
           Change password
         </Title>
         {change.isSuccess && (
-          <Alert color="teal" role="status">
+          <Alert color="teal.9" role="status">
             Password changed; your other sessions were signed out.
           </Alert>
         )}
@@ -104,7 +104,7 @@ function RegistryAccount() {
             : 'Create your account for docker push and pull.'}
         </Text>
         {save.isSuccess && (
-          <Alert color="teal" role="status">
+          <Alert color="teal.9" role="status">
             Saved.
           </Alert>
         )}

@@ -131,7 +131,7 @@ function Revisions({ app, canAct }: { app: AppDetailData; canAct: boolean }) {
                 <Table.Td>
                   {r.revision}{' '}
                   {r.revision === app.runningRevision && (
-                    <Badge size="xs" color="teal">
+                    <Badge size="xs" color="teal.9">
                       running
                     </Badge>
                   )}

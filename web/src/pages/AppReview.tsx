@@ -136,7 +136,7 @@ export default function AppReview() {
                 error={fieldError(audit.error, 'comment')}
               />
               <Group>
-                <Button color="teal" loading={audit.isPending} onClick={() => audit.mutate(1)}>
+                <Button color="teal.9" loading={audit.isPending} onClick={() => audit.mutate(1)}>
                   Approve revision {pending.revision}
                 </Button>
                 <Button color="red" variant="light" loading={audit.isPending} onClick={() => audit.mutate(2)}>

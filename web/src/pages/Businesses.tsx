@@ -56,7 +56,7 @@ function CreateBusiness() {
           Create your business
         </Title>
         {create.isSuccess && (
-          <Alert color="teal" role="status">
+          <Alert color="teal.9" role="status">
             Submitted: a system administrator reviews it.
           </Alert>
         )}
@@ -149,7 +149,7 @@ export function BusinessesTable({ reviewMode }: { reviewMode?: boolean }) {
               if (b.status === 0) {
                 return (
                   <Group gap={4} wrap="nowrap">
-                    <Button size="xs" color="teal" onClick={() => act.mutate({ b, what: 1 })} aria-label={`Approve ${b.name}`}>
+                    <Button size="xs" color="teal.9" onClick={() => act.mutate({ b, what: 1 })} aria-label={`Approve ${b.name}`}>
                       Approve
                     </Button>
                     <Button

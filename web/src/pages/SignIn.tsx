@@ -120,7 +120,7 @@ export function RegisterPage() {
         </Title>
         {register.isSuccess ? (
           <Paper withBorder p="lg" mt="lg">
-            <Alert color="teal" title="Registered" role="status">
+            <Alert color="teal.9" title="Registered" role="status">
               Your account waits for a system administrator's approval. You can sign in now; the console opens up once you are
               approved.
             </Alert>

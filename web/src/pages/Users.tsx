@@ -258,7 +258,7 @@ export function UsersTable({ statusFilter, reviewMode }: { statusFilter?: number
             <Group gap={4} wrap="nowrap">
               <Button
                 size="xs"
-                color="teal"
+                color="teal.9"
                 onClick={() => act.mutate({ u, what: 'status', status: 1 })}
                 aria-label={`Approve ${u.user}`}
               >
