@@ -29,3 +29,6 @@ need docker-registry skopeo
 # built once into ~/.cache/kube-envtest, returns at once when cached).
 need etcd-server openssl curl
 bash "$(dirname "$0")/../../shared/tools/kube-envtest.sh" build
+
+# The console's browser tests (test/e2e/console.test.ts): Debian's Chromium, driven by playwright-core.
+need chromium

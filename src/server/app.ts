@@ -33,6 +33,7 @@ import type { App } from '../http/app.js';
 import { clientErrorHandler, frameworkErrors, installErrorHandling } from '../http/error-handler.js';
 import { installAuditAndMetrics, installAuth } from '../http/hooks.js';
 import { installJsonBodies } from '../http/json-body.js';
+import { consoleRoutes } from '../http/static.js';
 import { validatorCompiler } from '../http/validation.js';
 import { nowSeconds } from '../lib/time.js';
 import { nodesRoutes } from '../nodes/routes.js';
@@ -58,6 +59,8 @@ export interface Hub {
 export interface HubOptions {
   /** Pino options; tests pass `false`, a quiet level, or a stream to read what is logged. */
   readonly logger?: boolean | { level: string; stream?: { write(line: string): void } };
+  /** The built console to serve at `/` (default: web/dist of this package). */
+  readonly consoleDir?: string;
 }
 
 /** Opens the database, bootstraps the system administrator and assembles the Fastify app. */
@@ -78,7 +81,7 @@ export async function createHub(config: Config, opts: HubOptions = {}): Promise<
     const services = buildServices(config, db);
     wireReactions(services);
     await bootstrapAdmin(db.kysely, config.OTE_ADMIN_USER, config.OTE_ADMIN_PASSWORD, app.log);
-    await assemble(app, services);
+    await assemble(app, services, opts.consoleDir);
     const prune = () => {
       services.tokens.prune().catch((err) => app.log.warn({ err }, 'could not prune expired sessions'));
       services.audit.prune().catch((err) => app.log.warn({ err }, 'could not prune the audit log'));
@@ -168,7 +171,7 @@ function buildServices(config: Config, db: DatabaseHandle): Services {
 }
 
 /** The HTTP toolkit's hooks, the OpenAPI document, and each domain's routes with the services it needs. */
-async function assemble(app: App, s: Services): Promise<void> {
+async function assemble(app: App, s: Services, consoleDir?: string): Promise<void> {
   // JSON only (API.md §1): without Fastify's text/plain parser such a body is a 415.
   app.removeContentTypeParser('text/plain');
   installJsonBodies(app);
@@ -199,4 +202,6 @@ async function assemble(app: App, s: Services): Promise<void> {
   await app.register(auditRoutes, { audit: s.audit });
   await app.register(registryRoutes, { registry: s.registry, db: s.db });
   await app.register(repositoryRoutes, { repository: s.repository });
+  // The web console at `/` (API.md §13); last, so its catch-all never shadows an API route.
+  await app.register(consoleRoutes, { root: consoleDir });
 }
