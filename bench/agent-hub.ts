@@ -3,8 +3,8 @@
  * read from /proc/<pid> apart from the generator. Configuration comes from the
  * environment (OTE_*); prints `LISTENING <url>` once it serves; stops on SIGTERM.
  */
-import { createHub } from '../src/server/app.js';
 import { loadConfig } from '../src/config/config.js';
+import { createHub } from '../src/server/app.js';
 
 const hub = await createHub(loadConfig(process.env), { logger: { level: process.env.OTE_LOG_LEVEL ?? 'warn' } });
 const url = await hub.app.listen({ host: '127.0.0.1', port: 0 });

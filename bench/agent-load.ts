@@ -36,7 +36,10 @@ const CLK_TCK = 100; // USER_HZ on Linux; /proc/<pid>/stat counts in these ticks
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function maxOpenFiles(): number {
-  const line = fs.readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+  const line = fs
+    .readFileSync('/proc/self/limits', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('Max open files'));
   return Number(line?.split(/\s+/)[3] ?? 1024);
 }
 
@@ -68,7 +71,7 @@ async function startHubChild(database: TestDatabase): Promise<{ child: ChildProc
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     const t = setTimeout(() => reject(new Error('the hub did not start in 60 s')), 60_000);
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       // The hub's log (stdout) is shown only when asked for (OTE_BENCH_AGENT_LOG=debug).
       if (process.env.OTE_BENCH_AGENT_LOG) process.stderr.write(d);
       if (out.includes('LISTENING')) return;
@@ -157,12 +160,22 @@ class SimCluster {
       });
       ws.once('open', () => {
         ws.send(
-          JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, agentVersion: 'bench/1', appliedGeneration: null, nodes, workloads: [] }),
+          JSON.stringify({
+            type: 'hello',
+            protocol: PROTOCOL_VERSION,
+            agentVersion: 'bench/1',
+            appliedGeneration: null,
+            nodes,
+            workloads: [],
+          }),
         );
         // Spread the heartbeats over the interval, as independent agents would be.
-        const start = setTimeout(() => {
-          this.timer = setInterval(() => ws.readyState === WebSocket.OPEN && ws.send(heartbeat), HEARTBEAT_S * 1000);
-        }, Math.random() * HEARTBEAT_S * 1000);
+        const start = setTimeout(
+          () => {
+            this.timer = setInterval(() => ws.readyState === WebSocket.OPEN && ws.send(heartbeat), HEARTBEAT_S * 1000);
+          },
+          Math.random() * HEARTBEAT_S * 1000,
+        );
         this.timer = start;
       });
     });
@@ -237,7 +250,8 @@ async function runSize(n: number): Promise<Row> {
         const t1 = performance.now();
         const body = await call<unknown[]>(url, 'GET', p, admin);
         times.push(performance.now() - t1);
-        if (p.startsWith('/v1/cluster') && body.data.length !== n) throw new Error(`GET /v1/cluster listed ${body.data.length} clusters`);
+        if (p.startsWith('/v1/cluster') && body.data.length !== n)
+          throw new Error(`GET /v1/cluster listed ${body.data.length} clusters`);
       }
       return times.sort((a, b) => a - b)[2];
     };
@@ -248,11 +262,25 @@ async function runSize(n: number): Promise<Row> {
     const allAcked: number[] = [];
     const perCluster: number[] = [];
     for (let k = 0; k < APPROVALS; k++) {
-      const owner = { user: `owner${k}x${n}`, password: 'Owner-Passw0rd1', phone: '+8613800000000', realName: 'Owner', isAdmin: true };
+      const owner = {
+        user: `owner${k}x${n}`,
+        password: 'Owner-Passw0rd1',
+        phone: '+8613800000000',
+        realName: 'Owner',
+        isAdmin: true,
+      };
       const uid = (await call<{ id: number }>(url, 'POST', '/v1/user', undefined, owner)).data.id;
       await call(url, 'PUT', `/v1/admin/user/${uid}`, admin, { status: 1 });
-      const ownerToken = (await call(url, 'POST', '/v1/authorization', undefined, { user: owner.user, password: owner.password })).token!;
-      const biz = (await call<{ id: number }>(url, 'POST', '/v1/business', ownerToken, { name: `bench-biz-${k}-${n}`, introduce: 'b', objective: 'b', scale: '1' })).data.id;
+      const ownerToken = (await call(url, 'POST', '/v1/authorization', undefined, { user: owner.user, password: owner.password }))
+        .token!;
+      const biz = (
+        await call<{ id: number }>(url, 'POST', '/v1/business', ownerToken, {
+          name: `bench-biz-${k}-${n}`,
+          introduce: 'b',
+          objective: 'b',
+          scale: '1',
+        })
+      ).data.id;
       const ns = `ns${biz}`;
       let left = n;
       let t0 = 0;
@@ -304,21 +332,31 @@ async function main(): Promise<void> {
   const limit = maxOpenFiles();
   const biggest = Math.max(...SIZES);
   if (limit < biggest + 256) {
-    console.error(`note: the open-file limit is ${limit}; ${biggest} clusters need more than ${biggest} sockets per process. Run \`ulimit -n ${biggest * 2}\` first.`);
+    console.error(
+      `note: the open-file limit is ${limit}; ${biggest} clusters need more than ${biggest} sockets per process. Run \`ulimit -n ${biggest * 2}\` first.`,
+    );
   }
-  console.error(`agent load: ${SIZES.join(', ')} clusters × ${NODES} nodes, heartbeat ${HEARTBEAT_S} s, window ${WINDOW_S} s, ${APPROVALS} approvals`);
+  console.error(
+    `agent load: ${SIZES.join(', ')} clusters × ${NODES} nodes, heartbeat ${HEARTBEAT_S} s, window ${WINDOW_S} s, ${APPROVALS} approvals`,
+  );
   const rows: Row[] = [];
   for (const n of SIZES) rows.push(await runSize(n));
   const ms = (x: number) => `${x.toFixed(0)} ms`;
-  console.log(`\nHub under agent load (${NODES} nodes per cluster, heartbeat every ${HEARTBEAT_S} s with the full node list; ${DB_KIND === 'postgres' ? 'PostgreSQL' : 'SQLite'}; ${os.cpus().length} CPUs, ${os.cpus()[0]?.model ?? ''})\n`);
-  console.log('| clusters | register (API) | connect + first sync | hub RSS (steady) | hub peak RSS | hub CPU (steady) | approval → all acked: median | max | per-cluster p50 | per-cluster p99 | GET /v1/cluster (all) | GET /v1/node (page 1) |');
+  console.log(
+    `\nHub under agent load (${NODES} nodes per cluster, heartbeat every ${HEARTBEAT_S} s with the full node list; ${DB_KIND === 'postgres' ? 'PostgreSQL' : 'SQLite'}; ${os.cpus().length} CPUs, ${os.cpus()[0]?.model ?? ''})\n`,
+  );
+  console.log(
+    '| clusters | register (API) | connect + first sync | hub RSS (steady) | hub peak RSS | hub CPU (steady) | approval → all acked: median | max | per-cluster p50 | per-cluster p99 | GET /v1/cluster (all) | GET /v1/node (page 1) |',
+  );
   console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
     console.log(
       `| ${r.clusters} | ${r.registerS.toFixed(1)} s | ${r.connectS.toFixed(1)} s | ${mib(r.rss)} | ${mib(r.hwm)} | ${(r.cpu * 100).toFixed(1)} % of a core | ${ms(r.allAckedMedian)} | ${ms(r.allAckedMax)} | ${ms(r.perClusterP50)} | ${ms(r.perClusterP99)} | ${ms(r.listClustersMs)} | ${ms(r.listNodesMs)} |`,
     );
   }
-  console.log(`\n(${APPROVALS} approvals per size: "max" is the p99 of so few samples; a cluster counts when the state with the new namespace reaches it, its ack going out at once; the GETs are medians of 5 as the system administrator. Aim: 5,000 × 20 under 1 GiB and half a core, approval fan-out p99 under 2 s.)`);
+  console.log(
+    `\n(${APPROVALS} approvals per size: "max" is the p99 of so few samples; a cluster counts when the state with the new namespace reaches it, its ack going out at once; the GETs are medians of 5 as the system administrator. Aim: 5,000 × 20 under 1 GiB and half a core, approval fan-out p99 under 2 s.)`,
+  );
 }
 
 main().then(

@@ -12,12 +12,12 @@
  *   node --import tsx bench/apps-desired.ts
  */
 import { buildDesired } from '../src/agent-link/desired-builder.js';
-import { namespacesContributor } from '../src/businesses/desired.js';
-import { clusterFacts } from '../src/clusters/store.js';
-import { nodeLabelsContributor } from '../src/nodes/desired.js';
 import { appsContributor } from '../src/apps/desired.js';
 import { DbStatusReader } from '../src/apps/status.js';
+import { namespacesContributor } from '../src/businesses/desired.js';
+import { clusterFacts } from '../src/clusters/store.js';
 import { openDatabase } from '../src/db/index.js';
+import { nodeLabelsContributor } from '../src/nodes/desired.js';
 import { SettingsService } from '../src/settings/service.js';
 import { type DbKind, TestDatabase } from '../test/helpers/hub.js';
 
@@ -45,7 +45,18 @@ for (const [clusters, apps] of SIZES) {
     const now = Math.floor(Date.now() / 1000);
     const biz = await k
       .insertInto('businesses')
-      .values({ name: 'bench', name_key: 'bench', user_id: 1, introduce: '', objective: '', scale: '', comment: '', status: 1, create_time: now, update_time: now })
+      .values({
+        name: 'bench',
+        name_key: 'bench',
+        user_id: 1,
+        introduce: '',
+        objective: '',
+        scale: '',
+        comment: '',
+        status: 1,
+        create_time: now,
+        update_time: now,
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
     const clusterIds: number[] = [];
@@ -57,26 +68,67 @@ for (const [clusters, apps] of SIZES) {
         .returning('id')
         .executeTakeFirstOrThrow();
       clusterIds.push(r.id);
-      await k.insertInto('cluster_labels').values({ cluster_id: r.id, label: `l${i % 10}`, create_time: now }).execute();
+      await k
+        .insertInto('cluster_labels')
+        .values({ cluster_id: r.id, label: `l${i % 10}`, create_time: now })
+        .execute();
     }
     for (let i = 0; i < apps; i++) {
       const label = i % 2 === 0 ? 'all' : `l${i % 10}`;
       const appName = `app${i}`;
       const spec = {
-        appName, description: '', image: 'proj/app', tag: 'v1', replicas: 2, ports: [{ containerPort: 80, protocol: 'TCP' }],
-        env: { A: '1', B: '2' }, command: [], args: [], cpu: 0.5, memory: 268435456, clusterLabel: label, kind: 'Deployment', volumes: [],
+        appName,
+        description: '',
+        image: 'proj/app',
+        tag: 'v1',
+        replicas: 2,
+        ports: [{ containerPort: 80, protocol: 'TCP' }],
+        env: { A: '1', B: '2' },
+        command: [],
+        args: [],
+        cpu: 0.5,
+        memory: 268435456,
+        clusterLabel: label,
+        kind: 'Deployment',
+        volumes: [],
       };
       const a = await k
         .insertInto('applications')
-        .values({ business_id: biz.id, app_name: appName, name_key: appName, latest_revision: 1, running_revision: 1, replicas: 2, cluster_label: label, create_time: now, update_time: now })
+        .values({
+          business_id: biz.id,
+          app_name: appName,
+          name_key: appName,
+          latest_revision: 1,
+          running_revision: 1,
+          replicas: 2,
+          cluster_label: label,
+          create_time: now,
+          update_time: now,
+        })
         .returning('id')
         .executeTakeFirstOrThrow();
-      await k.insertInto('app_revisions').values({ app_id: a.id, revision: 1, spec: JSON.stringify(spec), status: 1, comment: '', creator_id: null, create_time: now, update_time: now }).execute();
+      await k
+        .insertInto('app_revisions')
+        .values({
+          app_id: a.id,
+          revision: 1,
+          spec: JSON.stringify(spec),
+          status: 1,
+          comment: '',
+          creator_id: null,
+          create_time: now,
+          update_time: now,
+        })
+        .execute();
     }
     const contributor = appsContributor(new SettingsService(k), 'registry.example.com');
     let workloads = 0;
     const build = await time(async () => {
-      const built = await buildDesired(k, await clusterFacts(k, clusterIds), [namespacesContributor(), nodeLabelsContributor(), contributor]);
+      const built = await buildDesired(k, await clusterFacts(k, clusterIds), [
+        namespacesContributor(),
+        nodeLabelsContributor(),
+        contributor,
+      ]);
       workloads = [...built.values()].reduce((n, b) => n + b.state.workloads.length, 0);
     });
     const facts = (await k.selectFrom('clusters').select(['id', 'name']).execute()).map((c) => ({
@@ -90,13 +142,17 @@ for (const [clusters, apps] of SIZES) {
     const all = await k.selectFrom('applications').selectAll().orderBy('id').execute();
     const page = await time(() => reader.forApps(k, all.slice(0, 10)));
     const every = await time(() => reader.forApps(k, all));
-    rows.push(`| ${clusters} | ${apps} | ${workloads} | ${contribute.toFixed(0)} | ${build.toFixed(0)} | ${page.toFixed(1)} | ${every.toFixed(0)} |`);
+    rows.push(
+      `| ${clusters} | ${apps} | ${workloads} | ${contribute.toFixed(0)} | ${build.toFixed(0)} | ${page.toFixed(1)} | ${every.toFixed(0)} |`,
+    );
   } finally {
     await db.close();
     await tdb.drop();
   }
 }
 console.log(`\nApplication Management on ${DB_KIND} (median of ${RUNS} runs, ms)\n`);
-console.log('| clusters | apps | objects in all desired states | apps contributor alone | whole desired state of every cluster | status of a 10-app page | status of every app |');
+console.log(
+  '| clusters | apps | objects in all desired states | apps contributor alone | whole desired state of every cluster | status of a 10-app page | status of every app |',
+);
 console.log('|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of rows) console.log(r);

@@ -2,8 +2,8 @@ import type { WebSocket } from 'ws';
 import type { Logger } from '../lib/log.js';
 import { Batcher } from './batcher.js';
 import { LinkContext } from './context.js';
-import type { DesiredStateBus } from './desired-bus.js';
 import type { ClusterFactsReader, DesiredStateContributor } from './desired-builder.js';
+import type { DesiredStateBus } from './desired-bus.js';
 import { CloseCode } from './protocol.js';
 import { Pump } from './pump.js';
 import type { Relay, RelayMessage } from './relay.js';
@@ -130,7 +130,10 @@ export class AgentLink implements DesiredStateBus {
   private async checkSessions(): Promise<void> {
     const local = this.sessions.list();
     if (local.length === 0) return;
-    const facts = await store.sessionFacts(this.ctx.db, local.map((s) => s.cluster.id));
+    const facts = await store.sessionFacts(
+      this.ctx.db,
+      local.map((s) => s.cluster.id),
+    );
     const silentMs = Math.max(3 * this.opts.graceSeconds, 60) * 1000;
     for (const s of local) {
       const f = facts.get(s.cluster.id);

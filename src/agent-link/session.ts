@@ -66,7 +66,7 @@ export class AgentSession {
       this.close(CloseCode.protocolError, 'not a protocol message');
       return;
     }
-    const m = msg as AgentMessage;
+    const m = msg;
     if (m.type === 'hello') {
       clearTimeout(this.helloTimer);
       this.helloSeen = true;

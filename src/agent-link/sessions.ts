@@ -80,7 +80,10 @@ export class Sessions implements SessionHandler {
           s.hadAckError = true;
           // PostgreSQL text cannot hold NUL.
           const error = (msg.error ?? 'unknown error').replaceAll('\u0000', '').slice(0, 2000);
-          this.ctx.log.warn({ cluster: s.cluster.name, generation: msg.generation, error }, 'agent could not apply the desired state');
+          this.ctx.log.warn(
+            { cluster: s.cluster.name, generation: msg.generation, error },
+            'agent could not apply the desired state',
+          );
           await store.recordAckError(this.ctx.db, id, error);
         }
         return;
@@ -163,6 +166,8 @@ export class Sessions implements SessionHandler {
 
   /** Clears the sessions `closeAll` closed, in one statement per chunk. */
   async release(): Promise<void> {
-    await store.releaseSessions(this.ctx.db, this.releaseOnStop).catch((err: unknown) => this.ctx.log.warn({ err }, 'could not release agent sessions'));
+    await store
+      .releaseSessions(this.ctx.db, this.releaseOnStop)
+      .catch((err: unknown) => this.ctx.log.warn({ err }, 'could not release agent sessions'));
   }
 }

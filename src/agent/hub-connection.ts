@@ -132,7 +132,8 @@ export class HubConnection {
       this.stopHeartbeats();
       if (this.ws === ws) this.ws = null;
       const reason = reasonBuf.toString('utf8');
-      if (code === CloseCode.tokenRevoked) rejected = `the hub revoked the join token (close ${code}${reason ? `: ${reason}` : ''})`;
+      if (code === CloseCode.tokenRevoked)
+        rejected = `the hub revoked the join token (close ${code}${reason ? `: ${reason}` : ''})`;
       if (this.stopped) return;
       if (rejected) {
         this.stopped = true;
@@ -158,7 +159,7 @@ export class HubConnection {
     }
     // A desired state means the link works end to end: later redials start quick again.
     this.attempt = 0;
-    this.opts.onDesired(msg as DesiredMessage);
+    this.opts.onDesired(msg);
   }
 
   private scheduleRedial(code: number): void {

@@ -65,13 +65,21 @@ export class KubeInventory implements Inventory {
     this.workloadSources = [
       {
         kind: 'Deployment',
-        source: this.source('deployments', '/apis/apps/v1/deployments', () =>
-          apps.listDeploymentForAllNamespaces({ labelSelector: selector }), selector),
+        source: this.source(
+          'deployments',
+          '/apis/apps/v1/deployments',
+          () => apps.listDeploymentForAllNamespaces({ labelSelector: selector }),
+          selector,
+        ),
       },
       {
         kind: 'DaemonSet',
-        source: this.source('daemonsets', '/apis/apps/v1/daemonsets', () =>
-          apps.listDaemonSetForAllNamespaces({ labelSelector: selector }), selector),
+        source: this.source(
+          'daemonsets',
+          '/apis/apps/v1/daemonsets',
+          () => apps.listDaemonSetForAllNamespaces({ labelSelector: selector }),
+          selector,
+        ),
       },
     ];
   }

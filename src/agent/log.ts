@@ -12,9 +12,7 @@ export function jsonLogger(write: (line: string) => void = (l) => process.stderr
     (level: string): LogFn =>
     (a: object | string, b?: string) => {
       const [fields, msg] = typeof a === 'string' ? [{}, a] : [a, b];
-      const extra = Object.fromEntries(
-        Object.entries(fields).map(([k, v]) => [k, v instanceof Error ? v.message : v]),
-      );
+      const extra = Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v instanceof Error ? v.message : v]));
       write(`${JSON.stringify({ time: new Date().toISOString(), level, msg, ...extra })}\n`);
     };
   return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };

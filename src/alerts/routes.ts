@@ -1,12 +1,12 @@
-import { Allow } from '../access/roles.js';
 import { timingSafeEqual } from 'node:crypto';
-import { nowSeconds } from '../lib/time.js';
+import { Allow } from '../access/roles.js';
+import type { Config } from '../config/config.js';
+import { loadOrCreateSecret } from '../config/secrets.js';
 import type { App } from '../http/app.js';
 import { Done, Page, done, page } from '../http/envelope.js';
 import { Unauthenticated } from '../http/errors.js';
-import { loadOrCreateSecret } from '../config/secrets.js';
+import { nowSeconds } from '../lib/time.js';
 import { AlertRow, AlertmanagerWebhook, ListAlertsQuery } from './schemas.js';
-import type { Config } from '../config/config.js';
 import type { AlertsService } from './service.js';
 
 export async function alertsRoutes(app: App, deps: { alerts: AlertsService; config: Config }): Promise<void> {

@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
+import type { Caller } from '../access/roles.js';
+import { scopeOf } from '../access/scope.js';
 import type { DbStatusReader } from '../apps/status.js';
 import { isReady } from '../clusters/readiness.js';
 import { clusterLiveness } from '../clusters/store.js';
+import type { Db } from '../db/types.js';
 import { notReadyNodes } from '../nodes/store.js';
-import { scopeOf } from '../access/scope.js';
 import type { SettingsService } from '../settings/service.js';
-import type { Caller } from '../access/roles.js';
 import type { AlertRow, AlertmanagerWebhook, ListAlertsQuery } from './schemas.js';
 import * as store from './store.js';
-import type { Db } from '../db/types.js';
 
 /**
  * Alerts (API.md §9): what is wrong now, computed from the database (clusters
@@ -40,7 +40,14 @@ export class AlertsService {
           : c.session_id === null
             ? 'the agent is disconnected'
             : `no heartbeat for ${now - c.last_heartbeat} s`;
-      rows.push({ kind: 'cluster', name: c.name, clusterName: c.name, businessId: null, message, since: c.last_heartbeat ?? c.create_time });
+      rows.push({
+        kind: 'cluster',
+        name: c.name,
+        clusterName: c.name,
+        businessId: null,
+        message,
+        since: c.last_heartbeat ?? c.create_time,
+      });
     }
     // A node of an unreachable cluster is not known either way: its cluster's alert says it.
     const names = new Map(clusters.map((c) => [c.id, c.name]));
@@ -48,7 +55,14 @@ export class AlertsService {
       const clusterName = names.get(n.cluster_id);
       // A cluster added after the list above is not judged this time, nor are its nodes.
       if (down.has(n.cluster_id) || clusterName === undefined) continue;
-      rows.push({ kind: 'node', name: n.name, clusterName, businessId: null, message: 'the node is not Ready', since: n.update_time });
+      rows.push({
+        kind: 'node',
+        name: n.name,
+        clusterName,
+        businessId: null,
+        message: 'the node is not Ready',
+        since: n.update_time,
+      });
     }
 
     const apps = await store.runningApps(this.db, scope);
@@ -68,11 +82,20 @@ export class AlertsService {
     }
 
     for (const e of await store.firingExternal(this.db, scope, now)) {
-      rows.push({ kind: 'external', name: e.name, clusterName: e.cluster_name, businessId: e.business_id, message: e.message, since: e.starts_at });
+      rows.push({
+        kind: 'external',
+        name: e.name,
+        clusterName: e.cluster_name,
+        businessId: e.business_id,
+        message: e.message,
+        since: e.starts_at,
+      });
     }
 
     // Newest first; ties in a fixed order so pages do not shift.
-    rows.sort((a, b) => b.since - a.since || cmp(a.kind, b.kind) || cmp(a.clusterName ?? '', b.clusterName ?? '') || cmp(a.name, b.name));
+    rows.sort(
+      (a, b) => b.since - a.since || cmp(a.kind, b.kind) || cmp(a.clusterName ?? '', b.clusterName ?? '') || cmp(a.name, b.name),
+    );
     const page = q.pageSize === 0 ? rows : rows.slice((q.page - 1) * q.pageSize, q.page * q.pageSize);
     return { rows: page, total: rows.length };
   }

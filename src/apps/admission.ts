@@ -1,3 +1,4 @@
+import { RevisionStatus } from '../access/revision-status.js';
 import type { Caller } from '../access/roles.js';
 import { BusinessStatus, Role } from '../access/roles.js';
 import { getBusiness } from '../businesses/store.js';
@@ -5,7 +6,6 @@ import { ValidationError } from '../http/errors.js';
 import { findExternal } from '../repository/external-store.js';
 import { visibleProjectByName } from '../repository/project-store.js';
 import type { Settings } from '../settings/schemas.js';
-import { RevisionStatus } from '../access/revision-status.js';
 import type { RevisionRecord } from './revision-store.js';
 import { platformRepository, specProblems } from './rules.js';
 import type { AppSpec } from './schemas.js';
@@ -33,7 +33,13 @@ export async function ownerBusiness(db: Db, caller: Caller, businessId: number |
 }
 
 /** The spec's rules plus what only the database knows (the image's project, the external repository). */
-export async function checkSpec(db: Db, registry: RegistryFacts, spec: AppSpec, businessId: number, settings: Settings): Promise<void> {
+export async function checkSpec(
+  db: Db,
+  registry: RegistryFacts,
+  spec: AppSpec,
+  businessId: number,
+  settings: Settings,
+): Promise<void> {
   const problems = specProblems(spec, { enableIngress: settings.enableIngress, registryDomain: registry.domain });
   const platform = platformRepository(spec.image, registry.domain);
   if (!problems.image && registry.managed && platform !== null) {
@@ -43,7 +49,10 @@ export async function checkSpec(db: Db, registry: RegistryFacts, spec: AppSpec, 
       problems.image = `no project "${project}" this business can pull from in the platform registry`;
     }
   }
-  if (spec.repositoryId !== undefined && (await findExternal(db, { kind: 'tenant', businessId }, [spec.repositoryId])).length === 0) {
+  if (
+    spec.repositoryId !== undefined &&
+    (await findExternal(db, { kind: 'tenant', businessId }, [spec.repositoryId])).length === 0
+  ) {
     problems.repositoryId = `no external repository "${spec.repositoryId}" in this business`;
   }
   if (Object.keys(problems).length > 0) throw new ValidationError(problems);

@@ -1,7 +1,7 @@
 import type { Insertable, Selectable, Updateable } from 'kysely';
+import type { AppClustersTable } from '../db/app-tables.js';
 import { chunks } from '../lib/chunks.js';
 import type { Db } from './store.js';
-import type { AppClustersTable } from '../db/app-tables.js';
 
 /**
  * app_clusters: per (application, cluster) the revision a batched rollout
@@ -24,7 +24,14 @@ export async function assign(
 ): Promise<void> {
   await db
     .insertInto('app_clusters')
-    .values({ app_id: appId, cluster_id: clusterId, revision: set.revision, batch: set.batch, assigned_time: now, update_time: now })
+    .values({
+      app_id: appId,
+      cluster_id: clusterId,
+      revision: set.revision,
+      batch: set.batch,
+      assigned_time: now,
+      update_time: now,
+    })
     .onConflict((oc) => oc.columns(['app_id', 'cluster_id']).doUpdateSet(set))
     .execute();
 }
@@ -63,7 +70,11 @@ export async function assignmentsOn(db: Db, clusterIds: readonly number[]): Prom
   const rows: Assignment[] = [];
   for (const ids of chunks(clusterIds)) {
     rows.push(
-      ...(await db.selectFrom('app_clusters').select(['app_id', 'cluster_id', 'revision', 'removed']).where('cluster_id', 'in', ids).execute()),
+      ...(await db
+        .selectFrom('app_clusters')
+        .select(['app_id', 'cluster_id', 'revision', 'removed'])
+        .where('cluster_id', 'in', ids)
+        .execute()),
     );
   }
   return rows;

@@ -42,7 +42,10 @@ export function clusterState(i: StateInput): { state: ClusterState; message: str
     // Offline until it runs what it is meant to: a rollout went on without it.
     if (i.offline) {
       const what = i.offline.revision === null ? 'what the application runs' : `revision ${i.offline.revision}`;
-      return { state: 'offline', message: `the cluster was not ready when its rollout batch started; it gets ${what} when it returns` };
+      return {
+        state: 'offline',
+        message: `the cluster was not ready when its rollout batch started; it gets ${what} when it returns`,
+      };
     }
     return { state: 'unreachable', message: 'the cluster is not ready (no recent heartbeat)' };
   }
@@ -53,7 +56,9 @@ export function clusterState(i: StateInput): { state: ClusterState; message: str
   const late = i.now - i.assignedTime > i.progressDeadlineSeconds;
   if (!r || r.revision !== i.assigned) {
     const message = `waiting for the agent to apply revision ${i.assigned}`;
-    return late ? { state: 'degraded', message: `${message} (past the ${i.progressDeadlineSeconds} s deadline)` } : { state: 'pending', message };
+    return late
+      ? { state: 'degraded', message: `${message} (past the ${i.progressDeadlineSeconds} s deadline)` }
+      : { state: 'pending', message };
   }
   const counts = `${r.availableReplicas}/${r.desiredReplicas} available, ${r.updatedReplicas} updated`;
   const message = r.message ? `${counts}: ${r.message}` : counts;

@@ -1,7 +1,7 @@
 import type { ClusterFacts, DesiredStateContributor } from '../agent-link/desired-builder.js';
 import type { DesiredState } from '../agent-link/protocol.js';
-import type { SettingsService } from '../settings/service.js';
 import { approvedBusinesses } from '../businesses/store.js';
+import type { SettingsService } from '../settings/service.js';
 import * as appClusters from './app-cluster-store.js';
 import { buildObjects, dependsOnCluster } from './objects.js';
 import { placedOn } from './placement.js';
@@ -48,7 +48,10 @@ export function appsContributor(settings: SettingsService, registryDomain: strin
       if (clusters.length === 0) return out;
       const apps = await runningApps(db);
       if (apps.length === 0) return out;
-      const assignments = await assignmentsOf(db, clusters.map((c) => c.id));
+      const assignments = await assignmentsOf(
+        db,
+        clusters.map((c) => c.id),
+      );
       const specs = await specsOf(db, apps, assignments);
       const { enableIngress } = await settings.get(db);
       // An application's objects at one revision are the same in every cluster: build them once.

@@ -1,8 +1,8 @@
 import type { WorkloadIntake } from '../agent-link/link.js';
 import { MANAGED_BY, type WorkloadStatus } from '../agent-link/protocol.js';
 import { namespaceOf } from '../businesses/desired.js';
-import { APP_ID_LABEL, REVISION_LABEL, objectName } from './objects.js';
 import * as appClusters from './app-cluster-store.js';
+import { APP_ID_LABEL, REVISION_LABEL, objectName } from './objects.js';
 import * as store from './store.js';
 import type { Db } from './store.js';
 

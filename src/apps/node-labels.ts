@@ -1,7 +1,7 @@
-import type { NodeLabelRemovalHook } from '../nodes/service.js';
+import * as clusterStore from '../clusters/store.js';
 import { Conflict } from '../http/errors.js';
 import { nowSeconds } from '../lib/time.js';
-import * as clusterStore from '../clusters/store.js';
+import type { NodeLabelRemovalHook } from '../nodes/service.js';
 import * as appClusters from './app-cluster-store.js';
 import { revisionFor, runningApps } from './desired.js';
 import { placedOn } from './placement.js';
@@ -19,7 +19,11 @@ export const nodeLabelGuard: NodeLabelRemovalHook = async (trx, ctx) => {
   const labels = (await clusterStore.labelsOf(trx, [ctx.clusterId])).get(ctx.clusterId) ?? [];
   const placed = (await runningApps(trx)).filter((a) => placedOn(a.clusterLabel, labels));
   if (placed.length === 0) return;
-  const rows = await appClusters.assignmentsOfAppsOn(trx, ctx.clusterId, placed.map((a) => a.id));
+  const rows = await appClusters.assignmentsOfAppsOn(
+    trx,
+    ctx.clusterId,
+    placed.map((a) => a.id),
+  );
   const rowOf = new Map(rows.map((r) => [r.app_id, { revision: r.revision, removed: r.removed === 1 }]));
   const stranded: { id: number; appName: string; businessId: number }[] = [];
   for (const app of placed) {

@@ -99,7 +99,10 @@ export async function previewRevision(
     const target = placedOn(spec.clusterLabel, c.labels);
     const nowRevision =
       app.running_revision !== null && placedOn(app.cluster_label, c.labels)
-        ? revisionFor(placed, rows.get(c.id) && { revision: rows.get(c.id)?.revision ?? null, removed: rows.get(c.id)?.removed === 1 })
+        ? revisionFor(
+            placed,
+            rows.get(c.id) && { revision: rows.get(c.id)?.revision ?? null, removed: rows.get(c.id)?.removed === 1 },
+          )
         : null;
     const nowSpec = nowRevision === null ? undefined : await specAt(nowRevision);
     if (!target && !nowSpec) continue;

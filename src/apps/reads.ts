@@ -1,5 +1,5 @@
-import type { Scope } from '../access/scope.js';
 import { RevisionStatus, statusCode, statusName } from '../access/revision-status.js';
+import type { Scope } from '../access/scope.js';
 import * as revisions from './revision-store.js';
 import type { AppDetail, AppRow, AppSpec, ListAppsQuery, RevisionRow } from './schemas.js';
 import type { DbStatusReader } from './status.js';

@@ -1,9 +1,9 @@
 import type { Insertable, Selectable, Updateable } from 'kysely';
-import type { Scope } from '../access/scope.js';
-import { chunks } from '../lib/chunks.js';
 import { RevisionStatus, type RevisionStatusCode } from '../access/revision-status.js';
-import { type Db, scoped } from './store.js';
+import type { Scope } from '../access/scope.js';
 import type { AppRevisionsTable } from '../db/app-tables.js';
+import { chunks } from '../lib/chunks.js';
+import { type Db, scoped } from './store.js';
 
 /** app_revisions: the audited specs of each application, reached through their application's scope. */
 export type RevisionRecord = Selectable<AppRevisionsTable>;
@@ -36,12 +36,7 @@ export async function insertRevision(db: Db, row: Insertable<AppRevisionsTable>)
   await db.insertInto('app_revisions').values(row).execute();
 }
 
-export async function updateRevision(
-  db: Db,
-  appId: number,
-  revision: number,
-  set: Updateable<AppRevisionsTable>,
-): Promise<void> {
+export async function updateRevision(db: Db, appId: number, revision: number, set: Updateable<AppRevisionsTable>): Promise<void> {
   await db.updateTable('app_revisions').set(set).where('app_id', '=', appId).where('revision', '=', revision).execute();
 }
 
@@ -92,7 +87,9 @@ export async function runningSpecs(db: Db, appIds: readonly number[]): Promise<{
       ...(await db
         .selectFrom('app_revisions')
         .innerJoin('applications', (j) =>
-          j.onRef('applications.id', '=', 'app_revisions.app_id').onRef('applications.running_revision', '=', 'app_revisions.revision'),
+          j
+            .onRef('applications.id', '=', 'app_revisions.app_id')
+            .onRef('applications.running_revision', '=', 'app_revisions.revision'),
         )
         .select(['app_revisions.app_id', 'app_revisions.spec'])
         .where('app_revisions.app_id', 'in', ids)

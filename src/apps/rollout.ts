@@ -193,8 +193,12 @@ export class Rollouts {
     const revision = app.running_revision as number;
     const targets = await clustersWithLabel(trx, app.cluster_label);
     const rowOf = new Map((await appClusters.rowsOfApps(trx, [app.id])).map((r) => [r.cluster_id, r]));
-    const todo = targets.filter((c) => rowOf.get(c.id)?.revision !== revision && c.paused !== 1 && rowOf.get(c.id)?.removed !== 1);
-    const live = new Map((await clusterStore.clustersWithLiveness(trx)).map((c) => [c.id, isReady(c, now, this.statuses.graceSeconds)]));
+    const todo = targets.filter(
+      (c) => rowOf.get(c.id)?.revision !== revision && c.paused !== 1 && rowOf.get(c.id)?.removed !== 1,
+    );
+    const live = new Map(
+      (await clusterStore.clustersWithLiveness(trx)).map((c) => [c.id, isReady(c, now, this.statuses.graceSeconds)]),
+    );
     const ready = todo.filter((c) => live.get(c.id) === true);
     for (const c of todo) {
       if (live.get(c.id) !== true && rowOf.get(c.id)?.offline !== 1) await appClusters.markOffline(trx, app.id, c.id, now);

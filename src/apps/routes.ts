@@ -1,5 +1,5 @@
-import { Allow } from '../access/roles.js';
 import Type from 'typebox';
+import { Allow } from '../access/roles.js';
 import type { App } from '../http/app.js';
 import { Done, Ok, Page, done, ok, page } from '../http/envelope.js';
 import { IdParam } from '../http/paging.js';
@@ -70,7 +70,12 @@ export async function appsRoutes(app: App, deps: { apps: AppsService }): Promise
     '/v1/app/:id',
     {
       config: { allow: MEMBERS },
-      schema: { tags, params: AppIdParams, body: UpdateAppBody, response: { 200: Ok(Type.Object({ revision: Type.Integer() })) } },
+      schema: {
+        tags,
+        params: AppIdParams,
+        body: UpdateAppBody,
+        response: { 200: Ok(Type.Object({ revision: Type.Integer() })) },
+      },
     },
     async (req) => ok({ revision: await apps.update(req.caller!, req.params.id, req.body) }),
   );

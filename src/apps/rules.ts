@@ -59,7 +59,8 @@ export function specProblems(spec: AppSpec, ctx: SpecContext): Record<string, st
     if (!spec.image.includes('/')) {
       out.image = 'must be "project/repo" of the platform registry or a full reference with a registry host';
     } else if (!ctx.registryDomain) {
-      out.image = 'names the platform registry, which is not configured (OTE_REGISTRY_DOMAIN or OTE_REGISTRY_URL); give a full reference';
+      out.image =
+        'names the platform registry, which is not configured (OTE_REGISTRY_DOMAIN or OTE_REGISTRY_URL); give a full reference';
     }
   }
   const ports = new Set<string>();
@@ -70,7 +71,8 @@ export function specProblems(spec: AppSpec, ctx: SpecContext): Record<string, st
   }
   if (spec.cpu !== undefined && !isMillicores(spec.cpu)) out.cpu = 'must be a multiple of 0.001 cores (one millicore)';
   for (const [i, o] of (spec.overrides ?? []).entries()) {
-    if (o.cpu !== undefined && !isMillicores(o.cpu)) out[`overrides[${i}].cpu`] = 'must be a multiple of 0.001 cores (one millicore)';
+    if (o.cpu !== undefined && !isMillicores(o.cpu))
+      out[`overrides[${i}].cpu`] = 'must be a multiple of 0.001 cores (one millicore)';
     if (o.replicas !== undefined && spec.kind === 'DaemonSet') {
       out[`overrides[${i}].replicas`] = 'does not apply to a DaemonSet (one pod per selected node)';
     }
@@ -78,7 +80,8 @@ export function specProblems(spec: AppSpec, ctx: SpecContext): Record<string, st
   }
   const r = spec.rollout;
   if (r?.onFailure !== undefined && r.pauseOnFailure !== undefined && (r.pauseOnFailure ? 'pause' : 'continue') !== r.onFailure) {
-    out['rollout.pauseOnFailure'] = `contradicts rollout.onFailure "${r.onFailure}" (pauseOnFailure is its older spelling: true means "pause", false "continue"); give one`;
+    out['rollout.pauseOnFailure'] =
+      `contradicts rollout.onFailure "${r.onFailure}" (pauseOnFailure is its older spelling: true means "pause", false "continue"); give one`;
   }
   const names = new Set<string>();
   const mounts = new Set<string>();
@@ -99,7 +102,8 @@ export function specProblems(spec: AppSpec, ctx: SpecContext): Record<string, st
     if (!unavailable && !surge) {
       out.maxUnavailable = 'must not be 0 for a DaemonSet unless maxSurge is above 0 (the update could never progress)';
     } else if (unavailable && surge) {
-      out.maxSurge = 'must be 0 for a DaemonSet unless maxUnavailable is 0 (Kubernetes allows one of the two; maxUnavailable defaults to 1)';
+      out.maxSurge =
+        'must be 0 for a DaemonSet unless maxUnavailable is 0 (Kubernetes allows one of the two; maxUnavailable defaults to 1)';
     }
   } else if (isZero(spec.maxSurge) && isZero(spec.maxUnavailable)) {
     out.maxUnavailable = 'must not be 0 when maxSurge is 0 (the rollout could never progress)';
@@ -108,7 +112,7 @@ export function specProblems(spec: AppSpec, ctx: SpecContext): Record<string, st
     if (!ctx.enableIngress) {
       out.ingress = 'is not accepted while the platform setting enableIngress is off';
     } else if (!spec.ports.some((p) => p.containerPort === spec.ingress?.port && p.protocol === 'TCP')) {
-      out['ingress.port'] = 'must be one of the application\'s TCP ports';
+      out['ingress.port'] = "must be one of the application's TCP ports";
     }
   }
   return out;

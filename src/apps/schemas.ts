@@ -1,7 +1,7 @@
 import Type, { type Static, type TLiteral, type TSchema } from 'typebox';
-import { CLUSTER_NAME_RE, LABEL_RE } from '../lib/validation.js';
-import { pagingFields } from '../http/paging.js';
 import { REVISION_STATUSES, RevisionStatus } from '../access/revision-status.js';
+import { pagingFields } from '../http/paging.js';
+import { CLUSTER_NAME_RE, LABEL_RE } from '../lib/validation.js';
 
 /**
  * An application's spec (API.md §8): one JSON document per revision. Bodies
@@ -10,7 +10,7 @@ import { REVISION_STATUSES, RevisionStatus } from '../access/revision-status.js'
  */
 
 const MAX_INT = 2147483647;
-const msg = <T extends TSchema>(schema: T, errorMessage: string): T => ({ ...schema, errorMessage }) as T;
+const msg = <T extends TSchema>(schema: T, errorMessage: string): T => ({ ...schema, errorMessage });
 
 const AppName = Type.String({
   pattern: CLUSTER_NAME_RE.source,
@@ -96,11 +96,11 @@ const Ingress = Type.Object(
     }),
     path: Type.String({
       maxLength: 1024,
-      pattern: '^/[A-Za-z0-9/._~!$&\'()*+,;=:@%-]*$',
+      pattern: "^/[A-Za-z0-9/._~!$&'()*+,;=:@%-]*$",
       default: '/',
       errorMessage: 'must be a URL path starting with "/"',
     }),
-    port: msg(Type.Integer({ minimum: 1, maximum: 65535 }), 'must be one of the application\'s container ports'),
+    port: msg(Type.Integer({ minimum: 1, maximum: 65535 }), "must be one of the application's container ports"),
   },
   { additionalProperties: false },
 );
@@ -139,7 +139,11 @@ const Override = Type.Object(
     tag: Type.Optional(Type.String({ pattern: TAG_RE, errorMessage: TAG_WHY })),
     env: Type.Optional(Env),
     cpu: Type.Optional(
-      Type.Number({ exclusiveMinimum: 0, maximum: 1024, errorMessage: 'must be a number of cores above 0 and at most 1024 (e.g. 0.5)' }),
+      Type.Number({
+        exclusiveMinimum: 0,
+        maximum: 1024,
+        errorMessage: 'must be a number of cores above 0 and at most 1024 (e.g. 0.5)',
+      }),
     ),
     memory: Type.Optional(
       Type.Integer({
@@ -160,12 +164,20 @@ const specFields = {
   tag: Tag,
   replicas: Type.Integer({ minimum: 0, maximum: 100, default: 1, errorMessage: 'must be an integer from 0 to 100' }),
   // Keyword-scoped messages: a string would also replace the items' own, more precise errors.
-  ports: Type.Array(Port, { maxItems: 32, default: [], errorMessage: { type: 'must be a list', maxItems: 'must be at most 32 ports' } }),
+  ports: Type.Array(Port, {
+    maxItems: 32,
+    default: [],
+    errorMessage: { type: 'must be a list', maxItems: 'must be at most 32 ports' },
+  }),
   env: { ...Env, default: {} },
   command: { ...Strings, default: [] },
   args: { ...Strings, default: [] },
   cpu: Type.Optional(
-    Type.Number({ exclusiveMinimum: 0, maximum: 1024, errorMessage: 'must be a number of cores above 0 and at most 1024 (e.g. 0.5)' }),
+    Type.Number({
+      exclusiveMinimum: 0,
+      maximum: 1024,
+      errorMessage: 'must be a number of cores above 0 and at most 1024 (e.g. 0.5)',
+    }),
   ),
   memory: Type.Optional(
     Type.Integer({
@@ -354,8 +366,6 @@ export type PreviewCluster = Static<typeof PreviewCluster>;
 export const Preview = Type.Object({ clusters: Type.Array(PreviewCluster) });
 
 export const PreviewQuery = Type.Object({
-  revision: Type.Optional(
-    Type.Integer({ minimum: 1, maximum: MAX_INT, errorMessage: 'must be a revision number (1 or more)' }),
-  ),
+  revision: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_INT, errorMessage: 'must be a revision number (1 or more)' })),
 });
 export type PreviewQuery = Static<typeof PreviewQuery>;

@@ -1,6 +1,7 @@
-import type { DesiredStateBus } from '../agent-link/desired-bus.js';
+import { RevisionStatus } from '../access/revision-status.js';
 import type { Caller } from '../access/roles.js';
 import { scopeOf } from '../access/scope.js';
+import type { DesiredStateBus } from '../agent-link/desired-bus.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { Conflict, NotFound, ValidationError } from '../http/errors.js';
 import { nowSeconds } from '../lib/time.js';
@@ -10,10 +11,9 @@ import * as appClusters from './app-cluster-store.js';
 import { clusterIdsFor } from './placement.js';
 import { type RenderContext, previewNew, previewRevision } from './preview.js';
 import { appDetail, listApps, revisionRows, shownSpec } from './reads.js';
-import { RevisionStatus } from '../access/revision-status.js';
-import { normalized } from './rules.js';
 import * as revisions from './revision-store.js';
 import { Rollouts } from './rollout.js';
+import { normalized } from './rules.js';
 import type {
   AppDetail,
   AppRow,
@@ -241,7 +241,12 @@ export class AppsService {
   }
 
   private renderContext(enableIngress: boolean): RenderContext {
-    return { registryDomain: this.registry.domain, enableIngress, graceSeconds: this.statuses.graceSeconds, now: this.statuses.clock() };
+    return {
+      registryDomain: this.registry.domain,
+      enableIngress,
+      graceSeconds: this.statuses.graceSeconds,
+      now: this.statuses.clock(),
+    };
   }
 
   private async placedOn(app: store.AppRecord): Promise<number[]> {

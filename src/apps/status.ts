@@ -23,7 +23,8 @@ export interface SpecFacts {
 /** The replicas a cluster with these labels runs: the last matching override's, else the application's. */
 function replicasOn(overrides: NonNullable<AppSpec['overrides']>, replicas: number, labels: readonly string[]): number {
   let n = replicas;
-  for (const o of overrides) if (o.replicas !== undefined && (o.clusterLabel === ALL || labels.includes(o.clusterLabel))) n = o.replicas;
+  for (const o of overrides)
+    if (o.replicas !== undefined && (o.clusterLabel === ALL || labels.includes(o.clusterLabel))) n = o.replicas;
   return n;
 }
 
@@ -61,11 +62,17 @@ export class DbStatusReader {
     const labelled = new Set(labels.map((l) => `${l.cluster_id}\u0000${l.label}`));
     const labelsOf = new Map<number, string[]>();
     for (const l of labels) labelsOf.set(l.cluster_id, [...(labelsOf.get(l.cluster_id) ?? []), l.label]);
-    const rows = await appClusters.rowsOfApps(db, running.map((a) => a.id));
+    const rows = await appClusters.rowsOfApps(
+      db,
+      running.map((a) => a.id),
+    );
     const rowOf = new Map(rows.map((r) => [`${r.app_id}:${r.cluster_id}`, r]));
     const facts = await specFacts(db, running);
     for (const app of running) {
-      const f: Pick<SpecFacts, 'kind' | 'progressDeadlineSeconds' | 'overrides'> = facts.get(app.id) ?? { kind: 'Deployment', progressDeadlineSeconds: 600 };
+      const f: Pick<SpecFacts, 'kind' | 'progressDeadlineSeconds' | 'overrides'> = facts.get(app.id) ?? {
+        kind: 'Deployment',
+        progressDeadlineSeconds: 600,
+      };
       const list: ClusterEntry[] = [];
       for (const c of clusters) {
         const row = rowOf.get(`${app.id}:${c.id}`);
@@ -100,9 +107,7 @@ export class DbStatusReader {
           report,
           kind: f.kind,
           // Per-cluster overrides may set the count (judged by the running revision's overrides).
-          replicas: f.overrides?.length
-            ? replicasOn(f.overrides, app.replicas, labelsOf.get(c.id) ?? [])
-            : app.replicas,
+          replicas: f.overrides?.length ? replicasOn(f.overrides, app.replicas, labelsOf.get(c.id) ?? []) : app.replicas,
           progressDeadlineSeconds: f.progressDeadlineSeconds,
           now,
         });
@@ -134,7 +139,10 @@ export async function specFacts(db: Db, apps: readonly AppRecord[]): Promise<Map
   const out = new Map<number, SpecFacts>();
   const withRunning = apps.filter((a) => a.running_revision !== null);
   if (withRunning.length === 0) return out;
-  const revs = await revisions.runningSpecs(db, withRunning.map((a) => a.id));
+  const revs = await revisions.runningSpecs(
+    db,
+    withRunning.map((a) => a.id),
+  );
   for (const rev of revs) {
     const spec = JSON.parse(rev.spec) as Partial<AppSpec>;
     out.set(rev.app_id, {

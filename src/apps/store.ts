@@ -1,9 +1,9 @@
 import { type Insertable, type Kysely, type SelectQueryBuilder, type Selectable, type Updateable, sql } from 'kysely';
+import type { RevisionStatusCode } from '../access/revision-status.js';
 import type { Scope } from '../access/scope.js';
+import type { ApplicationsTable } from '../db/app-tables.js';
 import type { Database } from '../db/types.js';
 import { type Paging, applyPage, likeContains } from '../http/paging.js';
-import type { RevisionStatusCode } from '../access/revision-status.js';
-import type { ApplicationsTable } from '../db/app-tables.js';
 
 /** applications: one row per application, with its running revision, placement and rollout state. */
 export type Db = Kysely<Database>;
@@ -16,8 +16,10 @@ export function scoped<Q extends SelectQueryBuilder<Database, 'applications', ob
 }
 
 export function getApp(db: Db, scope: Scope, id: number): Promise<AppRecord | undefined> {
-  return scoped(db.selectFrom('applications').selectAll('applications').where('applications.id', '=', id), scope)
-    .executeTakeFirst();
+  return scoped(
+    db.selectFrom('applications').selectAll('applications').where('applications.id', '=', id),
+    scope,
+  ).executeTakeFirst();
 }
 
 export interface AppFilter {
@@ -48,7 +50,8 @@ export async function listApps(
         ),
       scope,
     );
-    if (filter.appName) q = q.where(sql<boolean>`applications.name_key like ${likeContains(filter.appName.toLowerCase())} escape '\\'`);
+    if (filter.appName)
+      q = q.where(sql<boolean>`applications.name_key like ${likeContains(filter.appName.toLowerCase())} escape '\\'`);
     if (filter.status !== undefined) q = q.where('latest.status', '=', filter.status);
     if (filter.clusterLabel !== undefined) q = q.where('applications.cluster_label', '=', filter.clusterLabel);
     return q;
@@ -68,7 +71,11 @@ export async function listApps(
 /** The named columns of these applications, by id, not scoped (agent reports name them). */
 export function appsByIds(db: Db, ids: readonly number[]): Promise<Pick<AppRecord, 'id' | 'business_id' | 'app_name'>[]> {
   if (ids.length === 0) return Promise.resolve([]);
-  return db.selectFrom('applications').select(['id', 'business_id', 'app_name']).where('id', 'in', [...ids]).execute();
+  return db
+    .selectFrom('applications')
+    .select(['id', 'business_id', 'app_name'])
+    .where('id', 'in', [...ids])
+    .execute();
 }
 
 /** Every application with a running revision (of any business), by business and name. */

@@ -1,6 +1,6 @@
-import type { AppRow, AppSpec } from './schemas.js';
-import { summarize } from './cluster-state.js';
 import { type RevisionStatusCode, statusName } from '../access/revision-status.js';
+import { summarize } from './cluster-state.js';
+import type { AppRow, AppSpec } from './schemas.js';
 import type { AppRecord } from './store.js';
 
 /** How stored rows read in the API: revision statuses by name, specs parsed, list rows. */
@@ -8,12 +8,7 @@ export function parseSpec(text: string): AppSpec {
   return JSON.parse(text) as AppSpec;
 }
 
-export function toRow(
-  app: AppRecord,
-  status: RevisionStatusCode,
-  spec: AppSpec,
-  clusters: readonly { state: string }[],
-): AppRow {
+export function toRow(app: AppRecord, status: RevisionStatusCode, spec: AppSpec, clusters: readonly { state: string }[]): AppRow {
   const { ready, target, offline } = summarize(clusters);
   return {
     id: app.id,

@@ -19,11 +19,11 @@ export async function authRoutes(app: App, deps: { auth: AuthService }): Promise
     },
   );
 
-  app.put(
-    '/v1/authorization',
-    { config: anyone, schema: { tags: ['auth'], response: { 200: TokenReply } } },
-    async (req) => ({ token: await auth.refresh(req.caller!), code: 200, message: 'success' }),
-  );
+  app.put('/v1/authorization', { config: anyone, schema: { tags: ['auth'], response: { 200: TokenReply } } }, async (req) => ({
+    token: await auth.refresh(req.caller!),
+    code: 200,
+    message: 'success',
+  }));
 
   for (const url of ['/v1/authorization', '/v1/authorizations']) {
     app.delete(url, { config: anyone, schema: { tags: ['auth'], response: { 200: Done } } }, async (req) => {
@@ -32,9 +32,7 @@ export async function authRoutes(app: App, deps: { auth: AuthService }): Promise
     });
   }
 
-  app.get(
-    '/v1/authorization',
-    { config: anyone, schema: { tags: ['auth'], response: { 200: Ok(AuthInfo) } } },
-    async (req) => ok(await auth.info(req.caller!)),
+  app.get('/v1/authorization', { config: anyone, schema: { tags: ['auth'], response: { 200: Ok(AuthInfo) } } }, async (req) =>
+    ok(await auth.info(req.caller!)),
   );
 }

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
 import { isForeignKeyViolation } from '../db/errors.js';
 import type { Db } from '../db/types.js';
-import { nowSeconds } from '../lib/time.js';
 import { Unauthenticated } from '../http/errors.js';
+import { nowSeconds } from '../lib/time.js';
 import * as sessions from './session-store.js';
 
 const ALG = 'HS256';

@@ -1,7 +1,7 @@
-import type { DesiredStateContributor } from '../agent-link/desired-builder.js';
 import { BusinessStatus } from '../access/roles.js';
-import * as store from './store.js';
+import type { DesiredStateContributor } from '../agent-link/desired-builder.js';
 import type { Db } from '../db/types.js';
+import * as store from './store.js';
 
 /** The Kubernetes namespace of a business in every edge cluster (API.md §4: `ns<id>`). */
 export const namespaceOf = (businessId: number): string => `ns${businessId}`;

@@ -1,18 +1,12 @@
+import { BusinessStatus, type Caller, Role } from '../access/roles.js';
+import { scopeOf } from '../access/scope.js';
 import type { DesiredStateBus } from '../agent-link/desired-bus.js';
 import { isUniqueViolation } from '../db/errors.js';
-import { scopeOf } from '../access/scope.js';
 import type { BusinessRecord, Db } from '../db/types.js';
-import { nowSeconds } from '../lib/time.js';
 import { Conflict, Forbidden, NotFound, Unauthenticated } from '../http/errors.js';
-import { BusinessStatus, type Caller, Role } from '../access/roles.js';
-import type {
-  AuditBusinessBody,
-  BusinessDetail,
-  BusinessRow,
-  CreateBusinessBody,
-  ListBusinessesQuery,
-} from './schemas.js';
+import { nowSeconds } from '../lib/time.js';
 import * as users from '../users/store.js';
+import type { AuditBusinessBody, BusinessDetail, BusinessRow, CreateBusinessBody, ListBusinessesQuery } from './schemas.js';
 import * as store from './store.js';
 
 /**

@@ -1,8 +1,8 @@
 import { type SelectQueryBuilder, sql } from 'kysely';
+import { BusinessStatus } from '../access/roles.js';
 import type { Scope } from '../access/scope.js';
 import type { BusinessRecord, Database, Db } from '../db/types.js';
 import { type Paging, applyPage, likeContains } from '../http/paging.js';
-import { BusinessStatus } from '../access/roles.js';
 
 /**
  * Who may read a business row. A business is the tenant itself, so `Scope`
@@ -12,8 +12,7 @@ import { BusinessStatus } from '../access/roles.js';
  * belongs to. Unscoped reads serve other domains' checks only (the rule: access/scope.ts).
  */
 export type BusinessView =
-  | { readonly kind: 'platform' }
-  | { readonly kind: 'user'; readonly userId: number; readonly businessId: number | null };
+  { readonly kind: 'platform' } | { readonly kind: 'user'; readonly userId: number; readonly businessId: number | null };
 
 type BusinessQuery = SelectQueryBuilder<Database, 'businesses', object>;
 
@@ -31,7 +30,7 @@ export function getBusiness(db: Db, view: BusinessView, id: number): Promise<Bus
   return visible(db.selectFrom('businesses') as BusinessQuery, view)
     .selectAll()
     .where('businesses.id', '=', id)
-    .executeTakeFirst() as Promise<BusinessRecord | undefined>;
+    .executeTakeFirst();
 }
 
 export async function listBusinesses(
@@ -50,7 +49,10 @@ export async function listBusinesses(
   const { total } = await where()
     .select((eb) => eb.fn.countAll<number>().as('total'))
     .executeTakeFirstOrThrow();
-  const rows = (await applyPage(where().selectAll().orderBy('businesses.id', paging.order), paging).execute()) as BusinessRecord[];
+  const rows = (await applyPage(
+    where().selectAll().orderBy('businesses.id', paging.order),
+    paging,
+  ).execute()) as BusinessRecord[];
   return { rows, total: Number(total) };
 }
 
@@ -95,7 +97,9 @@ export function liveBusinessOf(
     .selectFrom('businesses')
     .select(['id', 'status'])
     .where('status', 'in', [BusinessStatus.pending, BusinessStatus.approved])
-    .where((eb) => (memberOf === null ? eb('user_id', '=', userId) : eb.or([eb('user_id', '=', userId), eb('id', '=', memberOf)])))
+    .where((eb) =>
+      memberOf === null ? eb('user_id', '=', userId) : eb.or([eb('user_id', '=', userId), eb('id', '=', memberOf)]),
+    )
     .executeTakeFirst();
 }
 

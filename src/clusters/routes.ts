@@ -1,8 +1,9 @@
-import { Allow } from '../access/roles.js';
 import type { AddressInfo } from 'node:net';
 import Type from 'typebox';
-import type { App } from '../http/app.js';
+import { Allow } from '../access/roles.js';
 import { publicUrl } from '../config/config.js';
+import type { Config } from '../config/config.js';
+import type { App } from '../http/app.js';
 import { Done, Ok, Page, done, ok, page } from '../http/envelope.js';
 import { PagingQuery } from '../http/paging.js';
 import {
@@ -16,7 +17,6 @@ import {
   PauseBody,
   PauseData,
 } from './schemas.js';
-import type { Config } from '../config/config.js';
 import type { ClustersService } from './service.js';
 
 const READ = Allow.members;

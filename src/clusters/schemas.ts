@@ -1,9 +1,8 @@
 import Type, { type Static } from 'typebox';
-import { CLUSTER_NAME_RE, LABEL_RE } from '../lib/validation.js';
 import { pagingFields } from '../http/paging.js';
+import { CLUSTER_NAME_RE, LABEL_RE } from '../lib/validation.js';
 
-const CLUSTER_NAME_MESSAGE =
-  'must be 1-63 letters, digits or "-", starting and ending with a letter or digit';
+const CLUSTER_NAME_MESSAGE = 'must be 1-63 letters, digits or "-", starting and ending with a letter or digit';
 const LABEL_MESSAGE = 'must be 1-63 letters, digits, "-" or ".", starting and ending with a letter or digit';
 
 export const ClusterName = Type.String({ pattern: CLUSTER_NAME_RE.source, errorMessage: CLUSTER_NAME_MESSAGE });

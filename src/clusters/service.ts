@@ -1,17 +1,17 @@
 import { randomBytes } from 'node:crypto';
+import type { Caller } from '../access/roles.js';
 import type { DesiredStateBus } from '../agent-link/desired-bus.js';
 import { hashToken } from '../agent-link/store.js';
 import { isUniqueViolation } from '../db/errors.js';
-import { nowSeconds } from '../lib/time.js';
+import type { Db } from '../db/types.js';
 import { Conflict, NotFound, ValidationError } from '../http/errors.js';
 import type { Paging } from '../http/paging.js';
-import type { Caller } from '../access/roles.js';
-import { isReady } from './readiness.js';
-import type { ClusterLabelBody, ClusterLabelRow, ClusterRow, JoinData, ListClustersQuery } from './schemas.js';
+import { nowSeconds } from '../lib/time.js';
 import * as nodeLabels from '../nodes/label-store.js';
 import * as nodes from '../nodes/store.js';
+import { isReady } from './readiness.js';
+import type { ClusterLabelBody, ClusterLabelRow, ClusterRow, JoinData, ListClustersQuery } from './schemas.js';
 import * as store from './store.js';
-import type { Db } from '../db/types.js';
 
 /** The clusterLabel that means every cluster (API.md §5, §8). */
 export const ALL = 'all';

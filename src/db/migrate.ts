@@ -27,6 +27,8 @@ export async function migrateToLatest(db: Kysely<any>, dialect: DialectName): Pr
   const failed = results?.find((r) => r.status === 'Error');
   if (error) {
     const what = failed ? ` (migration ${failed.migrationName})` : '';
-    throw new Error(`database migration failed${what}: ${error instanceof Error ? error.message : JSON.stringify(error)}`, { cause: error });
+    throw new Error(`database migration failed${what}: ${error instanceof Error ? error.message : JSON.stringify(error)}`, {
+      cause: error,
+    });
   }
 }

@@ -1,5 +1,5 @@
-import type { Flag, Seconds } from './types.js';
 import type { Generated } from 'kysely';
+import type { Flag, Seconds } from './types.js';
 
 /** Tables of migration 004 (repository management, API.md §7 and §10). */
 export interface ProjectsTable {

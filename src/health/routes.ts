@@ -1,6 +1,6 @@
-import type { App } from '../http/app.js';
 import type { Registry } from 'prom-client';
 import type { DatabaseHandle } from '../db/index.js';
+import type { App } from '../http/app.js';
 
 /** Liveness, readiness, metrics and the API document: public, not enveloped (API.md §1). */
 export async function healthRoutes(app: App, deps: { db: DatabaseHandle; metrics: Registry }): Promise<void> {

@@ -1,8 +1,7 @@
 import Type, { type TSchema } from 'typebox';
 
 /** The success envelope of API.md §1 around `data`. */
-export const Ok = <T extends TSchema>(data: T) =>
-  Type.Object({ code: Type.Integer(), message: Type.String(), data });
+export const Ok = <T extends TSchema>(data: T) => Type.Object({ code: Type.Integer(), message: Type.String(), data });
 
 /** A success envelope without data. */
 export const Done = Type.Object({ code: Type.Integer(), message: Type.String() });

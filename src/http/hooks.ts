@@ -33,7 +33,7 @@ export function installAuth(app: App, authenticate: (token: string) => Promise<C
     }
     // The OpenAPI document requires the token globally: a public route says it needs none.
     if (cfg?.public && route.schema && !('security' in route.schema)) {
-      route.schema = { ...route.schema, security: [] } as typeof route.schema;
+      route.schema = { ...route.schema, security: [] };
     }
     for (const method of [route.method].flat()) {
       const allow = (cfg?.allow as readonly Role[] | undefined) ?? null;

@@ -1,5 +1,5 @@
-import Type, { type Static } from 'typebox';
 import type { SelectQueryBuilder } from 'kysely';
+import Type, { type Static } from 'typebox';
 
 export const MAX_PAGE_SIZE = 1000;
 
@@ -35,5 +35,4 @@ export function likeContains(text: string): string {
 }
 
 /** Path ids: positive integers that fit every engine's integer column. */
-export const IdParam = (name: string) =>
-  Type.Object({ [name]: Type.Integer({ minimum: 1, maximum: 2147483647 }) });
+export const IdParam = (name: string) => Type.Object({ [name]: Type.Integer({ minimum: 1, maximum: 2147483647 }) });

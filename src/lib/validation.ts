@@ -7,8 +7,6 @@ export const LABEL_RE = /^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,61}[A-Za-z0-9])?$/;
 export const CLUSTER_NAME_RE = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 export const PROJECT_NAME_RE = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 
-export const PASSWORD_MESSAGE =
-  'must be 8-20 characters with at least one uppercase letter, one lowercase letter and one digit';
-export const USER_NAME_MESSAGE =
-  'must start with a letter and have at most 32 letters, digits, "_", "." or "-"';
+export const PASSWORD_MESSAGE = 'must be 8-20 characters with at least one uppercase letter, one lowercase letter and one digit';
+export const USER_NAME_MESSAGE = 'must start with a letter and have at most 32 letters, digits, "_", "." or "-"';
 export const PHONE_MESSAGE = 'must be 6-20 digits, optionally starting with "+"';

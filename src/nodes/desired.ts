@@ -7,7 +7,10 @@ export function nodeLabelsContributor(): DesiredStateContributor {
     name: 'node-labels',
     keyedAs: 'nodeLabels',
     async contribute(db, clusters) {
-      const labels = await store.desiredNodeLabels(db, clusters.map((c) => c.id));
+      const labels = await store.desiredNodeLabels(
+        db,
+        clusters.map((c) => c.id),
+      );
       return new Map([...labels].map(([id, nodeLabels]) => [id, { nodeLabels }]));
     },
   };

@@ -4,7 +4,10 @@ import { chunks } from '../lib/chunks.js';
 /** The `node_labels` table: the OTE labels the hub wants on nodes (kept while a node is not reported). */
 
 /** Desired OTE labels of the given nodes, keyed `clusterId/nodeName`, each list in byte order. */
-export async function labelsOfNodes(db: Db, nodes: readonly { cluster_id: number; name: string }[]): Promise<Map<string, string[]>> {
+export async function labelsOfNodes(
+  db: Db,
+  nodes: readonly { cluster_id: number; name: string }[],
+): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
   const clusterIds = [...new Set(nodes.map((n) => n.cluster_id))];
   if (clusterIds.length === 0) return out;

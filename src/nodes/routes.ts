@@ -1,5 +1,5 @@
-import { Allow } from '../access/roles.js';
 import Type from 'typebox';
+import { Allow } from '../access/roles.js';
 import type { App } from '../http/app.js';
 import { Done, Ok, done, ok } from '../http/envelope.js';
 import { AddNodeLabelBody, DeleteNodeLabelBody, ListNodesQuery, NodeLabelsQuery, NodePage } from './schemas.js';

@@ -1,13 +1,13 @@
+import type { Caller } from '../access/roles.js';
 import type { DesiredStateBus } from '../agent-link/desired-bus.js';
 import { isReady } from '../clusters/readiness.js';
 import * as clusterStore from '../clusters/store.js';
-import { nowSeconds } from '../lib/time.js';
-import { NotFound, ValidationError } from '../http/errors.js';
-import type { Caller } from '../access/roles.js';
-import { type AddNodeLabelBody, type DeleteNodeLabelBody, type ListNodesQuery, NODE_FIELDS, type NodeRow } from './schemas.js';
-import * as labelStore from './label-store.js';
-import * as store from './store.js';
 import type { Db } from '../db/types.js';
+import { NotFound, ValidationError } from '../http/errors.js';
+import { nowSeconds } from '../lib/time.js';
+import * as labelStore from './label-store.js';
+import { type AddNodeLabelBody, type DeleteNodeLabelBody, type ListNodesQuery, NODE_FIELDS, type NodeRow } from './schemas.js';
+import * as store from './store.js';
 
 /**
  * Called inside the transaction that removes `nodeLabel` from the last nodes
@@ -37,29 +37,24 @@ export class NodesService {
     this.removalHooks.push(hook);
   }
 
-  async list(
-    _caller: Caller,
-    q: ListNodesQuery,
-  ): Promise<{ rows: Partial<NodeRow>[]; total: number; readyNodeCount: number }> {
+  async list(_caller: Caller, q: ListNodesQuery): Promise<{ rows: Partial<NodeRow>[]; total: number; readyNodeCount: number }> {
     const fields = projection(q.field);
     const now = nowSeconds();
     const { rows, total, ready } = await store.listNodes(this.db, q, q, now - this.graceSeconds);
     const labels = await labelStore.labelsOfNodes(this.db, rows);
-    const full = rows.map(
-      (n): NodeRow => ({
-        nodeName: n.name,
-        clusterName: n.cluster_name,
-        operatingSystem: n.os_image,
-        kernelVersion: n.kernel_version,
-        ip: n.internal_ip,
-        memory: n.memory,
-        cpu: n.cpu,
-        gpu: n.gpu_count > 0 && n.gpu_memory_mib ? Math.round(n.gpu_count * n.gpu_memory_mib * MiB) : 0,
-        disk: n.disk,
-        isReady: n.ready === 1 && isReady(n, now, this.graceSeconds),
-        labels: labels.get(`${n.cluster_id}/${n.name}`) ?? [],
-      }),
-    );
+    const full = rows.map((n): NodeRow => ({
+      nodeName: n.name,
+      clusterName: n.cluster_name,
+      operatingSystem: n.os_image,
+      kernelVersion: n.kernel_version,
+      ip: n.internal_ip,
+      memory: n.memory,
+      cpu: n.cpu,
+      gpu: n.gpu_count > 0 && n.gpu_memory_mib ? Math.round(n.gpu_count * n.gpu_memory_mib * MiB) : 0,
+      disk: n.disk,
+      isReady: n.ready === 1 && isReady(n, now, this.graceSeconds),
+      labels: labels.get(`${n.cluster_id}/${n.name}`) ?? [],
+    }));
     const data = fields ? full.map((r) => Object.fromEntries(fields.map((f) => [f, r[f]])) as Partial<NodeRow>) : full;
     return { rows: data, total, readyNodeCount: ready };
   }
@@ -104,11 +99,20 @@ export class NodesService {
  */
 function projection(field: string | undefined): (keyof NodeRow)[] | null {
   if (field === undefined) return null;
-  const names = [...new Set(field.split(',').map((f) => f.trim()).filter((f) => f !== ''))];
+  const names = [
+    ...new Set(
+      field
+        .split(',')
+        .map((f) => f.trim())
+        .filter((f) => f !== ''),
+    ),
+  ];
   if (names.length === 0) return null;
   const unknown = names.filter((f) => !(NODE_FIELDS as string[]).includes(f));
   if (unknown.length > 0) {
-    throw new ValidationError({ field: `unknown field${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (known: ${NODE_FIELDS.join(', ')})` });
+    throw new ValidationError({
+      field: `unknown field${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (known: ${NODE_FIELDS.join(', ')})`,
+    });
   }
   return names as (keyof NodeRow)[];
 }
@@ -124,7 +128,9 @@ async function resolveNodes(db: Db, clusterName: string, nodeNames: readonly str
   if (holding !== undefined) for (const n of await labelStore.nodesWithLabel(db, c.id, nodeNames, holding)) known.add(n);
   const unknown = [...new Set(nodeNames.filter((n) => !known.has(n)))];
   if (unknown.length > 0) {
-    throw new ValidationError({ nodeName: `unknown node${unknown.length > 1 ? 's' : ''} in cluster ${c.name}: ${unknown.join(', ')}` });
+    throw new ValidationError({
+      nodeName: `unknown node${unknown.length > 1 ? 's' : ''} in cluster ${c.name}: ${unknown.join(', ')}`,
+    });
   }
   return c.id;
 }

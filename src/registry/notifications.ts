@@ -1,9 +1,9 @@
 import Type, { type Static } from 'typebox';
+import type { Db } from '../db/types.js';
 import type { Logger } from '../lib/log.js';
 import * as images from '../repository/image-store.js';
 import { projectByName } from '../repository/project-store.js';
 import { projectOf } from './scopes.js';
-import type { Db } from '../db/types.js';
 
 /** The registry's notification media type (Distribution's `notifications` package). */
 export const EVENTS_MEDIA_TYPE = 'application/vnd.docker.distribution.events.v1+json';

@@ -1,11 +1,11 @@
 import { timingSafeEqual } from 'node:crypto';
 import Type from 'typebox';
+import type { DatabaseHandle } from '../db/index.js';
 import type { App } from '../http/app.js';
 import { Done, done } from '../http/envelope.js';
 import { Unauthenticated } from '../http/errors.js';
-import { EVENTS_MEDIA_TYPE, EventsEnvelope, recordEvents } from './notifications.js';
-import type { DatabaseHandle } from '../db/index.js';
 import type { RegistryHub } from './hub.js';
+import { EVENTS_MEDIA_TYPE, EventsEnvelope, recordEvents } from './notifications.js';
 
 const TokenQuery = Type.Object({
   service: Type.Optional(Type.String({ maxLength: 255 })),
@@ -98,4 +98,3 @@ function secretMatches(header: string | undefined, secret: string): boolean {
   const want = Buffer.from(secret);
   return got.length === want.length && timingSafeEqual(got, want);
 }
-

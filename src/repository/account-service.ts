@@ -1,11 +1,11 @@
+import type { Caller } from '../access/roles.js';
 import { hashPassword } from '../auth/passwords.js';
 import { isUniqueViolation } from '../db/errors.js';
 import type { Db } from '../db/types.js';
+import { Conflict, NotFound, ValidationError } from '../http/errors.js';
 import { nowSeconds } from '../lib/time.js';
 import type { RegistryHub } from '../registry/hub.js';
 import { RESERVED_PREFIX } from '../registry/robots.js';
-import { Conflict, NotFound, ValidationError } from '../http/errors.js';
-import type { Caller } from '../access/roles.js';
 import * as store from './account-store.js';
 import type { AccountPasswordBody, CreateAccountBody } from './schemas.js';
 
@@ -41,7 +41,8 @@ export class AccountsService {
   async changePassword(caller: Caller, input: AccountPasswordBody): Promise<void> {
     this.registry.requireClient();
     const hash = await hashPassword(input.password);
-    if (!(await store.setAccountPassword(this.db, caller.userId, hash, nowSeconds()))) throw new NotFound('you have no registry account');
+    if (!(await store.setAccountPassword(this.db, caller.userId, hash, nowSeconds())))
+      throw new NotFound('you have no registry account');
   }
 
   async has(userId: number): Promise<boolean> {

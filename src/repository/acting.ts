@@ -1,7 +1,7 @@
+import { BusinessStatus, type Caller, Role } from '../access/roles.js';
 import { businessStatus } from '../businesses/store.js';
 import type { Db } from '../db/types.js';
 import { ValidationError } from '../http/errors.js';
-import { BusinessStatus, type Caller, Role } from '../access/roles.js';
 
 /**
  * The business a create acts for: the caller's own (roles 2 and 3), or the

@@ -1,15 +1,15 @@
+import { type Caller, Role } from '../access/roles.js';
+import { scopeOf } from '../access/scope.js';
 import type { DesiredStateBus } from '../agent-link/desired-bus.js';
 import { isUniqueViolation } from '../db/errors.js';
-import { scopeOf } from '../access/scope.js';
-import { nowSeconds } from '../lib/time.js';
+import type { Db } from '../db/types.js';
 import { Conflict, NotFound, ValidationError } from '../http/errors.js';
-import { type Caller, Role } from '../access/roles.js';
+import { nowSeconds } from '../lib/time.js';
 import { actingBusinessInto } from './acting.js';
 import { addressProblem } from './address.js';
 import * as store from './external-store.js';
 import type { CreateExternalBody, DeleteExternalBody, ExternalRow, ListExternalQuery } from './schemas.js';
 import type { SecretBox } from './secret-box.js';
-import type { Db } from '../db/types.js';
 
 type Record = Awaited<ReturnType<typeof store.findExternal>>[number];
 
@@ -77,7 +77,10 @@ export class ExternalService {
         throw new NotFound(`repositoryId: no external repository ${missing.map((m) => `"${m}"`).join(', ')}`);
       }
       if (found.length > input.repositoryId.length) throw ambiguous(found);
-      await store.deleteExternal(trx, found.map((f) => f.id));
+      await store.deleteExternal(
+        trx,
+        found.map((f) => f.id),
+      );
     });
     this.desired.changed('all');
   }

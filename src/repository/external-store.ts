@@ -39,13 +39,19 @@ export async function listExternal(db: Db, scope: Scope, businessId: number | un
 
 /** The records named `repositoryId` the scope sees (several businesses may use one name). */
 export function findExternal(db: Db, scope: Scope, repositoryIds: readonly string[], businessId?: number) {
-  let q = scoped(db, scope).select(PUBLIC).where('repository_id', 'in', [...repositoryIds]);
+  let q = scoped(db, scope)
+    .select(PUBLIC)
+    .where('repository_id', 'in', [...repositoryIds]);
   if (businessId !== undefined) q = q.where('business_id', '=', businessId);
   return q.orderBy('id').execute();
 }
 
 export async function deleteExternal(db: Db, ids: readonly number[]): Promise<void> {
-  if (ids.length > 0) await db.deleteFrom('external_repositories').where('id', 'in', [...ids]).execute();
+  if (ids.length > 0)
+    await db
+      .deleteFrom('external_repositories')
+      .where('id', 'in', [...ids])
+      .execute();
 }
 
 /** Every record with its sealed password, for the pull secrets of the desired state (not an API read). */

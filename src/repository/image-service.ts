@@ -1,14 +1,14 @@
+import type { Caller } from '../access/roles.js';
 import { scopeOf } from '../access/scope.js';
+import type { Db } from '../db/types.js';
+import { NotFound } from '../http/errors.js';
 import type { RegistryClient } from '../registry/client.js';
 import type { RegistryHub } from '../registry/hub.js';
 import { projectOf } from '../registry/scopes.js';
-import { NotFound } from '../http/errors.js';
-import type { Caller } from '../access/roles.js';
 import * as images from './image-store.js';
 import * as projects from './project-store.js';
 import type { DeleteImagesBody, DeleteTagsBody, ImageRow, ListImagesQuery, ListTagsQuery, TagRow } from './schemas.js';
 import { RegistrySync } from './sync.js';
-import type { Db } from '../db/types.js';
 
 type Project = NonNullable<Awaited<ReturnType<typeof projects.visibleProjectByName>>>;
 

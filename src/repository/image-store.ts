@@ -72,7 +72,12 @@ export async function upsertTag(
     const keep = current.digest === digest && size === null ? current.size : size;
     await db
       .updateTable('image_tags')
-      .set({ digest, size: keep, update_time: time, create_time: sql`case when create_time > ${time} then ${time} else create_time end` })
+      .set({
+        digest,
+        size: keep,
+        update_time: time,
+        create_time: sql`case when create_time > ${time} then ${time} else create_time end`,
+      })
       .where('id', '=', current.id)
       .execute();
     return;
@@ -85,17 +90,16 @@ export async function upsertTag(
 }
 
 export async function setTagSize(db: Db, imageId: number, tag: string, digest: string, size: number): Promise<void> {
-  await db
-    .updateTable('image_tags')
-    .set({ digest, size })
-    .where('image_id', '=', imageId)
-    .where('tag', '=', tag)
-    .execute();
+  await db.updateTable('image_tags').set({ digest, size }).where('image_id', '=', imageId).where('tag', '=', tag).execute();
 }
 
 export async function deleteTags(db: Db, imageId: number, tags: readonly string[]): Promise<void> {
   if (tags.length === 0) return;
-  await db.deleteFrom('image_tags').where('image_id', '=', imageId).where('tag', 'in', [...tags]).execute();
+  await db
+    .deleteFrom('image_tags')
+    .where('image_id', '=', imageId)
+    .where('tag', 'in', [...tags])
+    .execute();
 }
 
 export async function deleteTagsByDigest(db: Db, imageId: number, digest: string): Promise<void> {
@@ -110,13 +114,23 @@ export async function deleteImage(db: Db, imageId: number): Promise<void> {
 /** Deletes the image rows of projects that are being deleted (their tags first). */
 export async function deleteImagesOfProjects(db: Db, projectIds: readonly number[]): Promise<void> {
   if (projectIds.length === 0) return;
-  const images = db.selectFrom('images').select('id').where('project_id', 'in', [...projectIds]);
+  const images = db
+    .selectFrom('images')
+    .select('id')
+    .where('project_id', 'in', [...projectIds]);
   await db.deleteFrom('image_tags').where('image_id', 'in', images).execute();
-  await db.deleteFrom('images').where('project_id', 'in', [...projectIds]).execute();
+  await db
+    .deleteFrom('images')
+    .where('project_id', 'in', [...projectIds])
+    .execute();
 }
 
 export function imagesOfProjects(db: Db, projectIds: readonly number[]) {
-  return db.selectFrom('images').select(['id', 'name', 'project_id']).where('project_id', 'in', [...projectIds]).execute();
+  return db
+    .selectFrom('images')
+    .select(['id', 'name', 'project_id'])
+    .where('project_id', 'in', [...projectIds])
+    .execute();
 }
 
 export function imagesOfProject(db: Db, projectId: number) {

@@ -1,16 +1,16 @@
-import { isUniqueViolation } from '../db/errors.js';
+import type { Caller } from '../access/roles.js';
 import { scopeOf } from '../access/scope.js';
+import { isUniqueViolation } from '../db/errors.js';
+import type { Db } from '../db/types.js';
+import { Conflict, NotFound, Unavailable, ValidationError } from '../http/errors.js';
 import { nowSeconds } from '../lib/time.js';
 import type { RegistryHub } from '../registry/hub.js';
-import { Conflict, NotFound, Unavailable, ValidationError } from '../http/errors.js';
 import type { SettingsService } from '../settings/service.js';
-import type { Caller } from '../access/roles.js';
 import { actingBusinessInto } from './acting.js';
 import * as images from './image-store.js';
 import * as store from './project-store.js';
 import type { CreateProjectBody, DeleteProjectsBody, ListProjectsQuery, ProjectRow } from './schemas.js';
 import { RegistrySync } from './sync.js';
-import type { Db } from '../db/types.js';
 
 /** Projects (API.md §7): registry namespaces owned by one business, public or private. */
 export class ProjectsService {
@@ -29,7 +29,10 @@ export class ProjectsService {
       // A registry outage must not hide the projects: the counts the events left are shown.
       if (!(err instanceof Unavailable)) throw err;
     }
-    const counts = await images.imageCounts(this.db, rows.map((r) => r.id));
+    const counts = await images.imageCounts(
+      this.db,
+      rows.map((r) => r.id),
+    );
     return {
       rows: rows.map((r) => ({
         projectId: r.id,
@@ -73,7 +76,10 @@ export class ProjectsService {
     const missing = input.projectId.filter((id) => !found.some((p) => p.id === id));
     if (missing.length > 0) throw new NotFound(`projectId: no project ${missing.join(', ')}`, { projectId: missing });
     for (const p of found) await sync.project(p);
-    const counts = await images.imageCounts(this.db, found.map((p) => p.id));
+    const counts = await images.imageCounts(
+      this.db,
+      found.map((p) => p.id),
+    );
     const busy = found.filter((p) => (counts.get(p.id) ?? 0) > 0);
     if (busy.length > 0) {
       const names = busy.map((p) => `"${p.name}" (${counts.get(p.id)} images)`).join(', ');
@@ -92,7 +98,10 @@ export class ProjectsService {
   async refuseBusinessWithProjects(trx: Db, businessId: number): Promise<void> {
     const projects = await store.projectsOfBusiness(trx, businessId);
     if (projects.length > 0) {
-      const names = projects.slice(0, 10).map((p) => `"${p.name}"`).join(', ');
+      const names = projects
+        .slice(0, 10)
+        .map((p) => `"${p.name}"`)
+        .join(', ');
       throw new Conflict(`the business still has projects (${names}); delete them first`, {
         projects: projects.map((p) => p.name),
       });

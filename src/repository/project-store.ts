@@ -48,7 +48,9 @@ export function ownedProjectByName(db: Db, scope: Scope, name: string) {
 }
 
 export function ownedProjectsByIds(db: Db, scope: Scope, ids: readonly number[]) {
-  return owned(db.selectFrom('projects').selectAll(), scope).where('projects.id', 'in', [...ids]).execute();
+  return owned(db.selectFrom('projects').selectAll(), scope)
+    .where('projects.id', 'in', [...ids])
+    .execute();
 }
 
 interface ProjectFilter {
@@ -73,14 +75,20 @@ export async function listProjects(
   const { total } = await where(db.selectFrom('projects'))
     .select((eb) => eb.fn.countAll<number>().as('total'))
     .executeTakeFirstOrThrow();
-  const rows = await applyPage(where(db.selectFrom('projects')).selectAll().orderBy('projects.id', paging.order), paging).execute();
-  return { rows: rows as Selectable<ProjectsTable>[], total: Number(total) };
+  const rows = await applyPage(
+    where(db.selectFrom('projects')).selectAll().orderBy('projects.id', paging.order),
+    paging,
+  ).execute();
+  return { rows: rows, total: Number(total) };
 }
 
 /** Deletes project rows (their image rows first: `images.deleteImagesOfProjects`). */
 export async function deleteProjects(db: Db, ids: readonly number[]): Promise<void> {
   if (ids.length === 0) return;
-  await db.deleteFrom('projects').where('id', 'in', [...ids]).execute();
+  await db
+    .deleteFrom('projects')
+    .where('id', 'in', [...ids])
+    .execute();
 }
 
 export function projectsOfBusiness(db: Db, businessId: number) {
@@ -93,5 +101,9 @@ export function projectByName(db: Db, name: string) {
 
 /** The named projects' owners and visibility, for the registry's token endpoint (not a tenant read). */
 export function projectsByName(db: Db, names: readonly string[]) {
-  return db.selectFrom('projects').select(['name', 'business_id', 'public']).where('name', 'in', [...names]).execute();
+  return db
+    .selectFrom('projects')
+    .select(['name', 'business_id', 'public'])
+    .where('name', 'in', [...names])
+    .execute();
 }

@@ -1,8 +1,8 @@
 import type { ClusterFacts, DesiredStateContributor } from '../agent-link/desired-builder.js';
 import type { DesiredState, PullSecret } from '../agent-link/protocol.js';
+import { approvedBusinesses } from '../businesses/store.js';
 import type { Db } from '../db/types.js';
 import type { RegistryHub } from '../registry/hub.js';
-import { approvedBusinesses } from '../businesses/store.js';
 import { allSealed } from './external-store.js';
 import type { SecretBox } from './secret-box.js';
 
@@ -69,7 +69,9 @@ export function pullSecretContributor(registry: RegistryHub, box: SecretBox): De
       const out = new Map<number, Partial<DesiredState>>();
       if (clusters.length === 0) return out;
       const pullSecrets = await pullSecretsFor(db, registry, box, (businessId, repositoryId) =>
-        process.emitWarning(`external repository "${repositoryId}" of business ${businessId}: its password cannot be decrypted with this hub's secret; re-enter it`),
+        process.emitWarning(
+          `external repository "${repositoryId}" of business ${businessId}: its password cannot be decrypted with this hub's secret; re-enter it`,
+        ),
       );
       for (const c of clusters) out.set(c.id, { pullSecrets });
       return out;

@@ -1,5 +1,5 @@
-import { Allow } from '../access/roles.js';
 import Type from 'typebox';
+import { Allow } from '../access/roles.js';
 import type { App } from '../http/app.js';
 import { Done, Ok, Page, done, ok, page } from '../http/envelope.js';
 import { IdData } from '../users/schemas.js';

@@ -1,12 +1,17 @@
 import Type, { type Static } from 'typebox';
-import { PROJECT_NAME_RE } from '../lib/validation.js';
 import { pagingFields } from '../http/paging.js';
+import { PROJECT_NAME_RE } from '../lib/validation.js';
 import { Password, UserName } from '../users/schemas.js';
 
 const BusinessId = Type.Integer({ minimum: 1, maximum: 2147483647, errorMessage: 'must be a business id' });
 const Id = Type.Integer({ minimum: 1, maximum: 2147483647, errorMessage: 'must be a positive integer id' });
 const list = <T extends Parameters<typeof Type.Array>[0]>(item: T) =>
-  Type.Array(item, { minItems: 1, maxItems: 1000, uniqueItems: true, errorMessage: 'must be a list of 1-1000 distinct values, each valid' });
+  Type.Array(item, {
+    minItems: 1,
+    maxItems: 1000,
+    uniqueItems: true,
+    errorMessage: 'must be a list of 1-1000 distinct values, each valid',
+  });
 
 const ProjectName = Type.String({
   minLength: 2,
@@ -119,7 +124,12 @@ export const CreateExternalBody = Type.Object(
     repositoryId: RepositoryId,
     // Checked by address.ts, which says which part is wrong.
     address: Type.String({ maxLength: 300 }),
-    user: Type.String({ minLength: 1, maxLength: 255, pattern: '^[^\\s:]+$', errorMessage: 'must be 1-255 characters without ":" or whitespace' }),
+    user: Type.String({
+      minLength: 1,
+      maxLength: 255,
+      pattern: '^[^\\s:]+$',
+      errorMessage: 'must be 1-255 characters without ":" or whitespace',
+    }),
     password: Type.String({ minLength: 1, maxLength: 1024, errorMessage: 'must be 1-1024 characters' }),
     businessId: Type.Optional(BusinessId),
   },

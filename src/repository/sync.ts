@@ -1,8 +1,8 @@
+import type { Db } from '../db/types.js';
 import { nowSeconds } from '../lib/time.js';
 import type { RegistryClient } from '../registry/client.js';
 import { projectOf } from '../registry/scopes.js';
 import * as images from './image-store.js';
-import type { Db } from '../db/types.js';
 
 type Project = { readonly id: number; readonly name: string };
 
@@ -43,7 +43,10 @@ export class RegistrySync {
     if (projects.length === 0) return;
     const byName = new Map(projects.map((p) => [p.name, p]));
     const catalog = await this.client.catalog();
-    const rows = await images.imagesOfProjects(this.db, projects.map((p) => p.id));
+    const rows = await images.imagesOfProjects(
+      this.db,
+      projects.map((p) => p.id),
+    );
     const known = new Set(rows.map((r) => r.name));
     const unknown = catalog.filter((r) => byName.has(projectOf(r) ?? '') && !known.has(r));
     for (let i = 0; i < unknown.length; i += PARALLEL) {
@@ -92,7 +95,11 @@ export class RegistrySync {
     const imageId = existing?.id ?? (await images.ensureImage(this.db, project.id, repository, now));
     const rows = new Map((await images.tagsOf(this.db, imageId)).map((t) => [t.tag, t]));
     const wanted = new Set(tags);
-    await images.deleteTags(this.db, imageId, [...rows.keys()].filter((t) => !wanted.has(t)));
+    await images.deleteTags(
+      this.db,
+      imageId,
+      [...rows.keys()].filter((t) => !wanted.has(t)),
+    );
     const unknown = tags.filter((t) => rows.get(t)?.size == null);
     for (let i = 0; i < unknown.length; i += PARALLEL) {
       const batch = unknown.slice(i, i + PARALLEL);

@@ -74,7 +74,7 @@ export async function createHub(config: Config, opts: HubOptions = {}): Promise<
     // Router and HTTP parser refusals in the envelope too (API.md §1).
     frameworkErrors,
     clientErrorHandler,
-  }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
+  }).withTypeProvider<TypeBoxTypeProvider>();
 
   const db = await openDatabase({ databaseUrl: config.OTE_DATABASE_URL, dataDir: config.OTE_DATA_DIR });
   try {

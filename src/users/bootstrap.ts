@@ -1,12 +1,12 @@
 import { randomInt } from 'node:crypto';
+import { UserStatus } from '../access/roles.js';
 import { hashPassword } from '../auth/passwords.js';
 import { isUniqueViolation } from '../db/errors.js';
+import type { Db } from '../db/types.js';
 import type { Logger } from '../lib/log.js';
 import { nowSeconds } from '../lib/time.js';
 import { PASSWORD_RE } from '../lib/validation.js';
-import { UserStatus } from '../access/roles.js';
 import * as store from './store.js';
-import type { Db } from '../db/types.js';
 
 const ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
 
@@ -23,12 +23,7 @@ export function generatePassword(): string {
  * OTE_ADMIN_USER / OTE_ADMIN_PASSWORD, or with a generated password that is
  * printed once. Replicas starting together: the unique name lets one win.
  */
-export async function bootstrapAdmin(
-  db: Db,
-  userName: string,
-  password: string | undefined,
-  log: Logger,
-): Promise<void> {
+export async function bootstrapAdmin(db: Db, userName: string, password: string | undefined, log: Logger): Promise<void> {
   if (await store.systemAdminExists(db)) return;
   const chosen = password ?? generatePassword();
   const now = nowSeconds();

@@ -1,7 +1,7 @@
+import { Allow } from '../access/roles.js';
 import type { App } from '../http/app.js';
 import { Done, Ok, Page, done, ok, page } from '../http/envelope.js';
 import { IdParam } from '../http/paging.js';
-import { Allow } from '../access/roles.js';
 import {
   AuditUserBody,
   ChangePasswordBody,

@@ -1,13 +1,6 @@
 import Type, { type Static } from 'typebox';
-import {
-  PASSWORD_MESSAGE,
-  PASSWORD_RE,
-  PHONE_MESSAGE,
-  PHONE_RE,
-  USER_NAME_MESSAGE,
-  USER_NAME_RE,
-} from '../lib/validation.js';
 import { pagingFields } from '../http/paging.js';
+import { PASSWORD_MESSAGE, PASSWORD_RE, PHONE_MESSAGE, PHONE_RE, USER_NAME_MESSAGE, USER_NAME_RE } from '../lib/validation.js';
 
 // `errorMessage` (ajv-errors) replaces ajv's generic wording with the rule itself.
 export const Password = Type.String({ pattern: PASSWORD_RE.source, errorMessage: PASSWORD_MESSAGE });

@@ -1,10 +1,12 @@
+import { type Caller, deriveRole, Role, UserStatus } from '../access/roles.js';
+import { scopeOf } from '../access/scope.js';
 import { hashPassword, verifyPassword } from '../auth/passwords.js';
 import type { TokenService } from '../auth/tokens.js';
+import * as businesses from '../businesses/store.js';
 import { isUniqueViolation } from '../db/errors.js';
-import { scopeOf } from '../access/scope.js';
-import { nowSeconds } from '../lib/time.js';
+import type { Db } from '../db/types.js';
 import { Conflict, NotFound, ValidationError } from '../http/errors.js';
-import { type Caller, deriveRole, Role, UserStatus } from '../access/roles.js';
+import { nowSeconds } from '../lib/time.js';
 import type {
   AuditUserBody,
   ChangePasswordBody,
@@ -14,9 +16,7 @@ import type {
   ResetPasswordBody,
   UserRow,
 } from './schemas.js';
-import * as businesses from '../businesses/store.js';
 import * as store from './store.js';
-import type { Db } from '../db/types.js';
 
 /** Hooks other domains attach to user deletion (e.g. the registry account goes with the user). */
 type UserDeletionHook = (trx: Db, userId: number) => Promise<void>;
@@ -113,13 +113,7 @@ export class UsersService {
   }
 
   async list(caller: Caller, q: ListUsersQuery): Promise<{ rows: UserRow[]; total: number }> {
-    const { rows, total } = await store.listUsers(
-      this.db,
-      scopeOf(caller),
-      { user: q.user, status: q.status },
-      q,
-      q.orderBy,
-    );
+    const { rows, total } = await store.listUsers(this.db, scopeOf(caller), { user: q.user, status: q.status }, q, q.orderBy);
     return { rows: rows.map(toRow), total };
   }
 
@@ -155,7 +149,9 @@ export class UsersService {
       // business approved meanwhile is seen here and refuses the deletion.
       const created = await businesses.approvedCreatedBy(trx, id);
       if (created) {
-        throw new Conflict(`the user created the approved business "${created.name}" (id ${created.id}); delete the business first`);
+        throw new Conflict(
+          `the user created the approved business "${created.name}" (id ${created.id}); delete the business first`,
+        );
       }
       await this.tokens.removeUser(id, trx);
       await store.deleteUser(trx, id);

@@ -13,7 +13,6 @@ const withBusiness = (db: Db) =>
     .selectAll('users')
     .select('businesses.status as business_status');
 
-
 function scoped<Q extends SelectQueryBuilder<Database, 'users', object>>(q: Q, scope: Scope): Q {
   return (scope.kind === 'tenant' ? q.where('users.business_id', '=', scope.businessId) : q) as Q;
 }
@@ -134,9 +133,5 @@ export async function membershipOf(db: Db, userId: number): Promise<number | nul
 
 /** Everyone of a deleted business drops out of it (role 1). */
 export async function dropBusinessMembers(trx: Db, businessId: number, now: number): Promise<void> {
-  await trx
-    .updateTable('users')
-    .set({ business_id: null, update_time: now })
-    .where('business_id', '=', businessId)
-    .execute();
+  await trx.updateTable('users').set({ business_id: null, update_time: now }).where('business_id', '=', businessId).execute();
 }

@@ -139,19 +139,34 @@ describe(`applications through real agents into two kube-apiservers [${db}]`, { 
     assert.equal(d.spec?.strategy?.rollingUpdate?.maxUnavailable, 0);
     assert.equal(d.spec?.progressDeadlineSeconds, 600);
     const pod = d.spec?.template?.spec;
-    assert.deepEqual(pod?.imagePullSecrets?.map((x) => x.name), ['ote.registry', 'harbor-e2e']);
+    assert.deepEqual(
+      pod?.imagePullSecrets?.map((x) => x.name),
+      ['ote.registry', 'harbor-e2e'],
+    );
     assert.deepEqual(pod?.nodeSelector, { 'node.ote-stack.io/camera': 'true' });
-    assert.deepEqual(pod?.volumes?.map((v) => [v.name, v.hostPath?.path]), [['cam', '/dev/video0']]);
+    assert.deepEqual(
+      pod?.volumes?.map((v) => [v.name, v.hostPath?.path]),
+      [['cam', '/dev/video0']],
+    );
     const c = pod?.containers?.[0];
     assert.equal(c?.name, 'vision');
     assert.equal(c?.image, `${REGISTRY}/proj/vision:v1`);
     assert.deepEqual(c?.command, ['/bin/vision']);
     assert.deepEqual(c?.args, ['--fps', '30']);
-    assert.deepEqual(c?.env?.map((x) => [x.name, x.value]), [['MODE', 'edge']]);
-    assert.deepEqual(c?.ports?.map((p) => [p.containerPort, p.protocol]), [[8080, 'TCP']]);
+    assert.deepEqual(
+      c?.env?.map((x) => [x.name, x.value]),
+      [['MODE', 'edge']],
+    );
+    assert.deepEqual(
+      c?.ports?.map((p) => [p.containerPort, p.protocol]),
+      [[8080, 'TCP']],
+    );
     assert.deepEqual(c?.resources?.requests, { cpu: '500m', memory: '268435456' });
     assert.deepEqual(c?.resources?.limits, { cpu: '500m', memory: '268435456', 'nvidia.com/gpu': '1' });
-    assert.deepEqual(c?.volumeMounts?.map((m) => [m.name, m.mountPath, m.readOnly]), [['cam', '/dev/video0', true]]);
+    assert.deepEqual(
+      c?.volumeMounts?.map((m) => [m.name, m.mountPath, m.readOnly]),
+      [['cam', '/dev/video0', true]],
+    );
     // The agent applies the objects one after the other: the Service may come a moment after the Deployment.
     const svc = await waitFor('the Service in edge-a', () =>
       a.kube.core.readNamespacedService({ namespace: ns(), name: 'vision' }).catch((err) => {
@@ -160,13 +175,19 @@ describe(`applications through real agents into two kube-apiservers [${db}]`, { 
       }),
     );
     assert.deepEqual(svc.spec?.selector, { 'app.ote-stack.io/app': 'vision' });
-    assert.deepEqual(svc.spec?.ports?.map((p) => [p.name, p.port, p.protocol]), [['tcp-8080', 8080, 'TCP']]);
+    assert.deepEqual(
+      svc.spec?.ports?.map((p) => [p.name, p.port, p.protocol]),
+      [['tcp-8080', 8080, 'TCP']],
+    );
     assert.equal(svc.metadata?.labels?.['app.kubernetes.io/managed-by'], 'ote');
     assert.equal(await read(b, 'vision'), undefined, 'not in the unlabelled cluster');
 
     // The agent reports the status back: available once the pods (stood for) are.
     await markAvailable(a, 'vision');
-    await waitFor('edge-a available', async () => (await detail(id)).clusters.find((x: Obj) => x.clusterName === a.name)?.state === 'available');
+    await waitFor(
+      'edge-a available',
+      async () => (await detail(id)).clusters.find((x: Obj) => x.clusterName === a.name)?.state === 'available',
+    );
     expectStatus(await api.delete(`/v1/app/${id}`, { token: t.member.token }), 200);
     await waitFor('the Deployment deleted', async () => (await read(a, 'vision')) === undefined);
     await waitFor('the Service deleted', () =>
@@ -192,7 +213,13 @@ describe(`applications through real agents into two kube-apiservers [${db}]`, { 
     await waitFor('web in edge-b after labelling', () => read(b, 'web'));
 
     // An update waits for approval: v1 keeps running in both.
-    expectStatus(await api.put(`/v1/app/${id}`, { token: t.member.token, body: { image: 'proj/web', tag: 'v2', clusterLabel: label, ports: [{ containerPort: 80 }] } }), 200);
+    expectStatus(
+      await api.put(`/v1/app/${id}`, {
+        token: t.member.token,
+        body: { image: 'proj/web', tag: 'v2', clusterLabel: label, ports: [{ containerPort: 80 }] },
+      }),
+      200,
+    );
     assert.equal((await detail(id)).status, 'pending');
     await new Promise((r) => setTimeout(r, 2000));
     for (const e of edges) assert.equal(await image(e, 'web'), `${REGISTRY}/proj/web:v1`);
@@ -200,7 +227,13 @@ describe(`applications through real agents into two kube-apiservers [${db}]`, { 
     for (const e of edges) await waitFor(`v2 in ${e.name}`, async () => (await image(e, 'web')) === `${REGISTRY}/proj/web:v2`);
 
     // A rejected revision changes nothing.
-    expectStatus(await api.put(`/v1/app/${id}`, { token: t.member.token, body: { image: 'proj/web', tag: 'v3', clusterLabel: label, ports: [{ containerPort: 80 }] } }), 200);
+    expectStatus(
+      await api.put(`/v1/app/${id}`, {
+        token: t.member.token,
+        body: { image: 'proj/web', tag: 'v3', clusterLabel: label, ports: [{ containerPort: 80 }] },
+      }),
+      200,
+    );
     await approve(id, 2);
     await new Promise((r) => setTimeout(r, 2000));
     for (const e of edges) assert.equal(await image(e, 'web'), `${REGISTRY}/proj/web:v2`);
@@ -224,7 +257,8 @@ describe(`applications through real agents into two kube-apiservers [${db}]`, { 
     const [a, b] = edges; // both labelled now; the rollout goes in name order: edge-a, then edge-b
     const rollout = { batchSize: 1, progressDeadlineSeconds: 10 };
     const body = (tag: string) => ({ image: 'proj/batch', tag, clusterLabel: label, rollout });
-    const id = expectStatus(await api.post('/v1/app', { token: t.member.token, body: { appName: 'batch', ...body('v1') } }), 200).data.id;
+    const id = expectStatus(await api.post('/v1/app', { token: t.member.token, body: { appName: 'batch', ...body('v1') } }), 200)
+      .data.id;
     await approve(id);
     await waitFor('batch 1 (edge-a)', () => read(a, 'batch'));
     assert.equal(await read(b, 'batch'), undefined, 'edge-b waits for the first batch');
@@ -237,10 +271,14 @@ describe(`applications through real agents into two kube-apiservers [${db}]`, { 
     await approve(id);
     await waitFor('v2 in edge-a', async () => (await image(a, 'batch')) === `${REGISTRY}/proj/batch:v2`);
     // No pods become available for v2 in edge-a: the deadline passes and the rollout stops.
-    const stopped = await waitFor('the rollout to stop', async () => {
-      const d = await detail(id);
-      return /rollout stopped/.test(d.message) ? d : undefined;
-    }, 40_000);
+    const stopped = await waitFor(
+      'the rollout to stop',
+      async () => {
+        const d = await detail(id);
+        return /rollout stopped/.test(d.message) ? d : undefined;
+      },
+      40_000,
+    );
     assert.match(stopped.message, /edge-a/);
     assert.equal(stopped.clusters.find((x: Obj) => x.clusterName === a.name).state, 'degraded');
     assert.equal(await image(b, 'batch'), `${REGISTRY}/proj/batch:v1`, 'edge-b keeps the previous revision');
@@ -255,18 +293,29 @@ describe(`applications through real agents into two kube-apiservers [${db}]`, { 
       const res = await api.get(`/v1/node?clusterName=${a.name}&nodeName=cam-node`, { token: admin });
       return res.body.total === 1;
     });
-    expectStatus(await api.post('/v1/node/label', { token: admin, body: { nodeLabel: cam, clusterName: a.name, nodeName: ['cam-node'] } }), 200);
-    await waitFor('the label on the Node', async () => (await nodeLabels(a.kube.core, 'cam-node'))[`node.ote-stack.io/${cam}`] === 'true');
+    expectStatus(
+      await api.post('/v1/node/label', { token: admin, body: { nodeLabel: cam, clusterName: a.name, nodeName: ['cam-node'] } }),
+      200,
+    );
+    await waitFor(
+      'the label on the Node',
+      async () => (await nodeLabels(a.kube.core, 'cam-node'))[`node.ote-stack.io/${cam}`] === 'true',
+    );
 
     const setting = async (enableAdminAutoDeploy: boolean) =>
       expectStatus(await api.put('/v1/admin/setting', { token: admin, body: { enableAdminAutoDeploy } }), 200);
     const spec = (tag: string, replicas: number) => ({ image: 'proj/ops', tag, replicas, clusterLabel: label, nodeLabel: cam });
     const everywhere = (tag: string) =>
-      Promise.all(edges.map((e) => waitFor(`${tag} in ${e.name}`, async () => (await image(e, 'ops')) === `${REGISTRY}/proj/ops:${tag}`)));
+      Promise.all(
+        edges.map((e) => waitFor(`${tag} in ${e.name}`, async () => (await image(e, 'ops')) === `${REGISTRY}/proj/ops:${tag}`)),
+      );
     await setting(true);
     try {
       // A business administrator's revisions run without an audit while enableAdminAutoDeploy is on.
-      const id = expectStatus(await api.post('/v1/app', { token: t.admin.token, body: { appName: 'ops', ...spec('v1', 1) } }), 200).data.id;
+      const id = expectStatus(
+        await api.post('/v1/app', { token: t.admin.token, body: { appName: 'ops', ...spec('v1', 1) } }),
+        200,
+      ).data.id;
       assert.equal((await detail(id)).status, 'approved');
       await everywhere('v1');
       assert.deepEqual((await read(a, 'ops'))?.spec?.template?.spec?.nodeSelector, { [`node.ote-stack.io/${cam}`]: 'true' });
@@ -281,7 +330,8 @@ describe(`applications through real agents into two kube-apiservers [${db}]`, { 
       // A rollback to the approved revision 1 needs no audit either.
       expectStatus(await api.put(`/v1/app/${id}/rollback`, { token: t.member.token, body: { revision: 1 } }), 200);
       await everywhere('v1');
-      for (const e of edges) await waitFor(`revision 1's replicas in ${e.name}`, async () => (await read(e, 'ops'))?.spec?.replicas === 1);
+      for (const e of edges)
+        await waitFor(`revision 1's replicas in ${e.name}`, async () => (await read(e, 'ops'))?.spec?.replicas === 1);
 
       // A paused cluster keeps what it has until it is resumed.
       expectStatus(await api.put(`/v1/cluster/${b.name}/pause`, { token: admin, body: { paused: true } }), 200);
@@ -294,13 +344,23 @@ describe(`applications through real agents into two kube-apiservers [${db}]`, { 
 
       // The last node of edge-a with the label the application selects: refused, unless deleteDeploy.
       const unlabel = (deleteDeploy: boolean) =>
-        api.delete('/v1/node/label', { token: admin, body: { nodeLabel: cam, clusterName: a.name, nodeName: ['cam-node'], deleteDeploy } });
+        api.delete('/v1/node/label', {
+          token: admin,
+          body: { nodeLabel: cam, clusterName: a.name, nodeName: ['cam-node'], deleteDeploy },
+        });
       const refused = expectStatus(await unlabel(false), 409);
       assert.match(refused.message, /ops/);
-      assert.equal((await nodeLabels(a.kube.core, 'cam-node'))[`node.ote-stack.io/${cam}`], 'true', 'the refusal took nothing away');
+      assert.equal(
+        (await nodeLabels(a.kube.core, 'cam-node'))[`node.ote-stack.io/${cam}`],
+        'true',
+        'the refusal took nothing away',
+      );
       expectStatus(await unlabel(true), 200);
       await waitFor('ops removed from edge-a', async () => (await read(a, 'ops')) === undefined);
-      await waitFor('the label gone from the Node', async () => (await nodeLabels(a.kube.core, 'cam-node'))[`node.ote-stack.io/${cam}`] === undefined);
+      await waitFor(
+        'the label gone from the Node',
+        async () => (await nodeLabels(a.kube.core, 'cam-node'))[`node.ote-stack.io/${cam}`] === undefined,
+      );
       assert.equal(await image(b, 'ops'), `${REGISTRY}/proj/ops:v2`, 'the other cluster keeps it');
       const d = await detail(id);
       assert.equal(d.clusters.find((x: Obj) => x.clusterName === a.name).state, 'removed');

@@ -4,8 +4,8 @@ import type { CoreV1Api } from '@kubernetes/client-node';
 import { MANAGED_BY } from '../../src/agent-link/protocol.js';
 import { type OteProcess, spawnOte } from '../helpers/agent-process.js';
 import { Api, expectStatus } from '../helpers/client.js';
-import { ADMIN, DATABASES, TestDatabase } from '../helpers/hub.js';
 import { type HubProcess, startHubProcess } from '../helpers/hub-process.js';
+import { ADMIN, DATABASES, TestDatabase } from '../helpers/hub.js';
 import { type KubeCluster, createNode, nodeLabels, startKube } from '../helpers/kube.js';
 import { approvedUser, auditBusiness, createBusiness, makeTenant } from '../helpers/tenants.js';
 import { eventually as poll } from '../helpers/wait.js';
@@ -88,7 +88,7 @@ for (const db of DATABASES) {
         if (k.status === 'fulfilled') edges[i].kube = k.value;
       });
       const failed = kubes.find((k) => k.status === 'rejected');
-      if (failed) throw (failed as PromiseRejectedResult).reason;
+      if (failed) throw failed.reason;
       for (const e of edges) {
         for (const [i, node] of e.nodes.entries()) {
           const gpu = node === 'east-1';
@@ -109,11 +109,18 @@ for (const db of DATABASES) {
           body: { metadata: { name: 'regcred' }, type: 'Opaque', stringData: { k: 'v' } },
         });
         for (const [what, read] of [
-          [`${e.name} namespace team-x`, async () => (await e.kube.core.readNamespace({ name: 'team-x' })).metadata?.resourceVersion],
-          [`${e.name} namespace ns9999`, async () => (await e.kube.core.readNamespace({ name: 'ns9999' })).metadata?.resourceVersion],
+          [
+            `${e.name} namespace team-x`,
+            async () => (await e.kube.core.readNamespace({ name: 'team-x' })).metadata?.resourceVersion,
+          ],
+          [
+            `${e.name} namespace ns9999`,
+            async () => (await e.kube.core.readNamespace({ name: 'ns9999' })).metadata?.resourceVersion,
+          ],
           [
             `${e.name} secret team-x/regcred`,
-            async () => (await e.kube.core.readNamespacedSecret({ namespace: 'team-x', name: 'regcred' })).metadata?.resourceVersion,
+            async () =>
+              (await e.kube.core.readNamespacedSecret({ namespace: 'team-x', name: 'regcred' })).metadata?.resourceVersion,
           ],
         ] as const) {
           untouched.push({ what, read, rv: await read() });
@@ -200,7 +207,10 @@ for (const db of DATABASES) {
         t.diagnostic(`silent agent → cluster not ready after ${elapsed} ms (grace ${GRACE} s, heartbeat ${HEARTBEAT} s)`);
         assert.ok(elapsed <= (GRACE + HEARTBEAT) * 1000 + 2500, `not ready after ${elapsed} ms`);
         const nodes = expectStatus(await api.get('/v1/node?clusterName=edge-west', { token: admin }), 200);
-        assert.deepEqual(nodes.data.map((n: { isReady: boolean }) => n.isReady), [false]);
+        assert.deepEqual(
+          nodes.data.map((n: { isReady: boolean }) => n.isReady),
+          [false],
+        );
         assert.equal(nodes.meta.readyNodeCount, 0);
         assert.equal((await clusterRow('edge-east'))?.isReady, true, 'the other cluster stays ready');
       } finally {
@@ -228,7 +238,10 @@ for (const db of DATABASES) {
     it('a node label set through the API lands on the Kubernetes Node and goes away when deleted', async () => {
       const body = { nodeLabel: 'gpu-a100', clusterName: 'edge-east', nodeName: ['east-1'] };
       expectStatus(await api.post('/v1/node/label', { token: admin, body }), 200);
-      await eventually('the label on east-1', async () => (await nodeLabels(east.kube.core, 'east-1'))[`${P}gpu-a100`] === 'true');
+      await eventually(
+        'the label on east-1',
+        async () => (await nodeLabels(east.kube.core, 'east-1'))[`${P}gpu-a100`] === 'true',
+      );
       // The API lists the labels OTE manages for the node (its desired set), not a read-back of the Node.
       await eventually('the API lists the label on east-1', async () => {
         const res = expectStatus(await api.get('/v1/node?clusterName=edge-east&nodeName=east-1', { token: admin }), 200);
@@ -237,7 +250,10 @@ for (const db of DATABASES) {
       assert.equal((await nodeLabels(east.kube.core, 'east-2'))[`${P}gpu-a100`], undefined, 'only the named node');
 
       expectStatus(await api.delete('/v1/node/label', { token: admin, body }), 200);
-      await eventually('the label gone from east-1', async () => !((`${P}gpu-a100`) in (await nodeLabels(east.kube.core, 'east-1'))));
+      await eventually(
+        'the label gone from east-1',
+        async () => !(`${P}gpu-a100` in (await nodeLabels(east.kube.core, 'east-1'))),
+      );
       const labels = await nodeLabels(east.kube.core, 'east-1');
       assert.equal(labels.team, 'vision', 'labels OTE did not set stay');
       assert.equal(labels['nvidia.com/gpu.memory'], '40960');

@@ -1,10 +1,5 @@
 import WebSocket from 'ws';
-import {
-  type DesiredMessage,
-  type NodeReport,
-  PROTOCOL_VERSION,
-  type WorkloadStatus,
-} from '../../src/agent-link/protocol.js';
+import { type DesiredMessage, type NodeReport, PROTOCOL_VERSION, type WorkloadStatus } from '../../src/agent-link/protocol.js';
 
 /**
  * A protocol-level agent: it speaks the real agent protocol (API.md §11) over
@@ -83,7 +78,14 @@ export class FakeAgent {
   }
 
   hello(appliedGeneration: number | null = null, workloads: WorkloadStatus[] = []): void {
-    this.send({ type: 'hello', protocol: PROTOCOL_VERSION, agentVersion: 'fake/1', appliedGeneration, nodes: this.nodes, workloads });
+    this.send({
+      type: 'hello',
+      protocol: PROTOCOL_VERSION,
+      agentVersion: 'fake/1',
+      appliedGeneration,
+      nodes: this.nodes,
+      workloads,
+    });
   }
 
   send(msg: unknown): void {
@@ -107,14 +109,19 @@ export class FakeAgent {
   }
 
   /** The first desired state (already received or to come) that satisfies `pred`. */
-  async waitForDesired(pred: (m: DesiredMessage) => boolean, timeoutMs = 10_000, what = 'a desired state'): Promise<DesiredMessage> {
+  async waitForDesired(
+    pred: (m: DesiredMessage) => boolean,
+    timeoutMs = 10_000,
+    what = 'a desired state',
+  ): Promise<DesiredMessage> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = this.desired.find(pred);
       if (found) return found;
       if (this.ws.readyState === WebSocket.CLOSED) throw new Error(`connection closed while waiting for ${what}`);
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.desired.map((d) => d.generation))}`);
+      if (left <= 0)
+        throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.desired.map((d) => d.generation))}`);
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, left);
         this.waiters.push(() => {
@@ -191,7 +198,10 @@ export async function until(what: string, probe: () => Promise<boolean> | boolea
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last instanceof Error ? last.message : JSON.stringify(last)}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last instanceof Error ? last.message : JSON.stringify(last)}` : ''}`,
+      );
     await new Promise((r) => setTimeout(r, 100));
   }
 }

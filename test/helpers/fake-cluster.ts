@@ -1,4 +1,3 @@
-import type { PullSecret } from '../../src/agent-link/protocol.js';
 import type {
   ClusterApi,
   KindRef,
@@ -9,6 +8,7 @@ import type {
   SecretInfo,
 } from '../../src/agent/cluster-api.js';
 import { DOCKER_CONFIG_TYPE } from '../../src/agent/reconcile.js';
+import type { PullSecret } from '../../src/agent-link/protocol.js';
 
 /** An in-memory cluster for unit tests of the reconcile rules; `calls` records every write. */
 export class FakeCluster implements ClusterApi {
@@ -88,9 +88,7 @@ export class FakeCluster implements ClusterApi {
     this.objects.set(key(ref), { ref, managed: true, body: obj });
   }
   async listManagedObjects(kinds: readonly KindRef[]) {
-    return [...this.objects.values()]
-      .filter((o) => o.managed && kinds.some((k) => k.kind === o.ref.kind))
-      .map((o) => o.ref);
+    return [...this.objects.values()].filter((o) => o.managed && kinds.some((k) => k.kind === o.ref.kind)).map((o) => o.ref);
   }
   async deleteObject(ref: ObjectRef) {
     this.calls.push(`delete ${key(ref)}`);

@@ -106,15 +106,19 @@ export async function startRegistry(opts: RegistryOptions): Promise<TestRegistry
     },
   };
   try {
-    await waitUntil(async () => {
-      if (child.exitCode !== null) throw new Error(`docker-registry exited ${child.exitCode}: ${out}`);
-      try {
-        const res = await fetch(`${reg.url}/v2/`, { signal: AbortSignal.timeout(1000) });
-        return res.status === 401; // token auth is on: the registry sends clients to the realm
-      } catch {
-        return false;
-      }
-    }, 15_000, 'docker-registry to listen');
+    await waitUntil(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`docker-registry exited ${child.exitCode}: ${out}`);
+        try {
+          const res = await fetch(`${reg.url}/v2/`, { signal: AbortSignal.timeout(1000) });
+          return res.status === 401; // token auth is on: the registry sends clients to the realm
+        } catch {
+          return false;
+        }
+      },
+      15_000,
+      'docker-registry to listen',
+    );
   } catch (err) {
     await reg.stop();
     throw err;
@@ -170,10 +174,14 @@ export async function buildOciImage(tag: string, content: string): Promise<{ dir
   try {
     fs.writeFileSync(path.join(src, 'hello.txt'), content);
     // Debian's tar writes the layer; a fixed mtime and owner keep it reproducible.
-    const { stdout } = await run('tar', ['-C', src, '--mtime=@0', '--owner=0', '--group=0', '--numeric-owner', '-cf', '-', 'hello.txt'], {
-      encoding: 'buffer',
-      maxBuffer: 10 * 1024 * 1024,
-    });
+    const { stdout } = await run(
+      'tar',
+      ['-C', src, '--mtime=@0', '--owner=0', '--group=0', '--numeric-owner', '-cf', '-', 'hello.txt'],
+      {
+        encoding: 'buffer',
+        maxBuffer: 10 * 1024 * 1024,
+      },
+    );
     const tar = stdout as Buffer;
     const layer = put(gzipSync(tar));
     const config = put(

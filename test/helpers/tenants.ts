@@ -81,8 +81,8 @@ export async function approvedUser(api: Api, adminToken: string, o: NewUserOptio
 /** Applies for a business as `ownerToken` (an approved `isAdmin` role 1 user); answers its id (pending). */
 export async function createBusiness(api: Api, ownerToken: string, name = uniqueName('biz')): Promise<number> {
   const body = { name, introduce: 'test business', objective: 'tests', scale: '10' };
-  const id = expectStatus(await api.post('/v1/business', { token: ownerToken, body }), 200, `create business ${name}`)
-    .data.id as number;
+  const id = expectStatus(await api.post('/v1/business', { token: ownerToken, body }), 200, `create business ${name}`).data
+    .id as number;
   assert.ok(Number.isInteger(id) && id > 0);
   return id;
 }
@@ -107,8 +107,8 @@ export async function subUser(
 ): Promise<TenantUser> {
   const body = { ...userBody(o), ...(o.businessId !== undefined ? { businessId: o.businessId } : {}) };
   api.secrets.add(body.password);
-  const id = expectStatus(await api.post('/v1/admin/user', { token: creatorToken, body }), 200, `sub-user ${body.user}`)
-    .data.id as number;
+  const id = expectStatus(await api.post('/v1/admin/user', { token: creatorToken, body }), 200, `sub-user ${body.user}`).data
+    .id as number;
   return { id, user: body.user, password: body.password, token: await api.login(body.user, body.password) };
 }
 

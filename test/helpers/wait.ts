@@ -14,7 +14,7 @@ export async function eventually<T>(
   for (;;) {
     try {
       const v = await probe();
-      if (v !== undefined && v !== false) return v as T;
+      if (v !== undefined && v !== false) return v;
       last = v;
     } catch (err) {
       last = err;

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { AppsV1Api, CoreV1Api, KubernetesObjectApi, type V1Deployment, loadAllYaml } from '@kubernetes/client-node';
-import { type DesiredState, MANAGED_BY } from '../../src/agent-link/protocol.js';
 import { KubeInventory } from '../../src/agent/inventory.js';
 import { KubeClusterApi } from '../../src/agent/kube-cluster-api.js';
 import { silentLogger } from '../../src/agent/log.js';
 import { reconcile } from '../../src/agent/reconcile.js';
+import { type DesiredState, MANAGED_BY } from '../../src/agent-link/protocol.js';
 import { type KubeCluster, createNode, impersonating, nodeLabels, startKube } from '../helpers/kube.js';
 import { eventually } from '../helpers/wait.js';
 
@@ -94,9 +94,10 @@ describe('agent reconciler against a real kube-apiserver', () => {
     assert.deepEqual(await nodeLabels(kube.core, 'edge-2'), { 'kubernetes.io/hostname': 'edge-2', [`${P}camera`]: 'true' });
 
     // Someone sets an OTE key by hand to another value: the agent owns the prefix and corrects it.
-    await kube.core.patchNode(
-      { name: 'edge-2', body: [{ op: 'add', path: '/metadata/labels/node.ote-stack.io~1camera', value: 'no' }] },
-    );
+    await kube.core.patchNode({
+      name: 'edge-2',
+      body: [{ op: 'add', path: '/metadata/labels/node.ote-stack.io~1camera', value: 'no' }],
+    });
     assert.deepEqual(await reconcile(api, state({ namespaces: ['ns1', 'ns2'], nodeLabels: { 'edge-1': ['camera'] } })), []);
     assert.deepEqual(await nodeLabels(kube.core, 'edge-1'), {
       'kubernetes.io/hostname': 'edge-1',
@@ -166,7 +167,10 @@ describe('agent reconciler against a real kube-apiserver', () => {
     await assert.rejects(kube.core.readNamespacedPod({ namespace: 'ns1', name: 'p' }));
 
     // Updated image, then removal.
-    assert.deepEqual(await reconcile(api, state({ namespaces: ['ns1', 'ns2'], workloads: [deployment('ns1', 'web', 'nginx:1.27')] })), []);
+    assert.deepEqual(
+      await reconcile(api, state({ namespaces: ['ns1', 'ns2'], workloads: [deployment('ns1', 'web', 'nginx:1.27')] })),
+      [],
+    );
     const updated = await apps.readNamespacedDeployment({ namespace: 'ns1', name: 'web' });
     assert.equal(updated.spec?.template.spec?.containers[0].image, 'nginx:1.27');
     assert.deepEqual(await reconcile(api, state({ namespaces: ['ns1', 'ns2'] })), []);
@@ -238,7 +242,10 @@ describe('agent reconciler against a real kube-apiserver', () => {
         'sorted by name',
       );
       await kube.core.patchNode({ name: 'gpu-box', body: [{ op: 'add', path: '/metadata/labels/zone', value: 'z1' }] });
-      await eventually('a change event for the new label', () => changes > 0 && inventory.nodes().find((n) => n.name === 'gpu-box')?.labels.zone === 'z1');
+      await eventually(
+        'a change event for the new label',
+        () => changes > 0 && inventory.nodes().find((n) => n.name === 'gpu-box')?.labels.zone === 'z1',
+      );
       await kube.core.deleteNode({ name: 'gpu-box' });
       await eventually('the deleted node to leave the report', () => !inventory.nodes().some((n) => n.name === 'gpu-box'));
     } finally {
@@ -257,7 +264,11 @@ describe('agent reconciler against a real kube-apiserver', () => {
     try {
       await inventory.start();
       const reported = inventory.workloads();
-      assert.deepEqual(reported.map((w) => w.name), ['api'], 'the unmanaged Deployment "theirs" is not reported');
+      assert.deepEqual(
+        reported.map((w) => w.name),
+        ['api'],
+        'the unmanaged Deployment "theirs" is not reported',
+      );
       const { labels, ...status } = reported[0] as (typeof reported)[number] & { labels?: Record<string, string> };
       assert.deepEqual(status, {
         namespace: 'ns1',
@@ -339,7 +350,10 @@ describe('agent reconciler against a real kube-apiserver', () => {
     const inventory = new KubeInventory(kc, silentLogger, 50);
     try {
       await inventory.start();
-      assert.ok(inventory.nodes().some((n) => n.name === 'edge-1'), 'the agent account can watch nodes');
+      assert.ok(
+        inventory.nodes().some((n) => n.name === 'edge-1'),
+        'the agent account can watch nodes',
+      );
     } finally {
       await inventory.stop();
     }

@@ -89,12 +89,21 @@ for (const db of DATABASES) {
         nodes: [nodeReport(`${clusterName}-ok`), nodeReport(`${clusterName}-down`, { ready: false })],
       });
       agents.push(agent);
-      await until('the cluster alert to clear', async () => !(await alerts(admin)).data.some((r: Obj) => r.kind === 'cluster' && r.name === clusterName));
+      await until(
+        'the cluster alert to clear',
+        async () => !(await alerts(admin)).data.some((r: Obj) => r.kind === 'cluster' && r.name === clusterName),
+      );
       rows = (await alerts(b.member.token)).data;
       const nodes = rows.filter((r: Obj) => r.kind === 'node' && r.clusterName === clusterName);
-      assert.deepEqual(nodes.map((r: Obj) => r.name), [`${clusterName}-down`]);
+      assert.deepEqual(
+        nodes.map((r: Obj) => r.name),
+        [`${clusterName}-down`],
+      );
 
-      const id = expectStatus(await api.post('/v1/app', { token: a.member.token, body: { appName: 'watched', image: 'proj/w' } }), 200).data.id;
+      const id = expectStatus(
+        await api.post('/v1/app', { token: a.member.token, body: { appName: 'watched', image: 'proj/w' } }),
+        200,
+      ).data.id;
       expectStatus(await api.put(`/v1/app/${id}/audit`, { token: admin, body: { status: 1 } }), 200);
       const appAlert = (r: Obj) => r.kind === 'app' && r.name === 'watched' && r.clusterName === clusterName;
       const mine = (await alerts(a.member.token)).data.find(appAlert);
@@ -102,10 +111,15 @@ for (const db of DATABASES) {
       assert.equal(mine.businessId, a.businessId);
       assert.match(mine.message, /^pending/);
       assert.ok((await alerts(admin)).data.some(appAlert), 'the system administrator sees every business');
-      assert.ok(!(await alerts(b.member.token)).data.some((r: Obj) => r.kind === 'app' && r.businessId === a.businessId), 'another business does not');
+      assert.ok(
+        !(await alerts(b.member.token)).data.some((r: Obj) => r.kind === 'app' && r.businessId === a.businessId),
+        'another business does not',
+      );
 
       // Available: the alert goes.
-      await until('the Deployment', () => (agent.desired.at(-1)?.state.workloads ?? []).some((w: Obj) => w.metadata.name === 'watched'));
+      await until('the Deployment', () =>
+        (agent.desired.at(-1)?.state.workloads ?? []).some((w: Obj) => w.metadata.name === 'watched'),
+      );
       const d = (agent.desired.at(-1)?.state.workloads as Obj[]).find((w) => w.metadata.name === 'watched') as Obj;
       agent.send({
         type: 'heartbeat',
@@ -141,8 +155,10 @@ for (const db of DATABASES) {
       await until('the node alert', async () => (await nodeAlert()) !== undefined);
       const first = (await nodeAlert())?.since as number;
       const kernels = async () =>
-        expectStatus(await api.get(`/v1/node?clusterName=${clusterName}&field=nodeName,kernelVersion&pageSize=0`, { token: admin }), 200)
-          .data.map((n: Obj) => n.kernelVersion);
+        expectStatus(
+          await api.get(`/v1/node?clusterName=${clusterName}&field=nodeName,kernelVersion&pageSize=0`, { token: admin }),
+          200,
+        ).data.map((n: Obj) => n.kernelVersion);
       // Seconds resolution: let the clock move on before anything else changes.
       await new Promise((r) => setTimeout(r, 2100));
       agent.report([ok('k2'), down(false, 'k2')]);
@@ -187,7 +203,18 @@ for (const db of DATABASES) {
       assert.ok((await alerts(admin)).data.some((r: Obj) => r.name === nsName));
 
       // Resolved, or past its end: gone.
-      expectStatus(await post(webhook([{ ...firing({ alertname: name, cluster: 'edge-1', severity: 'warning' }, 'x'), status: 'resolved', endsAt: '2026-11-26T11:00:00Z' }])), 200);
+      expectStatus(
+        await post(
+          webhook([
+            {
+              ...firing({ alertname: name, cluster: 'edge-1', severity: 'warning' }, 'x'),
+              status: 'resolved',
+              endsAt: '2026-11-26T11:00:00Z',
+            },
+          ]),
+        ),
+        200,
+      );
       assert.ok(!(await alerts(admin)).data.some((r: Obj) => r.name === name));
       const old = uniqueName('Old');
       expectStatus(await post(webhook([firing({ alertname: old }, 'over', { endsAt: '2020-01-01T00:00:00Z' })])), 200);

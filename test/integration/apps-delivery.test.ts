@@ -52,7 +52,10 @@ for (const db of DATABASES) {
         api.secrets.add(reg.data.token);
         out.push({ name, token: reg.data.token, agent: await connect(reg.data.token, name) });
       }
-      expectStatus(await api.post('/v1/cluster/label', { token: admin, body: { clusterLabel: label, clusterName: out.map((c) => c.name) } }), 200);
+      expectStatus(
+        await api.post('/v1/cluster/label', { token: admin, body: { clusterLabel: label, clusterName: out.map((c) => c.name) } }),
+        200,
+      );
       return out.sort((a, b) => (a.name < b.name ? -1 : 1));
     }
 
@@ -91,13 +94,18 @@ for (const db of DATABASES) {
       });
     }
     const detail = async (id: number) => expectStatus(await api.get(`/v1/app/${id}`, { token: t.member.token }), 200).data;
-    const stateOf = async (id: number, c: Cluster) => (await detail(id)).clusters.find((x: Obj) => x.clusterName === c.name) as Obj;
+    const stateOf = async (id: number, c: Cluster) =>
+      (await detail(id)).clusters.find((x: Obj) => x.clusterName === c.name) as Obj;
     const waitState = (id: number, c: Cluster, state: string, ms = 8000) =>
       until(`${c.name} to be ${state}`, async () => (await stateOf(id, c))?.state === state, ms);
-    const approve = async (id: number) => expectStatus(await api.put(`/v1/app/${id}/audit`, { token: admin, body: { status: 1 } }), 200);
-    const createApp = async (body: Obj) => expectStatus(await api.post('/v1/app', { token: t.member.token, body }), 200).data.id as number;
+    const approve = async (id: number) =>
+      expectStatus(await api.put(`/v1/app/${id}/audit`, { token: admin, body: { status: 1 } }), 200);
+    const createApp = async (body: Obj) =>
+      expectStatus(await api.post('/v1/app', { token: t.member.token, body }), 200).data.id as number;
     const clusterRow = async (c: Cluster) =>
-      (expectStatus(await api.get(`/v1/cluster?pageSize=0`, { token: admin }), 200).data as Obj[]).find((x) => x.clusterName === c.name) as Obj;
+      (expectStatus(await api.get(`/v1/cluster?pageSize=0`, { token: admin }), 200).data as Obj[]).find(
+        (x) => x.clusterName === c.name,
+      ) as Obj;
     const preview = async (id: number, q = '') =>
       expectStatus(await api.get(`/v1/app/${id}/preview${q}`, { token: t.member.token }), 200).data.clusters as Obj[];
 
@@ -126,9 +134,16 @@ for (const db of DATABASES) {
           await bad({ overrides: [{ clusterLabel: 'edge' }] }, 'overrides[0]', path);
           await bad({ kind: 'DaemonSet', overrides: [{ clusterLabel: 'edge', replicas: 2 }] }, 'overrides[0].replicas', path);
         }
-        const id = await createApp({ appName: 'ov-valid', image: 'proj/web', overrides: [{ clusterLabel: 'edge', replicas: 2 }] });
+        const id = await createApp({
+          appName: 'ov-valid',
+          image: 'proj/web',
+          overrides: [{ clusterLabel: 'edge', replicas: 2 }],
+        });
         const res = expectStatus(
-          await api.put(`/v1/app/${id}`, { token: t.member.token, body: { image: 'proj/web', overrides: [ok, { clusterLabel: 'a b' }] } }),
+          await api.put(`/v1/app/${id}`, {
+            token: t.member.token,
+            body: { image: 'proj/web', overrides: [ok, { clusterLabel: 'a b' }] },
+          }),
           422,
         );
         assert.match(res.message, /overrides\[1\]\.clusterLabel/);
@@ -141,7 +156,11 @@ for (const db of DATABASES) {
         await bad({ rollout: { canary: { clusterLabel: '' } } }, 'rollout.canary.clusterLabel');
         await bad({ rollout: { canary: {} } }, 'rollout.canary.clusterLabel');
         await bad({ rollout: { canary: { clusterLabel: 'x', batchSize: 1 } } }, 'rollout.canary.batchSize');
-        const id = await createApp({ appName: 'ro-valid', image: 'proj/web', rollout: { pauseOnFailure: false, canary: { clusterLabel: 'c' } } });
+        const id = await createApp({
+          appName: 'ro-valid',
+          image: 'proj/web',
+          rollout: { pauseOnFailure: false, canary: { clusterLabel: 'c' } },
+        });
         const revs = expectStatus(await api.get(`/v1/app/${id}/revision`, { token: t.member.token }), 200).data;
         assert.deepEqual(revs[0].spec.rollout, {
           pauseOnFailure: false,
@@ -165,35 +184,59 @@ for (const db of DATABASES) {
     });
 
     describe('preview', () => {
-      it('is tenant-isolated: another business\'s application is 404, its external repository 422', async () => {
+      it("is tenant-isolated: another business's application is 404, its external repository 422", async () => {
         const mine = await createApp({ appName: 'iso', image: 'proj/web' });
         expectStatus(await api.get(`/v1/app/${mine}/preview`, { token: other.member.token }), 404);
         expectStatus(await api.get(`/v1/app/${mine}/preview`, { token: other.admin.token }), 404);
         expectStatus(await api.get(`/v1/app/999999/preview`, { token: t.member.token }), 404);
-        const ext = { repositoryId: uniqueName('ext').toLowerCase(), address: 'harbor.example.com', user: 'bot', password: 'S3cret-pass' };
+        const ext = {
+          repositoryId: uniqueName('ext').toLowerCase(),
+          address: 'harbor.example.com',
+          user: 'bot',
+          password: 'S3cret-pass',
+        };
         api.secrets.add(ext.password);
         expectStatus(await api.post('/v1/repository/third', { token: other.admin.token, body: ext }), 200);
         const res = expectStatus(
-          await api.post('/v1/app/preview', { token: t.member.token, body: { appName: 'x', image: 'proj/web', repositoryId: ext.repositoryId } }),
+          await api.post('/v1/app/preview', {
+            token: t.member.token,
+            body: { appName: 'x', image: 'proj/web', repositoryId: ext.repositoryId },
+          }),
           422,
         );
         assert.match(res.message, /repositoryId/);
         // Its owner may name it.
         expectStatus(
-          await api.post('/v1/app/preview', { token: other.member.token, body: { appName: 'x', image: 'proj/web', repositoryId: ext.repositoryId } }),
+          await api.post('/v1/app/preview', {
+            token: other.member.token,
+            body: { appName: 'x', image: 'proj/web', repositoryId: ext.repositoryId },
+          }),
           200,
         );
         // The system administrator previews for a named, approved business only.
-        assert.match(expectStatus(await api.post('/v1/app/preview', { token: admin, body: { appName: 'x', image: 'proj/web' } }), 422).message, /businessId/);
-        expectStatus(await api.post('/v1/app/preview', { token: admin, body: { appName: 'x', image: 'proj/web', businessId: t.businessId } }), 200);
+        assert.match(
+          expectStatus(await api.post('/v1/app/preview', { token: admin, body: { appName: 'x', image: 'proj/web' } }), 422)
+            .message,
+          /businessId/,
+        );
+        expectStatus(
+          await api.post('/v1/app/preview', {
+            token: admin,
+            body: { appName: 'x', image: 'proj/web', businessId: t.businessId },
+          }),
+          200,
+        );
         expectStatus(await api.get(`/v1/app/${mine}/preview`, { token: admin }), 200);
       });
 
-      it('of a new spec: every target cluster\'s objects with its overrides and name, and nothing stored', async () => {
+      it("of a new spec: every target cluster's objects with its overrides and name, and nothing stored", async () => {
         const label = uniqueName('pv').toLowerCase();
         const big = uniqueName('big').toLowerCase();
         const [a, b] = await clusters(2, label);
-        expectStatus(await api.post('/v1/cluster/label', { token: admin, body: { clusterLabel: big, clusterName: [b.name] } }), 200);
+        expectStatus(
+          await api.post('/v1/cluster/label', { token: admin, body: { clusterLabel: big, clusterName: [b.name] } }),
+          200,
+        );
         const [plain, bigOne] = [a, b];
         const before = expectStatus(await api.get('/v1/app?pageSize=0', { token: t.member.token }), 200).total;
         const body = {
@@ -221,7 +264,11 @@ for (const db of DATABASES) {
         assert.deepEqual(dPlain.spec.template.spec.containers[0].args, [`--cluster=${plain.name}`]);
         assert.equal(of(a.name).isReady, true);
         assert.equal(of(a.name).paused, false);
-        assert.equal(expectStatus(await api.get('/v1/app?pageSize=0', { token: t.member.token }), 200).total, before, 'no side effect');
+        assert.equal(
+          expectStatus(await api.get('/v1/app?pageSize=0', { token: t.member.token }), 200).total,
+          before,
+          'no side effect',
+        );
         expectStatus(await api.get('/v1/app?appName=pv-new', { token: t.member.token }), 200);
 
         // Approved, the agents get exactly the previewed objects.
@@ -229,51 +276,89 @@ for (const db of DATABASES) {
         await approve(id);
         await waitRevision(bigOne, 'pv-new', '1');
         await waitRevision(plain, 'pv-new', '1');
-        const withId = (o: Obj) => JSON.parse(JSON.stringify(o).replaceAll('"app.ote-stack.io/id":"0"', `"app.ote-stack.io/id":"${id}"`));
+        const withId = (o: Obj) =>
+          JSON.parse(JSON.stringify(o).replaceAll('"app.ote-stack.io/id":"0"', `"app.ote-stack.io/id":"${id}"`));
         assert.deepEqual(deployment(latest(bigOne), 'pv-new'), withId(dBig));
         assert.deepEqual(deployment(latest(plain), 'pv-new'), withId(dPlain));
 
         // GET preview of the running revision: the same objects, nothing changes.
         const now = await preview(id);
-        assert.deepEqual(now.map((c) => [c.change, c.diff.length, c.currentRevision]), [['none', 0, 1], ['none', 0, 1]]);
-        assert.deepEqual(now.find((c) => c.clusterName === bigOne.name)?.objects.find((o: Obj) => o.kind === 'Deployment'), deployment(latest(bigOne), 'pv-new'));
+        assert.deepEqual(
+          now.map((c) => [c.change, c.diff.length, c.currentRevision]),
+          [
+            ['none', 0, 1],
+            ['none', 0, 1],
+          ],
+        );
+        assert.deepEqual(
+          now.find((c) => c.clusterName === bigOne.name)?.objects.find((o: Obj) => o.kind === 'Deployment'),
+          deployment(latest(bigOne), 'pv-new'),
+        );
       });
 
       it('of a pending revision: change and diff per cluster, including clusters placement adds and removes', async () => {
         const label = uniqueName('pd').toLowerCase();
         const wider = uniqueName('wd').toLowerCase();
         const [a, b, c] = await clusters(3, wider);
-        expectStatus(await api.post('/v1/cluster/label', { token: admin, body: { clusterLabel: label, clusterName: [a.name, b.name] } }), 200);
+        expectStatus(
+          await api.post('/v1/cluster/label', { token: admin, body: { clusterLabel: label, clusterName: [a.name, b.name] } }),
+          200,
+        );
         const id = await createApp({ appName: 'pd', image: 'proj/web', tag: 'v1', clusterLabel: label, env: { A: '1' } });
         await approve(id);
         await waitRevision(a, 'pd', '1');
         // Revision 2: a new image, one more variable, on the wider label (adds c).
         expectStatus(
-          await api.put(`/v1/app/${id}`, { token: t.member.token, body: { image: 'proj/web', tag: 'v2', clusterLabel: wider, env: { A: '1', B: '2' } } }),
+          await api.put(`/v1/app/${id}`, {
+            token: t.member.token,
+            body: { image: 'proj/web', tag: 'v2', clusterLabel: wider, env: { A: '1', B: '2' } },
+          }),
           200,
         );
         const p = await preview(id);
-        assert.deepEqual(p.map((x) => x.clusterName), [a.name, b.name, c.name].sort());
+        assert.deepEqual(
+          p.map((x) => x.clusterName),
+          [a.name, b.name, c.name].sort(),
+        );
         const on = (k: Cluster) => p.find((x) => x.clusterName === k.name) as Obj;
         assert.equal(on(a).change, 'update');
         assert.equal(on(c).change, 'add');
         assert.equal(on(c).currentRevision, null);
-        assert.ok(on(c).diff.some((d: Obj) => d.kind === 'Deployment' && d.path === '' && d.from === null && d.to.kind === 'Deployment'));
+        assert.ok(
+          on(c).diff.some((d: Obj) => d.kind === 'Deployment' && d.path === '' && d.from === null && d.to.kind === 'Deployment'),
+        );
         const image = on(a).diff.find((d: Obj) => d.path === '/spec/template/spec/containers/0/image');
-        assert.deepEqual([image.kind, image.name, image.from, image.to], ['Deployment', 'pd', 'registry.test/proj/web:v1', 'registry.test/proj/web:v2']);
+        assert.deepEqual(
+          [image.kind, image.name, image.from, image.to],
+          ['Deployment', 'pd', 'registry.test/proj/web:v1', 'registry.test/proj/web:v2'],
+        );
         const env = on(a).diff.find((d: Obj) => d.path === '/spec/template/spec/containers/0/env/1');
         assert.deepEqual([env.from, env.to], [null, { name: 'B', value: '2' }]);
-        assert.ok(on(a).diff.some((d: Obj) => d.path === '/metadata/labels/app.ote-stack.io~1revision' && d.from === '1' && d.to === '2'));
+        assert.ok(
+          on(a).diff.some((d: Obj) => d.path === '/metadata/labels/app.ote-stack.io~1revision' && d.from === '1' && d.to === '2'),
+        );
         // Nothing was applied by previewing.
         assert.equal(revisionOn(a, 'pd'), '1');
         assert.equal(revisionOn(c, 'pd'), undefined);
         // ?revision=1 against what runs: no change; a narrower revision 3 removes b and c.
-        assert.deepEqual((await preview(id, '?revision=1')).map((x) => x.change), ['none', 'none']);
+        assert.deepEqual(
+          (await preview(id, '?revision=1')).map((x) => x.change),
+          ['none', 'none'],
+        );
         await approve(id);
         await waitRevision(c, 'pd', '2');
         const narrow = uniqueName('nr').toLowerCase();
-        expectStatus(await api.post('/v1/cluster/label', { token: admin, body: { clusterLabel: narrow, clusterName: [a.name] } }), 200);
-        expectStatus(await api.put(`/v1/app/${id}`, { token: t.member.token, body: { image: 'proj/web', tag: 'v2', clusterLabel: narrow, env: { A: '1', B: '2' } } }), 200);
+        expectStatus(
+          await api.post('/v1/cluster/label', { token: admin, body: { clusterLabel: narrow, clusterName: [a.name] } }),
+          200,
+        );
+        expectStatus(
+          await api.put(`/v1/app/${id}`, {
+            token: t.member.token,
+            body: { image: 'proj/web', tag: 'v2', clusterLabel: narrow, env: { A: '1', B: '2' } },
+          }),
+          200,
+        );
         const q = await preview(id);
         assert.equal(on2(q, a).change, 'update');
         assert.equal(on2(q, b).change, 'remove');
@@ -299,7 +384,13 @@ for (const db of DATABASES) {
         // c goes away before revision 2 reaches it.
         c.agent.close();
         await waitState(id, c, 'unreachable');
-        expectStatus(await api.put(`/v1/app/${id}`, { token: t.member.token, body: { image: 'proj/web', tag: 'v2', clusterLabel: label, rollout } }), 200);
+        expectStatus(
+          await api.put(`/v1/app/${id}`, {
+            token: t.member.token,
+            body: { image: 'proj/web', tag: 'v2', clusterLabel: label, rollout },
+          }),
+          200,
+        );
         expectStatus(await api.put(`/v1/app/${id}/audit`, { token: admin, body: { status: 1, comment: 'looks fine' } }), 200);
         await waitRevision(a, 'rb', '2');
         report(a, 'rb', 0);
@@ -316,7 +407,10 @@ for (const db of DATABASES) {
         assert.match(revs[0].comment, new RegExp(`^looks fine; rollout failed and was rolled back: .*${a.name}`));
         assert.equal(revs[1].status, 'approved');
         const listed = expectStatus(await api.get(`/v1/app?status=failed&appName=rb`, { token: t.member.token }), 200);
-        assert.deepEqual(listed.data.map((r: Obj) => r.id), [id]);
+        assert.deepEqual(
+          listed.data.map((r: Obj) => r.id),
+          [id],
+        );
         // A failed revision is not approved: it cannot be rolled back to.
         expectStatus(await api.put(`/v1/app/${id}/rollback`, { token: t.member.token, body: { revision: 2 } }), 409);
         // The rollback reaches c when it returns: revision 1, never 2.
@@ -325,37 +419,47 @@ for (const db of DATABASES) {
         assert.ok(c.agent.desired.every((m) => deployment(m, 'rb')?.metadata.labels['app.ote-stack.io/revision'] !== '2'));
       });
 
-      it('two hub replicas race to roll back a failed batch: it happens once', { skip: db === 'postgres' ? false : 'replicas share PostgreSQL' }, async () => {
-        const replica = await startHub('postgres', { OTE_REGISTRY_DOMAIN: 'registry.test' }, hub.database);
-        try {
-          const label = uniqueName('rp').toLowerCase();
-          const [a] = await clusters(1, label);
-          const rollout = { batchSize: 1, progressDeadlineSeconds: 10, onFailure: 'rollback' };
-          const id = await createApp({ appName: 'rp', image: 'proj/web', tag: 'v1', clusterLabel: label, rollout });
-          await approve(id);
-          await waitRevision(a, 'rp', '1');
-          report(a, 'rp', 1);
-          await waitState(id, a, 'available');
-          expectStatus(await api.put(`/v1/app/${id}`, { token: t.member.token, body: { image: 'proj/web', tag: 'v2', clusterLabel: label, rollout } }), 200);
-          await approve(id);
-          await waitRevision(a, 'rp', '2');
-          report(a, 'rp', 0);
-          // Past the deadline, every replica's step runs at once (their timers run too).
-          await new Promise((r) => setTimeout(r, 10_500));
-          const steps = [hub, replica, hub, replica].map((h) => h.hub.services.apps.rollouts.check());
-          await Promise.all(steps);
-          await until('the rollback', async () => (await detail(id)).runningRevision === 1, 10_000);
-          await new Promise((r) => setTimeout(r, 1500));
-          const revs = expectStatus(await api.get(`/v1/app/${id}/revision`, { token: t.member.token }), 200).data;
-          assert.equal(revs[0].status, 'failed');
-          assert.equal(revs[0].comment.match(/rolled back/g)?.length, 1, revs[0].comment);
-          const d = await detail(id);
-          assert.equal(d.message.match(/failed/g)?.length, 1, d.message);
-          await waitRevision(a, 'rp', '1');
-        } finally {
-          await replica.stop();
-        }
-      });
+      it(
+        'two hub replicas race to roll back a failed batch: it happens once',
+        { skip: db === 'postgres' ? false : 'replicas share PostgreSQL' },
+        async () => {
+          const replica = await startHub('postgres', { OTE_REGISTRY_DOMAIN: 'registry.test' }, hub.database);
+          try {
+            const label = uniqueName('rp').toLowerCase();
+            const [a] = await clusters(1, label);
+            const rollout = { batchSize: 1, progressDeadlineSeconds: 10, onFailure: 'rollback' };
+            const id = await createApp({ appName: 'rp', image: 'proj/web', tag: 'v1', clusterLabel: label, rollout });
+            await approve(id);
+            await waitRevision(a, 'rp', '1');
+            report(a, 'rp', 1);
+            await waitState(id, a, 'available');
+            expectStatus(
+              await api.put(`/v1/app/${id}`, {
+                token: t.member.token,
+                body: { image: 'proj/web', tag: 'v2', clusterLabel: label, rollout },
+              }),
+              200,
+            );
+            await approve(id);
+            await waitRevision(a, 'rp', '2');
+            report(a, 'rp', 0);
+            // Past the deadline, every replica's step runs at once (their timers run too).
+            await new Promise((r) => setTimeout(r, 10_500));
+            const steps = [hub, replica, hub, replica].map((h) => h.hub.services.apps.rollouts.check());
+            await Promise.all(steps);
+            await until('the rollback', async () => (await detail(id)).runningRevision === 1, 10_000);
+            await new Promise((r) => setTimeout(r, 1500));
+            const revs = expectStatus(await api.get(`/v1/app/${id}/revision`, { token: t.member.token }), 200).data;
+            assert.equal(revs[0].status, 'failed');
+            assert.equal(revs[0].comment.match(/rolled back/g)?.length, 1, revs[0].comment);
+            const d = await detail(id);
+            assert.equal(d.message.match(/failed/g)?.length, 1, d.message);
+            await waitRevision(a, 'rp', '1');
+          } finally {
+            await replica.stop();
+          }
+        },
+      );
 
       it('offline clusters neither block nor fail a rollout, are counted, and get the revision on return; the canary goes first', async () => {
         const label = uniqueName('of').toLowerCase();
@@ -363,7 +467,10 @@ for (const db of DATABASES) {
         const list = await clusters(3, label);
         const [a, b, c] = list;
         // The canary is the last by name: without it, it would be the last batch.
-        expectStatus(await api.post('/v1/cluster/label', { token: admin, body: { clusterLabel: canary, clusterName: [c.name] } }), 200);
+        expectStatus(
+          await api.post('/v1/cluster/label', { token: admin, body: { clusterLabel: canary, clusterName: [c.name] } }),
+          200,
+        );
         const rollout = { batchSize: 1, progressDeadlineSeconds: 10, onFailure: 'rollback', canary: { clusterLabel: canary } };
         b.agent.close();
         const id = await createApp({ appName: 'of', image: 'proj/web', clusterLabel: label, rollout });

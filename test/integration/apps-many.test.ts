@@ -19,7 +19,8 @@ for (const db of DATABASES) {
       admin = await api.login(ADMIN.user, ADMIN.password);
       const t = await makeTenant(api, admin);
       // One application through the API, the rest copied in bulk: the listing code paths are what is tested.
-      const id = expectStatus(await api.post('/v1/app', { token: t.member.token, body: { appName: 'a0', image: 'proj/x' } }), 200).data.id;
+      const id = expectStatus(await api.post('/v1/app', { token: t.member.token, body: { appName: 'a0', image: 'proj/x' } }), 200)
+        .data.id;
       expectStatus(await api.put(`/v1/app/${id}/audit`, { token: admin, body: { status: 1 } }), 200);
       const k = hub.hub.services.db.kysely;
       const app = await k.selectFrom('applications').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
@@ -47,7 +48,11 @@ for (const db of DATABASES) {
       assert.equal(list.data.length, COUNT);
       assert.ok(list.data.every((r: { targetClusters: number }) => r.targetClusters === 1));
       const alerts = expectStatus(await api.get('/v1/alert?pageSize=0', { token: admin }), 200);
-      assert.equal(alerts.data.filter((r: { kind: string }) => r.kind === 'app').length, COUNT, 'one per application on the unreachable cluster');
+      assert.equal(
+        alerts.data.filter((r: { kind: string }) => r.kind === 'app').length,
+        COUNT,
+        'one per application on the unreachable cluster',
+      );
     });
   });
 }

@@ -69,12 +69,18 @@ for (const db of DATABASES) {
       assert.equal(d.spec.replicas, 2);
       assert.equal(d.spec.template.spec.containers[0].image, `${REGISTRY}/proj/cam:v1`);
       assert.equal(d.metadata.labels['app.kubernetes.io/managed-by'], 'ote');
-      assert.ok(workloadsOf(m, 'Service').some((s) => s.metadata.name === 'cam'), 'a Service for the port');
+      assert.ok(
+        workloadsOf(m, 'Service').some((s) => s.metadata.name === 'cam'),
+        'a Service for the port',
+      );
       assert.equal(deploymentOf(latest(1), ns, 'cam'), undefined, 'not on the unlabelled cluster');
 
       let row = expectStatus(await api.get(`/v1/app/${id}`, { token: t.member.token }), 200).data;
       assert.equal(row.targetClusters, 1);
-      assert.deepEqual(row.clusters.map((c: Obj) => c.clusterName), [clusters[0]]);
+      assert.deepEqual(
+        row.clusters.map((c: Obj) => c.clusterName),
+        [clusters[0]],
+      );
 
       // Label the second cluster: it gets the application too.
       await label('POST', edge, [clusters[1]]);
@@ -87,7 +93,13 @@ for (const db of DATABASES) {
       await waitFor(0, 'the scaled Deployment', (x) => deploymentOf(x, ns, 'cam')?.spec.replicas === 4);
 
       // A pending update leaves v1 running; approval rolls v2 out to both.
-      expectStatus(await api.put(`/v1/app/${id}`, { token: t.member.token, body: { image: 'proj/cam', tag: 'v2', replicas: 4, clusterLabel: edge } }), 200);
+      expectStatus(
+        await api.put(`/v1/app/${id}`, {
+          token: t.member.token,
+          body: { image: 'proj/cam', tag: 'v2', replicas: 4, clusterLabel: edge },
+        }),
+        200,
+      );
       await new Promise((r) => setTimeout(r, 300));
       assert.match(deploymentOf(latest(0), ns, 'cam')?.spec.template.spec.containers[0].image, /:v1$/);
       expectStatus(await api.put(`/v1/app/${id}/audit`, { token: admin, body: { status: 1 } }), 200);
@@ -97,7 +109,11 @@ for (const db of DATABASES) {
 
       // Remove the label from the first cluster: the application leaves it.
       await label('DELETE', edge, [clusters[0]]);
-      await waitFor(0, 'the Deployment gone after unlabelling', (x) => !deploymentOf(x, ns, 'cam') && workloadsOf(x, 'Service').length === 0);
+      await waitFor(
+        0,
+        'the Deployment gone after unlabelling',
+        (x) => !deploymentOf(x, ns, 'cam') && workloadsOf(x, 'Service').length === 0,
+      );
       assert.ok(deploymentOf(latest(1), ns, 'cam'), 'still on the other cluster');
 
       // Delete: gone everywhere.
@@ -114,7 +130,12 @@ for (const db of DATABASES) {
         const id = expectStatus(
           await api.post('/v1/app', {
             token: t.member.token,
-            body: { appName: 'site', image: 'proj/site', ports: [{ containerPort: 8080 }], ingress: { host: 'site.example.com', port: 8080 } },
+            body: {
+              appName: 'site',
+              image: 'proj/site',
+              ports: [{ containerPort: 8080 }],
+              ingress: { host: 'site.example.com', port: 8080 },
+            },
           }),
           200,
         ).data.id;
@@ -126,7 +147,11 @@ for (const db of DATABASES) {
         assert.equal(ing.spec.rules[0].http.paths[0].backend.service.port.number, 8080);
         await setting(false);
         // Well before the link's periodic resync: the settings change itself wakes every cluster.
-        await waitFor(0, 'the Ingress gone', (x) => !workloadsOf(x, 'Ingress').some((w) => w.metadata.name === 'site') && !!deploymentOf(x, ns, 'site'));
+        await waitFor(
+          0,
+          'the Ingress gone',
+          (x) => !workloadsOf(x, 'Ingress').some((w) => w.metadata.name === 'site') && !!deploymentOf(x, ns, 'site'),
+        );
         expectStatus(await api.delete(`/v1/app/${id}`, { token: t.member.token }), 200);
       } finally {
         await setting(false);
@@ -136,7 +161,10 @@ for (const db of DATABASES) {
     it('places clusterLabel "all" everywhere, and a rejection changes nothing', async () => {
       const ns = `ns${t.businessId}`;
       const id = expectStatus(
-        await api.post('/v1/app', { token: t.member.token, body: { appName: 'everywhere', image: 'quay.io/org/agent', tag: '1' } }),
+        await api.post('/v1/app', {
+          token: t.member.token,
+          body: { appName: 'everywhere', image: 'quay.io/org/agent', tag: '1' },
+        }),
         200,
       ).data.id;
       expectStatus(await api.put(`/v1/app/${id}/audit`, { token: admin, body: { status: 1 } }), 200);
@@ -145,7 +173,10 @@ for (const db of DATABASES) {
         assert.equal(deploymentOf(m, ns, 'everywhere')?.spec.template.spec.containers[0].image, 'quay.io/org/agent:1');
       }
       const before = latest(0).generation;
-      expectStatus(await api.put(`/v1/app/${id}`, { token: t.member.token, body: { image: 'quay.io/org/agent', tag: '2' } }), 200);
+      expectStatus(
+        await api.put(`/v1/app/${id}`, { token: t.member.token, body: { image: 'quay.io/org/agent', tag: '2' } }),
+        200,
+      );
       expectStatus(await api.put(`/v1/app/${id}/audit`, { token: admin, body: { status: 2, comment: 'no' } }), 200);
       await new Promise((r) => setTimeout(r, 300));
       assert.equal(latest(0).generation, before, 'no new desired state for a rejected revision');

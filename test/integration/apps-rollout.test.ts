@@ -40,11 +40,16 @@ for (const db of DATABASES) {
         const name = uniqueName('k');
         const reg = expectStatus(await api.post('/v1/cluster', { token: admin, body: { clusterName: name } }), 200);
         api.secrets.add(reg.data.token);
-        const agent = await FakeAgent.connect(hub.url, reg.data.token, { nodes: [nodeReport(`${name}-a`), nodeReport(`${name}-b`)] });
+        const agent = await FakeAgent.connect(hub.url, reg.data.token, {
+          nodes: [nodeReport(`${name}-a`), nodeReport(`${name}-b`)],
+        });
         open.push(agent);
         out.push({ name, agent });
       }
-      expectStatus(await api.post('/v1/cluster/label', { token: admin, body: { clusterLabel: label, clusterName: out.map((c) => c.name) } }), 200);
+      expectStatus(
+        await api.post('/v1/cluster/label', { token: admin, body: { clusterLabel: label, clusterName: out.map((c) => c.name) } }),
+        200,
+      );
       return out.sort((a, b) => (a.name < b.name ? -1 : 1));
     }
 
@@ -85,9 +90,10 @@ for (const db of DATABASES) {
       until(`${c.name} to be ${state}`, async () => (await stateOf(id, c))?.state === state, 8000);
     const approve = async (id: number) =>
       expectStatus(await api.put(`/v1/app/${id}/audit`, { token: admin, body: { status: 1 } }), 200);
-    const createApp = async (body: Obj) => expectStatus(await api.post('/v1/app', { token: t.member.token, body }), 200).data.id as number;
+    const createApp = async (body: Obj) =>
+      expectStatus(await api.post('/v1/app', { token: t.member.token, body }), 200).data.id as number;
 
-    it('reports per-cluster state from the agents\' workload status', async () => {
+    it("reports per-cluster state from the agents' workload status", async () => {
       const label = uniqueName('st').toLowerCase();
       const [a, b] = await clusters(2, label);
       const id = await createApp({ appName: 'status', image: 'proj/s', replicas: 2, clusterLabel: label });
@@ -97,7 +103,10 @@ for (const db of DATABASES) {
       let d = await detail(id);
       assert.equal(d.targetClusters, 2);
       assert.equal(d.readyClusters, 0);
-      assert.deepEqual(d.clusters.map((x: Obj) => x.state), ['pending', 'pending']);
+      assert.deepEqual(
+        d.clusters.map((x: Obj) => x.state),
+        ['pending', 'pending'],
+      );
 
       report(a, 'status', 2);
       report(b, 'status', 1);
@@ -115,7 +124,9 @@ for (const db of DATABASES) {
       // A stale generation or the old revision's object does not count.
       report(a, 'status', 2, { generation: 2, observedGeneration: 1 });
       await waitState(id, a, 'progressing');
-      report(a, 'status', 2, { labels: { 'app.kubernetes.io/managed-by': 'ote', 'app.ote-stack.io/id': String(id), 'app.ote-stack.io/revision': '0' } });
+      report(a, 'status', 2, {
+        labels: { 'app.kubernetes.io/managed-by': 'ote', 'app.ote-stack.io/id': String(id), 'app.ote-stack.io/revision': '0' },
+      });
       await waitState(id, a, 'pending');
       // A look-alike in another namespace is not the application's object.
       report(a, 'status', 2, { namespace: 'ns999999' });
@@ -153,7 +164,13 @@ for (const db of DATABASES) {
       await until('the rollout to finish', async () => (await detail(id)).readyClusters === 2, 8000);
 
       // Revision 2: the first batch never becomes available.
-      expectStatus(await api.put(`/v1/app/${id}`, { token: t.member.token, body: { image: 'proj/b', tag: 'v2', clusterLabel: label, rollout } }), 200);
+      expectStatus(
+        await api.put(`/v1/app/${id}`, {
+          token: t.member.token,
+          body: { image: 'proj/b', tag: 'v2', clusterLabel: label, rollout },
+        }),
+        200,
+      );
       await approve(id);
       await waitRevision(a, 'batched', '2');
       report(a, 'batched', 0);
@@ -217,7 +234,10 @@ for (const db of DATABASES) {
       const nodeLabel = uniqueName('cam').toLowerCase();
       for (const c of [a, b]) {
         expectStatus(
-          await api.post('/v1/node/label', { token: admin, body: { nodeLabel, clusterName: c.name, nodeName: [`${c.name}-a`, `${c.name}-b`] } }),
+          await api.post('/v1/node/label', {
+            token: admin,
+            body: { nodeLabel, clusterName: c.name, nodeName: [`${c.name}-a`, `${c.name}-b`] },
+          }),
           200,
         );
       }
@@ -226,11 +246,16 @@ for (const db of DATABASES) {
       await approve(id);
       await approve(other);
       await waitRevision(a, 'camera', '1');
-      assert.deepEqual(deployment(latest(a), 'camera')?.spec.template.spec.nodeSelector, { [`node.ote-stack.io/${nodeLabel}`]: 'true' });
+      assert.deepEqual(deployment(latest(a), 'camera')?.spec.template.spec.nodeSelector, {
+        [`node.ote-stack.io/${nodeLabel}`]: 'true',
+      });
 
       // One node keeps the label: nothing is stranded.
       const del = (nodeName: string[], deleteDeploy?: boolean) =>
-        api.delete('/v1/node/label', { token: admin, body: { nodeLabel, clusterName: a.name, nodeName, ...(deleteDeploy === undefined ? {} : { deleteDeploy }) } });
+        api.delete('/v1/node/label', {
+          token: admin,
+          body: { nodeLabel, clusterName: a.name, nodeName, ...(deleteDeploy === undefined ? {} : { deleteDeploy }) },
+        });
       expectStatus(await del([`${a.name}-a`]), 200);
       const refused = expectStatus(await del([`${a.name}-b`]), 409);
       assert.match(refused.message, /camera/);

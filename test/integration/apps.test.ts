@@ -196,7 +196,7 @@ for (const db of DATABASES) {
       assert.equal((await detail(a.member.token, id)).status, 'pending');
     });
 
-    it('isolates tenants on every endpoint: another business\'s application is 404', async () => {
+    it("isolates tenants on every endpoint: another business's application is 404", async () => {
       const id = await create(a.member.token, spec({ replicas: 2 }));
       await audit(id, 1);
       for (const token of [b.member.token, b.admin.token]) {
@@ -219,7 +219,10 @@ for (const db of DATABASES) {
       assert.equal(d.replicas, 2, 'nothing changed');
       assert.equal(d.revision, 1);
       const all = expectStatus(await api.get('/v1/app?pageSize=0', { token: admin }), 200);
-      assert.ok(all.data.some((r: { id: number }) => r.id === id), 'the system administrator sees every business');
+      assert.ok(
+        all.data.some((r: { id: number }) => r.id === id),
+        'the system administrator sees every business',
+      );
       expectStatus(await api.get('/v1/app/999999', { token: a.member.token }), 404);
       expectStatus(await api.get('/v1/app/abc', { token: a.member.token }), 422);
       expectStatus(await api.get('/v1/app/1.5', { token: a.member.token }), 422);
@@ -228,7 +231,10 @@ for (const db of DATABASES) {
     it('keeps names unique per business, case-insensitively', async () => {
       const name = uniqueName('Dup');
       await create(a.member.token, spec({ appName: name }));
-      const res = expectStatus(await api.post('/v1/app', { token: a.admin.token, body: spec({ appName: name.toLowerCase() }) }), 409);
+      const res = expectStatus(
+        await api.post('/v1/app', { token: a.admin.token, body: spec({ appName: name.toLowerCase() }) }),
+        409,
+      );
       assert.match(res.message, /appName/);
       await create(b.member.token, spec({ appName: name }));
     });
@@ -241,7 +247,10 @@ for (const db of DATABASES) {
       assert.equal(d.replicas, 4);
       assert.equal(d.status, 'approved');
       assert.equal(d.revision, 1, 'no new revision');
-      expectStatus(await api.put(`/v1/app/${id}`, { token: a.member.token, body: { image: 'proj/web', tag: 'v9', replicas: 1 } }), 200);
+      expectStatus(
+        await api.put(`/v1/app/${id}`, { token: a.member.token, body: { image: 'proj/web', tag: 'v9', replicas: 1 } }),
+        200,
+      );
       expectStatus(await api.put(`/v1/app/${id}/replicas`, { token: a.member.token, body: { replicas: 6 } }), 200);
       await audit(id, 1);
       d = await detail(a.member.token, id);
@@ -262,12 +271,20 @@ for (const db of DATABASES) {
       const id = await create(a.member.token, spec());
       await audit(id, 1);
       const puts = await Promise.all(
-        [2, 3, 4, 5, 6, 7].map((n) => api.put(`/v1/app/${id}`, { token: a.member.token, body: { image: 'proj/web', tag: `v${n}` } })),
+        [2, 3, 4, 5, 6, 7].map((n) =>
+          api.put(`/v1/app/${id}`, { token: a.member.token, body: { image: 'proj/web', tag: `v${n}` } }),
+        ),
       );
       for (const r of puts) expectStatus(r, 200, 'a concurrent update');
-      assert.deepEqual(puts.map((r) => r.body.data.revision).sort((x, y) => x - y), [2, 3, 4, 5, 6, 7]);
+      assert.deepEqual(
+        puts.map((r) => r.body.data.revision).sort((x, y) => x - y),
+        [2, 3, 4, 5, 6, 7],
+      );
       const revs = expectStatus(await api.get(`/v1/app/${id}/revision`, { token: a.member.token }), 200).data;
-      assert.deepEqual(revs.map((r: { status: string }) => r.status), ['pending', 'rejected', 'rejected', 'rejected', 'rejected', 'rejected', 'approved']);
+      assert.deepEqual(
+        revs.map((r: { status: string }) => r.status),
+        ['pending', 'rejected', 'rejected', 'rejected', 'rejected', 'rejected', 'approved'],
+      );
       const audits = await Promise.all([1, 2].map(() => api.put(`/v1/app/${id}/audit`, { token: admin, body: { status: 1 } })));
       assert.deepEqual(audits.map((r) => r.status).sort(), [200, 409], 'one audit decides, the other finds nothing pending');
       assert.equal((await detail(a.member.token, id)).runningRevision, 7);
@@ -282,7 +299,7 @@ for (const db of DATABASES) {
       expectStatus(await api.delete(`/v1/app/${id}`, { token: admin }), 404);
     });
 
-    it('takes a deleted business\'s applications with it', async () => {
+    it("takes a deleted business's applications with it", async () => {
       const t = await makeTenant(api, admin);
       const running = await create(t.member.token, spec());
       await audit(running, 1);
@@ -305,19 +322,49 @@ for (const db of DATABASES) {
       }
       await audit(ids[0], 1);
       let res = expectStatus(await api.get('/v1/app?orderBy=appName&order=asc', { token: t.member.token }), 200);
-      assert.deepEqual(res.data.map((r: { appName: string }) => r.appName), ['Alpha', 'mid-one', 'zeta']);
+      assert.deepEqual(
+        res.data.map((r: { appName: string }) => r.appName),
+        ['Alpha', 'mid-one', 'zeta'],
+      );
       assert.equal(res.total, 3);
       res = expectStatus(await api.get('/v1/app?orderBy=id&order=desc&pageSize=2&page=2', { token: t.member.token }), 200);
-      assert.deepEqual(res.data.map((r: { id: number }) => r.id), [ids[0]]);
+      assert.deepEqual(
+        res.data.map((r: { id: number }) => r.id),
+        [ids[0]],
+      );
       assert.equal(res.total, 3);
       res = expectStatus(await api.get('/v1/app?appName=ALP', { token: t.member.token }), 200);
-      assert.deepEqual(res.data.map((r: { id: number }) => r.id), [ids[1]]);
+      assert.deepEqual(
+        res.data.map((r: { id: number }) => r.id),
+        [ids[1]],
+      );
       res = expectStatus(await api.get('/v1/app?status=approved', { token: t.member.token }), 200);
-      assert.deepEqual(res.data.map((r: { id: number }) => r.id), [ids[0]]);
+      assert.deepEqual(
+        res.data.map((r: { id: number }) => r.id),
+        [ids[0]],
+      );
       res = expectStatus(await api.get('/v1/app?clusterLabel=edge', { token: t.member.token }), 200);
-      assert.deepEqual(res.data.map((r: { id: number }) => r.id), [ids[0]]);
+      assert.deepEqual(
+        res.data.map((r: { id: number }) => r.id),
+        [ids[0]],
+      );
       const row = res.data[0];
-      for (const k of ['id', 'appName', 'businessId', 'image', 'tag', 'replicas', 'clusterLabel', 'nodeLabel', 'status', 'revision', 'readyClusters', 'targetClusters', 'createTime', 'updateTime']) {
+      for (const k of [
+        'id',
+        'appName',
+        'businessId',
+        'image',
+        'tag',
+        'replicas',
+        'clusterLabel',
+        'nodeLabel',
+        'status',
+        'revision',
+        'readyClusters',
+        'targetClusters',
+        'createTime',
+        'updateTime',
+      ]) {
         assert.ok(k in row, `row has ${k}`);
       }
       for (const q of ['orderBy=name', 'order=up', 'pageSize=1001', 'page=0', 'status=done']) {
@@ -441,7 +488,10 @@ for (const db of DATABASES) {
         await bad({ volumes: [{ name: 'cam', hostPath: '/dev\\video0', mountPath: '/x' }] }, 'volumes[0].hostPath');
         // A near-miss path is refused at once: a backtracking pattern once took seconds per extra character here.
         const started = Date.now();
-        await bad({ volumes: [{ name: 'cam', hostPath: `/${'a'.repeat(32)}\\`, mountPath: `/${'b'.repeat(32)}\\` }] }, 'volumes[0].mountPath');
+        await bad(
+          { volumes: [{ name: 'cam', hostPath: `/${'a'.repeat(32)}\\`, mountPath: `/${'b'.repeat(32)}\\` }] },
+          'volumes[0].mountPath',
+        );
         assert.ok(Date.now() - started < 2000, `a near-miss path took ${Date.now() - started} ms`);
         await good({ volumes: [{ name: 'root', hostPath: '/', mountPath: '/host/' }] });
         const id = await good({ volumes: [{ name: 'cam', hostPath: '/dev/video0', mountPath: '/dev/video0' }] });
@@ -480,7 +530,12 @@ for (const db of DATABASES) {
       it('repositoryId must be an external repository of the business', async () => {
         await bad({ repositoryId: 'nope' }, 'repositoryId');
         await bad({ repositoryId: 'UPPER' }, 'repositoryId');
-        const third = { repositoryId: uniqueName('ext').toLowerCase(), address: 'harbor.example.com', user: 'bot', password: 'S3cret-pass' };
+        const third = {
+          repositoryId: uniqueName('ext').toLowerCase(),
+          address: 'harbor.example.com',
+          user: 'bot',
+          password: 'S3cret-pass',
+        };
         api.secrets.add(third.password);
         expectStatus(await api.post('/v1/repository/third', { token: a.admin.token, body: third }), 200, 'external repository');
         await good({ repositoryId: third.repositoryId });
@@ -500,9 +555,15 @@ for (const db of DATABASES) {
       it('an update takes the whole spec, keeps the name and validates like a create', async () => {
         const id = await good({ replicas: 3, env: { A: '1' } });
         const name = (await detail(a.member.token, id)).appName;
-        let res = expectStatus(await api.put(`/v1/app/${id}`, { token: a.member.token, body: { appName: 'other', image: 'proj/web' } }), 422);
+        let res = expectStatus(
+          await api.put(`/v1/app/${id}`, { token: a.member.token, body: { appName: 'other', image: 'proj/web' } }),
+          422,
+        );
         assert.match(res.message, /appName/);
-        res = expectStatus(await api.put(`/v1/app/${id}`, { token: a.member.token, body: { image: 'proj/web', replicas: 101 } }), 422);
+        res = expectStatus(
+          await api.put(`/v1/app/${id}`, { token: a.member.token, body: { image: 'proj/web', replicas: 101 } }),
+          422,
+        );
         assert.match(res.message, /replicas/);
         res = expectStatus(await api.put(`/v1/app/${id}`, { token: a.member.token, body: { tag: 'v2' } }), 422);
         assert.match(res.message, /image/);
@@ -537,12 +598,15 @@ for (const db of DATABASES) {
         [b, 'bpriv', false],
         [b, 'bpub', true],
       ] as const) {
-        expectStatus(await api.post('/v1/repository/project', { token: t.admin.token, body: { projectName, public: isPublic } }), 201);
+        expectStatus(
+          await api.post('/v1/repository/project', { token: t.admin.token, body: { projectName, public: isPublic } }),
+          201,
+        );
       }
     });
     after(() => hub?.close());
 
-    it('takes images of the business\'s own projects and of public ones only', async () => {
+    it("takes images of the business's own projects and of public ones only", async () => {
       for (const image of ['apriv/web', 'bpub/tool', 'quay.io/any/thing', `${URL_HOST}/apriv/web`]) {
         expectStatus(await api.post('/v1/app', { token: a.member.token, body: spec({ image }) }), 200, image);
       }
@@ -552,7 +616,8 @@ for (const db of DATABASES) {
         assert.match(res.message, /^image: no project "[a-z]+" this business can pull from/);
       }
       // The same rule for an update: another business's private project is refused.
-      const id = expectStatus(await api.post('/v1/app', { token: b.member.token, body: spec({ image: 'bpriv/secret' }) }), 200).data.id;
+      const id = expectStatus(await api.post('/v1/app', { token: b.member.token, body: spec({ image: 'bpriv/secret' }) }), 200)
+        .data.id;
       expectStatus(await api.put(`/v1/app/${id}`, { token: b.member.token, body: { image: 'apriv/web' } }), 422);
     });
   });

@@ -86,7 +86,9 @@ for (const db of DATABASES) {
     });
 
     it('answers an unknown user and a wrong password with the identical status and message', async () => {
-      const unknown = await api.post('/v1/authorization', { body: { user: `nobody${randomBytes(3).toString('hex')}`, password: 'Whatever-1' } });
+      const unknown = await api.post('/v1/authorization', {
+        body: { user: `nobody${randomBytes(3).toString('hex')}`, password: 'Whatever-1' },
+      });
       const wrong = await api.post('/v1/authorization', { body: { user: ADMIN.user, password: 'Wrong-Passw0rd' } });
       expectStatus(unknown, 401);
       expectStatus(wrong, 401);
@@ -188,7 +190,11 @@ for (const db of DATABASES) {
       // The real key but no expiry, or another issuer: refused.
       const { exp: _exp, ...noExp } = claims;
       expectStatus(await api.get('/v1/authorization', { token: await signToken(realKey, noExp) }), 401, 'no exp');
-      expectStatus(await api.get('/v1/authorization', { token: await signToken(realKey, { ...claims, iss: 'someone-else' }) }), 401, 'issuer');
+      expectStatus(
+        await api.get('/v1/authorization', { token: await signToken(realKey, { ...claims, iss: 'someone-else' }) }),
+        401,
+        'issuer',
+      );
       // A live session bound to another user: swapping `sub` must not work even with the real key.
       const adminId = claimsOf(admin).sub;
       const swapped = await signToken(realKey, { ...claims, sub: adminId });
@@ -252,7 +258,10 @@ for (const db of DATABASES) {
 
     it('refuses a wrong old password (422 naming oldPassword), the same password, and a weak one', async () => {
       const u = await createUser(api, admin);
-      const wrong = await api.put('/v1/user', { token: u.token, body: { oldPassword: 'Not-the-0ld', password: strongPassword() } });
+      const wrong = await api.put('/v1/user', {
+        token: u.token,
+        body: { oldPassword: 'Not-the-0ld', password: strongPassword() },
+      });
       expectStatus(wrong, 422, 'wrong old password');
       assert.match(wrong.body.message, /oldPassword/);
       const same = await api.put('/v1/user', { token: u.token, body: { oldPassword: u.password, password: u.password } });

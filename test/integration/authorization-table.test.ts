@@ -12,8 +12,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { routeTable } from '../../src/http/route-table.js';
 import type { Role } from '../../src/access/roles.js';
+import { routeTable } from '../../src/http/route-table.js';
 import { Api, type ApiResponse } from '../helpers/client.js';
 import { ADMIN, DATABASES, type TestHub, startHub } from '../helpers/hub.js';
 import { type Tenant, type TenantUser, approvedUser, makeTenant, newPassword, pendingUser } from '../helpers/tenants.js';
@@ -132,13 +132,37 @@ const ROWS: readonly Row[] = [
   // clusters and labels (§5): platform-wide infrastructure, no tenant objects
   { route: 'GET /v1/cluster', allow: [2, 3, 4] },
   { route: 'POST /v1/cluster', allow: [4], probe: () => ({ path: '/v1/cluster', body: {} }), expect: 422 },
-  { route: 'DELETE /v1/cluster/:clusterName', allow: [4], probe: (c) => ({ path: `/v1/cluster/${c.missingName}` }), expect: 404, foreign: INFRA },
-  { route: 'POST /v1/cluster/:clusterName/token', allow: [4], probe: (c) => ({ path: `/v1/cluster/${c.missingName}/token` }), expect: 404, foreign: INFRA },
-  { route: 'PUT /v1/cluster/:clusterName/pause', allow: [4], probe: (c) => ({ path: `/v1/cluster/${c.missingName}/pause`, body: { paused: true } }), expect: 404, foreign: INFRA },
+  {
+    route: 'DELETE /v1/cluster/:clusterName',
+    allow: [4],
+    probe: (c) => ({ path: `/v1/cluster/${c.missingName}` }),
+    expect: 404,
+    foreign: INFRA,
+  },
+  {
+    route: 'POST /v1/cluster/:clusterName/token',
+    allow: [4],
+    probe: (c) => ({ path: `/v1/cluster/${c.missingName}/token` }),
+    expect: 404,
+    foreign: INFRA,
+  },
+  {
+    route: 'PUT /v1/cluster/:clusterName/pause',
+    allow: [4],
+    probe: (c) => ({ path: `/v1/cluster/${c.missingName}/pause`, body: { paused: true } }),
+    expect: 404,
+    foreign: INFRA,
+  },
   { route: 'GET /v1/cluster/label', allow: [2, 3, 4] },
   { route: 'POST /v1/cluster/label', allow: [4], probe: () => ({ path: '/v1/cluster/label', body: {} }), expect: 422 },
   { route: 'DELETE /v1/cluster/label', allow: [4], probe: () => ({ path: '/v1/cluster/label', body: {} }), expect: 422 },
-  { route: 'GET /v1/cluster/label/:clusterName', allow: [2, 3, 4], probe: (c) => ({ path: `/v1/cluster/label/${c.missingName}` }), expect: 404, foreign: INFRA },
+  {
+    route: 'GET /v1/cluster/label/:clusterName',
+    allow: [2, 3, 4],
+    probe: (c) => ({ path: `/v1/cluster/label/${c.missingName}` }),
+    expect: 404,
+    foreign: INFRA,
+  },
   // nodes (§6)
   { route: 'GET /v1/node', allow: [2, 3, 4] },
   { route: 'GET /v1/node/label', allow: [2, 3, 4] },
@@ -148,14 +172,34 @@ const ROWS: readonly Row[] = [
   { route: 'GET /v1/agent/connect', allow: P, expect: 401 },
   // repository (§7); the test hub has no registry: project, image, tag and account endpoints answer 503 once authorized
   { route: 'GET /v1/repository/project', allow: [2, 3, 4], expect: 503 },
-  { route: 'POST /v1/repository/project', allow: [3, 4], probe: () => ({ path: '/v1/repository/project', body: {} }), expect: 422 },
-  { route: 'DELETE /v1/repository/project', allow: [3, 4], probe: () => ({ path: '/v1/repository/project', body: {} }), expect: 422 },
+  {
+    route: 'POST /v1/repository/project',
+    allow: [3, 4],
+    probe: () => ({ path: '/v1/repository/project', body: {} }),
+    expect: 422,
+  },
+  {
+    route: 'DELETE /v1/repository/project',
+    allow: [3, 4],
+    probe: () => ({ path: '/v1/repository/project', body: {} }),
+    expect: 422,
+  },
   { route: 'GET /v1/repository/image', allow: [2, 3, 4], expect: 422 },
   { route: 'DELETE /v1/repository/image', allow: [3, 4], probe: () => ({ path: '/v1/repository/image', body: {} }), expect: 422 },
   { route: 'GET /v1/repository/image/tag', allow: [2, 3, 4], expect: 422 },
-  { route: 'DELETE /v1/repository/image/tag', allow: [3, 4], probe: () => ({ path: '/v1/repository/image/tag', body: {} }), expect: 422 },
+  {
+    route: 'DELETE /v1/repository/image/tag',
+    allow: [3, 4],
+    probe: () => ({ path: '/v1/repository/image/tag', body: {} }),
+    expect: 422,
+  },
   { route: 'POST /v1/repository/user', allow: [2, 3, 4], probe: () => ({ path: '/v1/repository/user', body: {} }), expect: 422 },
-  { route: 'PUT /v1/repository/user/password', allow: [1, 2, 3, 4], probe: () => ({ path: '/v1/repository/user/password', body: {} }), expect: 422 },
+  {
+    route: 'PUT /v1/repository/user/password',
+    allow: [1, 2, 3, 4],
+    probe: () => ({ path: '/v1/repository/user/password', body: {} }),
+    expect: 422,
+  },
   { route: 'POST /v1/repository/third', allow: [3, 4], probe: () => ({ path: '/v1/repository/third', body: {} }), expect: 422 },
   { route: 'DELETE /v1/repository/third', allow: [3, 4], probe: () => ({ path: '/v1/repository/third', body: {} }), expect: 422 },
   { route: 'GET /v1/repository/third', allow: [2, 3, 4] },
@@ -169,19 +213,72 @@ const ROWS: readonly Row[] = [
   // registry token service (§10): public, with their own credentials
   { route: 'GET /v1/registry/token', allow: P, asUser: 401 }, // Basic credentials of a registry account, or none
   { route: 'GET /v1/registry/certificate', allow: P },
-  { route: 'POST /v1/registry/notifications', allow: P, probe: () => ({ path: '/v1/registry/notifications', body: {} }), expect: 401 },
+  {
+    route: 'POST /v1/registry/notifications',
+    allow: P,
+    probe: () => ({ path: '/v1/registry/notifications', body: {} }),
+    expect: 401,
+  },
   // applications (§8)
   { route: 'POST /v1/app', allow: [2, 3, 4], probe: () => ({ path: '/v1/app', body: {} }), expect: 422 },
   { route: 'GET /v1/app', allow: [2, 3, 4] },
   { route: 'POST /v1/app/preview', allow: [2, 3, 4], probe: () => ({ path: '/v1/app/preview', body: {} }), expect: 422 },
-  { route: 'GET /v1/app/:id/preview', allow: [2, 3, 4], probe: (c) => ({ path: `/v1/app/${c.missing}/preview` }), expect: 404, foreign: (c) => ({ path: `/v1/app/${c.appId}/preview` }) },
-  { route: 'GET /v1/app/:id', allow: [2, 3, 4], probe: (c) => ({ path: `/v1/app/${c.missing}` }), expect: 404, foreign: (c) => ({ path: `/v1/app/${c.appId}` }) },
-  { route: 'PUT /v1/app/:id', allow: [2, 3, 4], probe: (c) => ({ path: `/v1/app/${c.missing}`, body: APP_UPDATE }), expect: 404, foreign: (c) => ({ path: `/v1/app/${c.appId}`, body: APP_UPDATE }) },
-  { route: 'PUT /v1/app/:id/audit', allow: [4], probe: (c) => ({ path: `/v1/app/${c.missing}/audit`, body: { status: 2 } }), expect: 404, foreign: (c) => ({ path: `/v1/app/${c.appId}/audit`, body: { status: 2 } }) },
-  { route: 'PUT /v1/app/:id/replicas', allow: [2, 3, 4], probe: (c) => ({ path: `/v1/app/${c.missing}/replicas`, body: { replicas: 2 } }), expect: 404, foreign: (c) => ({ path: `/v1/app/${c.appId}/replicas`, body: { replicas: 2 } }) },
-  { route: 'GET /v1/app/:id/revision', allow: [2, 3, 4], probe: (c) => ({ path: `/v1/app/${c.missing}/revision` }), expect: 404, foreign: (c) => ({ path: `/v1/app/${c.appId}/revision` }) },
-  { route: 'PUT /v1/app/:id/rollback', allow: [2, 3, 4], probe: (c) => ({ path: `/v1/app/${c.missing}/rollback`, body: { revision: 1 } }), expect: 404, foreign: (c) => ({ path: `/v1/app/${c.appId}/rollback`, body: { revision: 1 } }) },
-  { route: 'DELETE /v1/app/:id', allow: [2, 3, 4], probe: (c) => ({ path: `/v1/app/${c.missing}` }), expect: 404, foreign: (c) => ({ path: `/v1/app/${c.appId}` }) },
+  {
+    route: 'GET /v1/app/:id/preview',
+    allow: [2, 3, 4],
+    probe: (c) => ({ path: `/v1/app/${c.missing}/preview` }),
+    expect: 404,
+    foreign: (c) => ({ path: `/v1/app/${c.appId}/preview` }),
+  },
+  {
+    route: 'GET /v1/app/:id',
+    allow: [2, 3, 4],
+    probe: (c) => ({ path: `/v1/app/${c.missing}` }),
+    expect: 404,
+    foreign: (c) => ({ path: `/v1/app/${c.appId}` }),
+  },
+  {
+    route: 'PUT /v1/app/:id',
+    allow: [2, 3, 4],
+    probe: (c) => ({ path: `/v1/app/${c.missing}`, body: APP_UPDATE }),
+    expect: 404,
+    foreign: (c) => ({ path: `/v1/app/${c.appId}`, body: APP_UPDATE }),
+  },
+  {
+    route: 'PUT /v1/app/:id/audit',
+    allow: [4],
+    probe: (c) => ({ path: `/v1/app/${c.missing}/audit`, body: { status: 2 } }),
+    expect: 404,
+    foreign: (c) => ({ path: `/v1/app/${c.appId}/audit`, body: { status: 2 } }),
+  },
+  {
+    route: 'PUT /v1/app/:id/replicas',
+    allow: [2, 3, 4],
+    probe: (c) => ({ path: `/v1/app/${c.missing}/replicas`, body: { replicas: 2 } }),
+    expect: 404,
+    foreign: (c) => ({ path: `/v1/app/${c.appId}/replicas`, body: { replicas: 2 } }),
+  },
+  {
+    route: 'GET /v1/app/:id/revision',
+    allow: [2, 3, 4],
+    probe: (c) => ({ path: `/v1/app/${c.missing}/revision` }),
+    expect: 404,
+    foreign: (c) => ({ path: `/v1/app/${c.appId}/revision` }),
+  },
+  {
+    route: 'PUT /v1/app/:id/rollback',
+    allow: [2, 3, 4],
+    probe: (c) => ({ path: `/v1/app/${c.missing}/rollback`, body: { revision: 1 } }),
+    expect: 404,
+    foreign: (c) => ({ path: `/v1/app/${c.appId}/rollback`, body: { revision: 1 } }),
+  },
+  {
+    route: 'DELETE /v1/app/:id',
+    allow: [2, 3, 4],
+    probe: (c) => ({ path: `/v1/app/${c.missing}` }),
+    expect: 404,
+    foreign: (c) => ({ path: `/v1/app/${c.appId}` }),
+  },
   // alerts (§9): the Alertmanager webhook has its own shared secret
   { route: 'GET /v1/alert', allow: [2, 3, 4] },
   { route: 'POST /v1/alert/callback', allow: P, probe: () => ({ path: '/v1/alert/callback', body: {} }), expect: 401 },
@@ -259,8 +356,7 @@ for (const db of DATABASES) {
     });
     after(() => hub?.close());
 
-    const routes = () =>
-      routeTable(hub.hub.app).map((r) => ({ ...r, key: key(r.method, r.url) }));
+    const routes = () => routeTable(hub.hub.app).map((r) => ({ ...r, key: key(r.method, r.url) }));
     const rowOf = (method: string, url: string): Row | undefined => {
       const exact = ROWS.find((r) => r.route === key(method, url));
       // A HEAD route is Fastify's twin of a GET route and answers like it.

@@ -5,15 +5,7 @@ import { desiredNamespaces, loadDesiredNamespaces } from '../../src/businesses/d
 import { Conflict } from '../../src/http/errors.js';
 import { Api, expectStatus } from '../helpers/client.js';
 import { ADMIN, DATABASES, type TestHub, startHub } from '../helpers/hub.js';
-import {
-  approvedUser,
-  auditBusiness,
-  createBusiness,
-  makeTenant,
-  newPassword,
-  subUser,
-  uniqueName,
-} from '../helpers/tenants.js';
+import { approvedUser, auditBusiness, createBusiness, makeTenant, newPassword, subUser, uniqueName } from '../helpers/tenants.js';
 
 const sub = (extra: Record<string, unknown> = {}) => ({
   user: uniqueName('s'),
@@ -62,7 +54,10 @@ for (const db of DATABASES) {
         await api.login(victim.user, victim.password);
       }
       const all = expectStatus(await api.get('/v1/admin/user?pageSize=0', { token: b.admin.token }), 200);
-      assert.deepEqual(all.data.map((u: { id: number }) => u.id).sort((x: number, y: number) => x - y), [b.admin.id, b.member.id]);
+      assert.deepEqual(
+        all.data.map((u: { id: number }) => u.id).sort((x: number, y: number) => x - y),
+        [b.admin.id, b.member.id],
+      );
       // A role 3 cannot plant a user in another business.
       const planted = expectStatus(
         await api.post('/v1/admin/user', { token: b.admin.token, body: sub({ businessId: a.businessId }) }),
@@ -148,7 +143,10 @@ for (const db of DATABASES) {
       // The creator (isAdmin) may apply again; a former general member may not.
       await createBusiness(api, t.admin.token);
       expectStatus(
-        await api.post('/v1/business', { token: t.member.token, body: { name: uniqueName(), introduce: '', objective: '', scale: '' } }),
+        await api.post('/v1/business', {
+          token: t.member.token,
+          body: { name: uniqueName(), introduce: '', objective: '', scale: '' },
+        }),
         403,
       );
     });
@@ -160,7 +158,10 @@ for (const db of DATABASES) {
         for (const b of bodies) api.secrets.add(b.password);
         // Half by role 4 (with businessId), half by the business's own admin (role 3).
         const creations = bodies.map((b, i) =>
-          api.post('/v1/admin/user', { token: i % 2 ? t.admin.token : admin, body: i % 2 ? b : { ...b, businessId: t.businessId } }),
+          api.post('/v1/admin/user', {
+            token: i % 2 ? t.admin.token : admin,
+            body: i % 2 ? b : { ...b, businessId: t.businessId },
+          }),
         );
         const deletion = api.delete(`/v1/business/id/${t.businessId}`, { token: admin });
         const results = await Promise.all(creations);
@@ -172,7 +173,11 @@ for (const db of DATABASES) {
         }
         const all = expectStatus(await api.get('/v1/admin/user?pageSize=0', { token: admin }), 200).data;
         const left = all.filter((u: { businessId: number | null }) => u.businessId === t.businessId);
-        assert.deepEqual(left.map((u: { user: string }) => u.user), [], `round ${round}: members left in the deleted business`);
+        assert.deepEqual(
+          left.map((u: { user: string }) => u.user),
+          [],
+          `round ${round}: members left in the deleted business`,
+        );
       }
     });
 
@@ -187,7 +192,8 @@ for (const db of DATABASES) {
           api.put(`/v1/business/id/${pending}`, { token: admin, body: { status: 1, comment: '' } }),
           api.delete(`/v1/admin/user/${owner.id}`, { token: admin }),
         ]);
-        if (del.status === 200) assert.equal(await statusOf(pending), 3, `round ${round}: creator deleted, business ${approve.status}`);
+        if (del.status === 200)
+          assert.equal(await statusOf(pending), 3, `round ${round}: creator deleted, business ${approve.status}`);
         else expectStatus(del, 409, `round ${round}: deletion refused because approved`);
 
         // An application racing the applicant's deletion: no live business of a deleted user.
@@ -268,20 +274,31 @@ for (const db of DATABASES) {
       expectStatus(await api.get(`/v1/business/id/${id}`, { token: admin }), 200);
 
       const rows = async (action: string) =>
-        expectStatus(await api.get(`/v1/admin/audit?pageSize=0&order=asc&action=${encodeURIComponent(action)}`, { token: admin }), 200)
-          .data as { userId: number | null; user: string; target: string; result: number }[];
+        expectStatus(
+          await api.get(`/v1/admin/audit?pageSize=0&order=asc&action=${encodeURIComponent(action)}`, { token: admin }),
+          200,
+        ).data as { userId: number | null; user: string; target: string; result: number }[];
       const creates = (await rows('POST /v1/business')).filter((r) => r.userId === owner.id);
-      assert.deepEqual(creates.map((r) => [r.user, r.target, r.result]), [
-        [owner.user, '/v1/business', 200],
-        [owner.user, '/v1/business', 422],
-      ]);
+      assert.deepEqual(
+        creates.map((r) => [r.user, r.target, r.result]),
+        [
+          [owner.user, '/v1/business', 200],
+          [owner.user, '/v1/business', 422],
+        ],
+      );
       const audits = (await rows('PUT /v1/business/id/:id')).filter((r) => r.target === `/v1/business/id/${id}`);
-      assert.deepEqual(audits.map((r) => [r.userId, r.result]), [
-        [1, 200],
-        [owner.id, 403],
-      ]);
+      assert.deepEqual(
+        audits.map((r) => [r.userId, r.result]),
+        [
+          [1, 200],
+          [owner.id, 403],
+        ],
+      );
       const deletes = (await rows('DELETE /v1/business/id/:id')).filter((r) => r.target === `/v1/business/id/${id}`);
-      assert.deepEqual(deletes.map((r) => [r.user, r.result]), [[ADMIN.user, 200]]);
+      assert.deepEqual(
+        deletes.map((r) => [r.user, r.result]),
+        [[ADMIN.user, 200]],
+      );
       const reads = await rows('GET /v1/business/id/:id');
       assert.equal(reads.length, 0, 'reads are not audited');
     });

@@ -19,8 +19,11 @@ for (const db of DATABASES) {
 
     /** Registers a cluster as the system administrator; the token is a secret from then on. */
     async function register(name = uniqueName('c')): Promise<{ name: string; token: string; command: string }> {
-      const data = expectStatus(await api.post('/v1/cluster', { token: admin, body: { clusterName: name } }), 200, 'register')
-        .data;
+      const data = expectStatus(
+        await api.post('/v1/cluster', { token: admin, body: { clusterName: name } }),
+        200,
+        'register',
+      ).data;
       // From here on no response may contain it (the Api client checks every body).
       api.secrets.add(data.token);
       return { name: data.clusterName, token: data.token, command: data.command };
@@ -56,13 +59,20 @@ for (const db of DATABASES) {
       const dup = await api.post('/v1/cluster', { token: admin, body: { clusterName: name.toUpperCase() } });
       assert.match(expectStatus(dup, 409).message, /already exists/);
       // Stored hashed: the token itself is nowhere in the database row.
-      const row = await hub.hub.services.db.kysely.selectFrom('clusters').selectAll().where('name', '=', name).executeTakeFirstOrThrow();
+      const row = await hub.hub.services.db.kysely
+        .selectFrom('clusters')
+        .selectAll()
+        .where('name', '=', name)
+        .executeTakeFirstOrThrow();
       assert.ok(!JSON.stringify(row).includes(data.token));
       assert.match(row.token_hash, /^[0-9a-f]{64}$/);
       // Nor in the audit log, nor in any later answer.
       api.secrets.add(data.token);
       const audit = expectStatus(await api.get('/v1/admin/audit?pageSize=0', { token: admin }), 200);
-      assert.ok(audit.data.some((r: { action: string }) => r.action === 'POST /v1/cluster'), 'registration is audited');
+      assert.ok(
+        audit.data.some((r: { action: string }) => r.action === 'POST /v1/cluster'),
+        'registration is audited',
+      );
       expectStatus(await api.get('/v1/cluster', { token: admin }), 200);
     });
 
@@ -71,7 +81,10 @@ for (const db of DATABASES) {
         const res = await api.post('/v1/cluster', { token: admin, body: { clusterName } });
         assert.match(expectStatus(res, 422, clusterName).message, /clusterName/);
       }
-      assert.match(expectStatus(await api.post('/v1/cluster', { token: admin, body: { clusterName: 'label' } }), 422).message, /reserved/);
+      assert.match(
+        expectStatus(await api.post('/v1/cluster', { token: admin, body: { clusterName: 'label' } }), 422).message,
+        /reserved/,
+      );
       const extra = await api.post('/v1/cluster', { token: admin, body: { clusterName: uniqueName('c'), token: 'mine' } });
       assert.match(expectStatus(extra, 422).message, /token: unknown field/);
       expectStatus(await api.post('/v1/cluster', { body: { clusterName: uniqueName('c') } }), 401);
@@ -187,13 +200,11 @@ for (const db of DATABASES) {
     it('records a failed acknowledgement and clears it with the next good one (also across reconnects)', async () => {
       const c = await register();
       const ackError = async () =>
-        (
-          await hub.hub.services.db.kysely
-            .selectFrom('clusters')
-            .select(['ack_error', 'acked_generation'])
-            .where('name', '=', c.name)
-            .executeTakeFirstOrThrow()
-        );
+        await hub.hub.services.db.kysely
+          .selectFrom('clusters')
+          .select(['ack_error', 'acked_generation'])
+          .where('name', '=', c.name)
+          .executeTakeFirstOrThrow();
       const a1 = await connect(c.token, { autoAck: false });
       const d = await a1.waitForDesired(() => true);
       a1.send({ type: 'ack', generation: d.generation, ok: false, error: 'namespace ns1 is not managed by OTE' });
@@ -248,7 +259,14 @@ for (const db of DATABASES) {
     });
 
     it('refuses values the database could not store with 4003, and they never hold up other clusters', async () => {
-      const hello = (nodes: unknown[]) => ({ type: 'hello', protocol: 1, agentVersion: 'x', appliedGeneration: null, nodes, workloads: [] });
+      const hello = (nodes: unknown[]) => ({
+        type: 'hello',
+        protocol: 1,
+        agentVersion: 'x',
+        appliedGeneration: null,
+        nodes,
+        workloads: [],
+      });
       const c = await register();
       for (const [what, frame] of [
         ['a node with more bytes than a bigint holds', hello([nodeReport('big', { memory: 1e300 })])],
@@ -269,7 +287,7 @@ for (const db of DATABASES) {
       const other = await register();
       const good = await connect(other.token);
       const d = await good.waitForDesired(() => true);
-      await until('the other cluster\'s ack recorded', async () => {
+      await until("the other cluster's ack recorded", async () => {
         const row = await hub.hub.services.db.kysely
           .selectFrom('clusters')
           .select(['acked_generation'])
@@ -300,11 +318,17 @@ for (const db of DATABASES) {
       const names = [uniqueName('list'), uniqueName('list'), uniqueName('list')];
       for (const n of names) await register(n);
       const label = uniqueName('lab').toLowerCase();
-      expectStatus(await api.post('/v1/cluster/label', { token: admin, body: { clusterLabel: label, clusterName: names.slice(0, 2) } }), 200);
+      expectStatus(
+        await api.post('/v1/cluster/label', { token: admin, body: { clusterLabel: label, clusterName: names.slice(0, 2) } }),
+        200,
+      );
       const all = expectStatus(await api.get('/v1/cluster', { token: tenant.member.token }), 200);
       assert.equal(all.total, all.data.length, 'pageSize 0 by default: every cluster');
       const sorted = [...all.data.map((c: { clusterName: string }) => c.clusterName)];
-      assert.deepEqual(sorted, [...sorted].sort((a, b) => (Buffer.from(a) < Buffer.from(b) ? -1 : 1)));
+      assert.deepEqual(
+        sorted,
+        [...sorted].sort((a, b) => (Buffer.from(a) < Buffer.from(b) ? -1 : 1)),
+      );
       for (const key of ['clusterName', 'nodeCount', 'isReady', 'labels', 'createTime', 'lastHeartbeat']) {
         assert.ok(key in all.data[0], `row has ${key}`);
       }
@@ -338,24 +362,42 @@ for (const db of DATABASES) {
       assert.match(msg, /missing-two/);
       assert.equal((await clusterRow(a.name)).labels.length, 0, 'nothing applied');
       for (let i = 0; i < 2; i++) {
-        expectStatus(await api.post('/v1/cluster/label', { token: admin, body: { clusterLabel: l1, clusterName: [a.name, b.name.toUpperCase()] } }), 200);
+        expectStatus(
+          await api.post('/v1/cluster/label', {
+            token: admin,
+            body: { clusterLabel: l1, clusterName: [a.name, b.name.toUpperCase()] },
+          }),
+          200,
+        );
       }
       expectStatus(await api.post('/v1/cluster/label', { token: admin, body: { clusterLabel: l2, clusterName: [a.name] } }), 200);
       assert.deepEqual((await clusterRow(a.name)).labels, [l2, l1].sort());
       const labels = expectStatus(await api.get('/v1/cluster/label', { token: tenant.member.token }), 200).data as string[];
       assert.ok(labels.includes(l1) && labels.includes(l2));
       assert.deepEqual(labels, [...labels].sort());
-      const perCluster = expectStatus(await api.get(`/v1/cluster/label/${a.name}?pageSize=1`, { token: tenant.member.token }), 200);
+      const perCluster = expectStatus(
+        await api.get(`/v1/cluster/label/${a.name}?pageSize=1`, { token: tenant.member.token }),
+        200,
+      );
       assert.equal(perCluster.total, 2);
       assert.equal(perCluster.data.length, 1);
       assert.equal(perCluster.data[0].clusterLabel, [l1, l2].sort()[0]);
       assert.ok(perCluster.data[0].createTime > 0);
       expectStatus(await api.get('/v1/cluster/label/no-such-cluster', { token: admin }), 404);
       // Removing: unknown names refuse everything; known ones lose the label (idempotent).
-      expectStatus(await api.delete('/v1/cluster/label', { token: admin, body: { clusterLabel: l1, clusterName: [a.name, 'ghost'] } }), 422);
+      expectStatus(
+        await api.delete('/v1/cluster/label', { token: admin, body: { clusterLabel: l1, clusterName: [a.name, 'ghost'] } }),
+        422,
+      );
       assert.deepEqual((await clusterRow(a.name)).labels, [l2, l1].sort());
-      expectStatus(await api.delete('/v1/cluster/label', { token: admin, body: { clusterLabel: l1, clusterName: [a.name] } }), 200);
-      expectStatus(await api.delete('/v1/cluster/label', { token: admin, body: { clusterLabel: l1, clusterName: [a.name] } }), 200);
+      expectStatus(
+        await api.delete('/v1/cluster/label', { token: admin, body: { clusterLabel: l1, clusterName: [a.name] } }),
+        200,
+      );
+      expectStatus(
+        await api.delete('/v1/cluster/label', { token: admin, body: { clusterLabel: l1, clusterName: [a.name] } }),
+        200,
+      );
       assert.deepEqual((await clusterRow(a.name)).labels, [l2]);
       assert.deepEqual((await clusterRow(b.name)).labels, [l1]);
       // Validation and roles.
@@ -373,14 +415,23 @@ for (const db of DATABASES) {
       }
       // 63 characters is the longest label.
       const longest = `a${'b'.repeat(61)}c`;
-      expectStatus(await api.post('/v1/cluster/label', { token: admin, body: { clusterLabel: longest, clusterName: [b.name] } }), 200);
+      expectStatus(
+        await api.post('/v1/cluster/label', { token: admin, body: { clusterLabel: longest, clusterName: [b.name] } }),
+        200,
+      );
       assert.ok((await clusterRow(b.name)).labels.includes(longest));
       // "all" means every cluster (clusterLabel=all): a label of that name could never be selected.
       const all = await api.post('/v1/cluster/label', { token: admin, body: { clusterLabel: 'all', clusterName: [a.name] } });
       assert.match(expectStatus(all, 422).message, /^clusterLabel: .*reserved/);
       assert.ok(!(await clusterRow(a.name)).labels.includes('all'));
-      expectStatus(await api.post('/v1/cluster/label', { token: tenant.admin.token, body: { clusterLabel: 'x', clusterName: [a.name] } }), 403);
-      expectStatus(await api.delete('/v1/cluster/label', { token: tenant.admin.token, body: { clusterLabel: 'x', clusterName: [a.name] } }), 403);
+      expectStatus(
+        await api.post('/v1/cluster/label', { token: tenant.admin.token, body: { clusterLabel: 'x', clusterName: [a.name] } }),
+        403,
+      );
+      expectStatus(
+        await api.delete('/v1/cluster/label', { token: tenant.admin.token, body: { clusterLabel: 'x', clusterName: [a.name] } }),
+        403,
+      );
     });
   });
 }
@@ -401,7 +452,11 @@ for (const db of DATABASES) {
         assert.equal(await agent.closeCode(), CloseCode.hubStopping);
         const kysely = () => second!.hub.services.db.kysely;
         second = await startHub(db, {}, first.database);
-        const row = await kysely().selectFrom('clusters').select(['session_id']).where('name', '=', name).executeTakeFirstOrThrow();
+        const row = await kysely()
+          .selectFrom('clusters')
+          .select(['session_id'])
+          .where('name', '=', name)
+          .executeTakeFirstOrThrow();
         assert.equal(row.session_id, null, 'released on the clean stop');
         const api2 = new Api(second.url);
         const admin2 = await api2.login(ADMIN.user, ADMIN.password);
@@ -409,10 +464,17 @@ for (const db of DATABASES) {
         assert.equal(listed.find((c: { clusterName: string }) => c.clusterName === name).isReady, false);
         if (db === 'sqlite') {
           // A crash leaves the session behind; a lone (SQLite) hub knows at start that nobody is connected.
-          await kysely().updateTable('clusters').set({ session_id: 'crashed', last_heartbeat: Math.floor(Date.now() / 1000) }).execute();
+          await kysely()
+            .updateTable('clusters')
+            .set({ session_id: 'crashed', last_heartbeat: Math.floor(Date.now() / 1000) })
+            .execute();
           await second.stop();
           second = await startHub(db, {}, first.database);
-          const again = await kysely().selectFrom('clusters').select(['session_id']).where('name', '=', name).executeTakeFirstOrThrow();
+          const again = await kysely()
+            .selectFrom('clusters')
+            .select(['session_id'])
+            .where('name', '=', name)
+            .executeTakeFirstOrThrow();
           assert.equal(again.session_id, null);
         }
         // The agent comes back to the new hub and gets its state again.

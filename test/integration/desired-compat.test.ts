@@ -76,7 +76,13 @@ for (const kind of DATABASES) {
         update_time: t,
       });
       // Approved (1), pending (0) and refused (2) businesses: only approved ones get a namespace.
-      for (const [name, status] of [['b1', 1], ['b2', 0], ['b3', 1], ['b4', 2], ['b5', 1]] as const) {
+      for (const [name, status] of [
+        ['b1', 1],
+        ['b2', 0],
+        ['b3', 1],
+        ['b4', 2],
+        ['b5', 1],
+      ] as const) {
         await db.insertInto('businesses').values(biz(name, status)).execute();
       }
       const cluster = (i: number, paused: number) => ({
@@ -92,7 +98,13 @@ for (const kind of DATABASES) {
         ack_error: null,
         create_time: t,
       });
-      for (const [i, paused] of [[1, 0], [2, 1], [3, 0], [4, 0]] as const) await db.insertInto('clusters').values(cluster(i, paused)).execute();
+      for (const [i, paused] of [
+        [1, 0],
+        [2, 1],
+        [3, 0],
+        [4, 0],
+      ] as const)
+        await db.insertInto('clusters').values(cluster(i, paused)).execute();
       const ids = await db.selectFrom('clusters').select(['id', 'name']).orderBy('id').execute();
       const id = (i: number) => ids.find((r) => r.name === `compat-${i}`)!.id;
       await db
@@ -131,7 +143,16 @@ for (const kind of DATABASES) {
         .executeTakeFirstOrThrow();
       await db
         .insertInto('app_revisions')
-        .values({ app_id: app.id, revision: 1, spec: JSON.stringify(spec), status: 1, comment: '', creator_id: 1, create_time: t, update_time: t })
+        .values({
+          app_id: app.id,
+          revision: 1,
+          spec: JSON.stringify(spec),
+          status: 1,
+          comment: '',
+          creator_id: 1,
+          create_time: t,
+          update_time: t,
+        })
         .execute();
       for (const i of [1, 2, 3, 4]) {
         agents.push(await FakeAgent.connect(hub.url, token(i), { nodes: [nodeReport('n-a'), nodeReport('n-b')] }));

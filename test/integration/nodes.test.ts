@@ -94,10 +94,16 @@ for (const db of DATABASES) {
         Array.from({ length: 10 }, (_, i) => name(i)),
       );
       const second = expectStatus(await nodes(`?clusterName=${cluster}&page=2`), 200);
-      assert.deepEqual(second.data.map((n: { nodeName: string }) => n.nodeName), [name(10), name(11)]);
+      assert.deepEqual(
+        second.data.map((n: { nodeName: string }) => n.nodeName),
+        [name(10), name(11)],
+      );
       assert.equal(second.meta.readyNodeCount, 11, 'the count covers the filter, not the page');
       const sub = expectStatus(await nodes(`?nodeName=${prefix.toUpperCase()}-1`), 200);
-      assert.deepEqual(sub.data.map((n: { nodeName: string }) => n.nodeName), [name(10), name(11)]);
+      assert.deepEqual(
+        sub.data.map((n: { nodeName: string }) => n.nodeName),
+        [name(10), name(11)],
+      );
       assert.equal(sub.meta.readyNodeCount, 2);
       const none = expectStatus(await nodes('?clusterName=no-such-cluster'), 200);
       assert.equal(none.total, 0);
@@ -117,7 +123,10 @@ for (const db of DATABASES) {
       assert.match(msg, /password/);
       assert.match(msg, /rootPassword/);
       // Blanks, repeats and empty items: the names that are there, once; no names at all: every field.
-      const spaced = expectStatus(await nodes(`?clusterName=${cluster}&pageSize=1&field=${encodeURIComponent(' ip , nodeName,,ip ')}`), 200);
+      const spaced = expectStatus(
+        await nodes(`?clusterName=${cluster}&pageSize=1&field=${encodeURIComponent(' ip , nodeName,,ip ')}`),
+        200,
+      );
       assert.deepEqual(spaced.data, [{ ip: '192.168.7.10', nodeName: name(0) }]);
       for (const field of ['', ',', ' , ,']) {
         const all = expectStatus(await nodes(`?clusterName=${cluster}&pageSize=1&field=${encodeURIComponent(field)}`), 200);
@@ -146,7 +155,10 @@ for (const db of DATABASES) {
 
       for (let i = 0; i < 2; i++) {
         expectStatus(
-          await api.post('/v1/node/label', { token: admin, body: { nodeLabel: label, clusterName: cluster.toUpperCase(), nodeName: [name(0), name(1)] } }),
+          await api.post('/v1/node/label', {
+            token: admin,
+            body: { nodeLabel: label, clusterName: cluster.toUpperCase(), nodeName: [name(0), name(1)] },
+          }),
           200,
         );
       }
@@ -155,7 +167,10 @@ for (const db of DATABASES) {
       assert.deepEqual(pushed.state.nodeLabels[name(1)], [label]);
       assert.equal(pushed.state.nodeLabels[name(2)], undefined);
       const labelled = expectStatus(await nodes(`?nodeLabel=${label}`), 200);
-      assert.deepEqual(labelled.data.map((n: { nodeName: string }) => n.nodeName), [name(0), name(1)]);
+      assert.deepEqual(
+        labelled.data.map((n: { nodeName: string }) => n.nodeName),
+        [name(0), name(1)],
+      );
       assert.deepEqual(labelled.data[0].labels, [label]);
       assert.equal(labelled.meta.readyNodeCount, 1);
       const all = expectStatus(await api.get('/v1/node/label', { token: tenant.member.token }), 200).data as string[];
@@ -166,12 +181,18 @@ for (const db of DATABASES) {
 
       // Removal: all or nothing, then the label leaves the desired state.
       expectStatus(
-        await api.delete('/v1/node/label', { token: admin, body: { nodeLabel: label, clusterName: cluster, nodeName: [name(0), 'ghost'] } }),
+        await api.delete('/v1/node/label', {
+          token: admin,
+          body: { nodeLabel: label, clusterName: cluster, nodeName: [name(0), 'ghost'] },
+        }),
         422,
       );
       assert.equal(expectStatus(await nodes(`?nodeLabel=${label}`), 200).total, 2);
       expectStatus(
-        await api.delete('/v1/node/label', { token: admin, body: { nodeLabel: label, clusterName: cluster, nodeName: [name(0)] } }),
+        await api.delete('/v1/node/label', {
+          token: admin,
+          body: { nodeLabel: label, clusterName: cluster, nodeName: [name(0)] },
+        }),
         200,
       );
       const after1 = await agent.waitForDesired((m) => m.generation > pushed.generation);
@@ -214,7 +235,10 @@ for (const db of DATABASES) {
     it('takes a changed inventory from a heartbeat; labels survive a node leaving and coming back', async () => {
       const c = uniqueName('inv');
       const a = await registerAndConnect(c, [nodeReport('inv-a'), nodeReport('inv-b')]);
-      expectStatus(await api.post('/v1/node/label', { token: admin, body: { nodeLabel: 'keep', clusterName: c, nodeName: ['inv-b'] } }), 200);
+      expectStatus(
+        await api.post('/v1/node/label', { token: admin, body: { nodeLabel: 'keep', clusterName: c, nodeName: ['inv-b'] } }),
+        200,
+      );
       a.report([nodeReport('inv-a', { kernelVersion: '6.8.0-1' })]);
       await until(async () => expectStatus(await nodes(`?clusterName=${c}`), 200).total === 1);
       const only = expectStatus(await nodes(`?clusterName=${c}`), 200).data[0];
@@ -223,7 +247,9 @@ for (const db of DATABASES) {
       await until(async () => expectStatus(await nodes(`?clusterName=${c}`), 200).total === 2);
       const b = expectStatus(await nodes(`?clusterName=${c}&nodeName=inv-b`), 200).data[0];
       assert.deepEqual(b.labels, ['keep']);
-      const cl = expectStatus(await api.get('/v1/cluster', { token: admin }), 200).data.find((x: { clusterName: string }) => x.clusterName === c);
+      const cl = expectStatus(await api.get('/v1/cluster', { token: admin }), 200).data.find(
+        (x: { clusterName: string }) => x.clusterName === c,
+      );
       assert.equal(cl.nodeCount, 2);
     });
 
@@ -234,7 +260,10 @@ for (const db of DATABASES) {
       expectStatus(await api.post('/v1/node/label', label('stuck', ['gone-a', 'gone-b'])), 200);
       a.report([nodeReport('gone-a')]);
       await until(async () => expectStatus(await nodes(`?clusterName=${c}`), 200).total === 1);
-      assert.match(expectStatus(await api.post('/v1/node/label', label('other', ['gone-b'])), 422).message, /^nodeName: .*gone-b/);
+      assert.match(
+        expectStatus(await api.post('/v1/node/label', label('other', ['gone-b'])), 422).message,
+        /^nodeName: .*gone-b/,
+      );
       assert.match(expectStatus(await api.delete('/v1/node/label', label('other', ['gone-b'])), 422).message, /gone-b/);
       const before = a.desired.at(-1) as DesiredMessage;
       assert.deepEqual(before.state.nodeLabels['gone-b'], ['stuck']);
@@ -247,15 +276,23 @@ for (const db of DATABASES) {
       assert.deepEqual(expectStatus(await nodes(`?clusterName=${c}&nodeName=gone-b`), 200).data[0].labels, []);
     });
 
-    it('a label set while the cluster\'s agent is offline reaches the agent when it returns', async () => {
+    it("a label set while the cluster's agent is offline reaches the agent when it returns", async () => {
       const c = uniqueName('off');
       const token = expectStatus(await api.post('/v1/cluster', { token: admin, body: { clusterName: c } }), 200).data.token;
       const first = await FakeAgent.connect(hub.url, token, { nodes: [nodeReport('off-1')] });
       agents.push(first);
       await first.waitForDesired(() => true);
       first.close();
-      await until(async () => expectStatus(await api.get('/v1/cluster', { token: admin }), 200).data.find((x: { clusterName: string }) => x.clusterName === c).isReady === false);
-      expectStatus(await api.post('/v1/node/label', { token: admin, body: { nodeLabel: 'late', clusterName: c, nodeName: ['off-1'] } }), 200);
+      await until(
+        async () =>
+          expectStatus(await api.get('/v1/cluster', { token: admin }), 200).data.find(
+            (x: { clusterName: string }) => x.clusterName === c,
+          ).isReady === false,
+      );
+      expectStatus(
+        await api.post('/v1/node/label', { token: admin, body: { nodeLabel: 'late', clusterName: c, nodeName: ['off-1'] } }),
+        200,
+      );
       expectStatus(await api.post('/v1/cluster/label', { token: admin, body: { clusterLabel: 'late', clusterName: [c] } }), 200);
       const back = await FakeAgent.connect(hub.url, token, { nodes: [nodeReport('off-1')] });
       agents.push(back);

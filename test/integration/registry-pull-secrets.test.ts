@@ -58,7 +58,10 @@ describe(`pull secrets reach a real kube-apiserver through the real agent [${db}
     const password = newPassword();
     api.secrets.add(password);
     expectStatus(await api.post('/v1/repository/user', { token: a.admin.token, body: { user, password } }), 200);
-    expectStatus(await api.post('/v1/repository/project', { token: a.admin.token, body: { projectName: project, public: false } }), 201);
+    expectStatus(
+      await api.post('/v1/repository/project', { token: a.admin.token, body: { projectName: project, public: false } }),
+      201,
+    );
     const image = await buildOciImage('v1', 'pull secret test');
     try {
       const pushed = await push(image.dir, 'v1', `${registry.host}/${project}/app:v1`, `${user}:${password}`);
@@ -106,8 +109,13 @@ describe(`pull secrets reach a real kube-apiserver through the real agent [${db}
       password: extPassword,
       auth: Buffer.from(`edge:${extPassword}`).toString('base64'),
     });
-    expectStatus(await api.delete('/v1/repository/third', { token: a.admin.token, body: { repositoryId: ['harbor-edge'] } }), 200);
-    await eventually('the harbor-edge Secret to go', async () => (await secret('harbor-edge')) === undefined, { timeoutMs: 30_000 });
+    expectStatus(
+      await api.delete('/v1/repository/third', { token: a.admin.token, body: { repositoryId: ['harbor-edge'] } }),
+      200,
+    );
+    await eventually('the harbor-edge Secret to go', async () => (await secret('harbor-edge')) === undefined, {
+      timeoutMs: 30_000,
+    });
     assert.ok(await secret('ote.registry'), 'the platform pull secret stays');
   });
 });

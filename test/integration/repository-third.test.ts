@@ -6,10 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
 import { Writable } from 'node:stream';
-import { createHub, type Hub } from '../../src/server/app.js';
+import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config/config.js';
+import { createHub, type Hub } from '../../src/server/app.js';
 import { Api, expectStatus } from '../helpers/client.js';
 import { ADMIN, DATABASES, TestDatabase } from '../helpers/hub.js';
 import { type Tenant, makeTenant, uniqueName } from '../helpers/tenants.js';
@@ -133,7 +133,8 @@ for (const db of DATABASES) {
         expectStatus(res, 422);
         assert.match(res.body.message, /repositoryId/);
       }
-      for (const repositoryId of ['a', '0', 'a-b', 'a'.repeat(63)]) expectStatus(await third(a.admin.token, body({ repositoryId })), 200, repositoryId);
+      for (const repositoryId of ['a', '0', 'a-b', 'a'.repeat(63)])
+        expectStatus(await third(a.admin.token, body({ repositoryId })), 200, repositoryId);
       expectStatus(await third(a.admin.token, body({ user: 'has:colon' })), 422);
       expectStatus(await third(a.admin.token, body({ extra: true })), 422);
       expectStatus(await third(a.admin.token, { repositoryId: 'x1', address: 'r.example' }), 422);
@@ -159,12 +160,18 @@ for (const db of DATABASES) {
       const ambiguous = await api.get(`/v1/repository/third/${repositoryId}`, { token: admin });
       expectStatus(ambiguous, 422);
       assert.match(ambiguous.body.message, /businessId/);
-      const ofB = expectStatus(await api.get(`/v1/repository/third/${repositoryId}?businessId=${b.businessId}`, { token: admin }), 200);
+      const ofB = expectStatus(
+        await api.get(`/v1/repository/third/${repositoryId}?businessId=${b.businessId}`, { token: admin }),
+        200,
+      );
       assert.equal(ofB.data.businessId, b.businessId);
       const del = await api.delete('/v1/repository/third', { token: admin, body: { repositoryId: [repositoryId] } });
       expectStatus(del, 422);
       expectStatus(
-        await api.delete('/v1/repository/third', { token: admin, body: { repositoryId: [repositoryId], businessId: b.businessId } }),
+        await api.delete('/v1/repository/third', {
+          token: admin,
+          body: { repositoryId: [repositoryId], businessId: b.businessId },
+        }),
         200,
       );
       expectStatus(await api.get(`/v1/repository/third/${repositoryId}`, { token: a.member.token }), 200, "A's stays");
@@ -184,7 +191,10 @@ for (const db of DATABASES) {
       const all = expectStatus(await api.get('/v1/repository/third?pageSize=0', { token: admin }), 200);
       assert.ok(all.data.some((r: { businessId: number }) => r.businessId === a.businessId));
       assert.ok(all.data.some((r: { businessId: number }) => r.businessId === b.businessId));
-      const paged = expectStatus(await api.get('/v1/repository/third?pageSize=1&page=1&order=desc', { token: a.admin.token }), 200);
+      const paged = expectStatus(
+        await api.get('/v1/repository/third?pageSize=1&page=1&order=desc', { token: a.admin.token }),
+        200,
+      );
       assert.equal(paged.data.length, 1);
       assert.ok(paged.total > 1);
     });
@@ -197,7 +207,9 @@ for (const db of DATABASES) {
 
       const secrets = async () => {
         const { repository, db: database } = hub.hub.services;
-        const parts = await repository.contributor.contribute(database.kysely, [{ id: 1, name: 'c1', paused: false, labels: [] }]);
+        const parts = await repository.contributor.contribute(database.kysely, [
+          { id: 1, name: 'c1', paused: false, labels: [] },
+        ]);
         return parts.get(1)?.pullSecrets ?? [];
       };
       const before = await secrets();
@@ -213,7 +225,10 @@ for (const db of DATABASES) {
       assert.ok(before.some((s) => s.name === drop));
       assert.ok(!before.some((s) => s.name === 'ote.registry'), 'no platform pull secret without a platform registry');
 
-      const partial = await api.delete('/v1/repository/third', { token: a.admin.token, body: { repositoryId: [drop, 'no-such-one'] } });
+      const partial = await api.delete('/v1/repository/third', {
+        token: a.admin.token,
+        body: { repositoryId: [drop, 'no-such-one'] },
+      });
       expectStatus(partial, 404);
       assert.match(partial.body.message, /no-such-one/);
       expectStatus(await api.get(`/v1/repository/third/${drop}`, { token: a.admin.token }), 200, 'nothing deleted');

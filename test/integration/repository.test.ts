@@ -70,7 +70,15 @@ for (const db of DATABASES) {
         assert.ok(all.total >= 3);
 
         const row = forA.data.find((p: { projectName: string }) => p.projectName === names.aPriv);
-        assert.deepEqual(Object.keys(row).sort(), ['businessId', 'createTime', 'imageCount', 'projectId', 'projectName', 'public', 'updateTime']);
+        assert.deepEqual(Object.keys(row).sort(), [
+          'businessId',
+          'createTime',
+          'imageCount',
+          'projectId',
+          'projectName',
+          'public',
+          'updateTime',
+        ]);
         assert.equal(row.public, false);
         assert.equal(row.imageCount, 0);
         assert.equal(row.businessId, a.businessId);
@@ -80,7 +88,10 @@ for (const db of DATABASES) {
           await api.get(`/v1/repository/project?projectName=${names.aPub.slice(2)}&public=true`, { token: a.admin.token }),
           200,
         );
-        assert.deepEqual(filtered.data.map((p: { projectName: string }) => p.projectName), [names.aPub]);
+        assert.deepEqual(
+          filtered.data.map((p: { projectName: string }) => p.projectName),
+          [names.aPub],
+        );
         const paged = expectStatus(await api.get('/v1/repository/project?pageSize=1&page=2', { token: a.admin.token }), 200);
         assert.equal(paged.data.length, 1);
         assert.ok(paged.total >= 2);
@@ -110,12 +121,19 @@ for (const db of DATABASES) {
         assert.match(missing.body.message, /businessId/);
         expectStatus(await createProject(admin, { projectName: uniqueName('p'), public: true, businessId: 999999 }), 422);
         const name = uniqueName('sys');
-        const made = expectStatus(await createProject(admin, { projectName: name, public: false, businessId: b.businessId }), 201);
+        const made = expectStatus(
+          await createProject(admin, { projectName: name, public: false, businessId: b.businessId }),
+          201,
+        );
         const seen = expectStatus(await api.get(`/v1/repository/project?projectName=${name}`, { token: b.member.token }), 200);
         assert.equal(seen.data[0]?.projectId, made.data.projectId, 'the project belongs to business B');
         const notA = expectStatus(await api.get(`/v1/repository/project?projectName=${name}`, { token: a.admin.token }), 200);
         assert.equal(notA.total, 0);
-        const smuggled = await createProject(a.admin.token, { projectName: uniqueName('p'), public: true, businessId: b.businessId });
+        const smuggled = await createProject(a.admin.token, {
+          projectName: uniqueName('p'),
+          public: true,
+          businessId: b.businessId,
+        });
         expectStatus(smuggled, 422);
         assert.match(smuggled.body.message, /businessId/);
       });
@@ -136,13 +154,21 @@ for (const db of DATABASES) {
       });
 
       it("deletes all or nothing; another business's project is 404", async () => {
-        const one = expectStatus(await createProject(a.admin.token, { projectName: uniqueName('d'), public: true }), 201).data.projectId;
-        const two = expectStatus(await createProject(a.admin.token, { projectName: uniqueName('d'), public: true }), 201).data.projectId;
-        const foreign = await api.delete('/v1/repository/project', { token: a.admin.token, body: { projectId: [one, ids.bPriv] } });
+        const one = expectStatus(await createProject(a.admin.token, { projectName: uniqueName('d'), public: true }), 201).data
+          .projectId;
+        const two = expectStatus(await createProject(a.admin.token, { projectName: uniqueName('d'), public: true }), 201).data
+          .projectId;
+        const foreign = await api.delete('/v1/repository/project', {
+          token: a.admin.token,
+          body: { projectId: [one, ids.bPriv] },
+        });
         expectStatus(foreign, 404);
         assert.match(foreign.body.message, new RegExp(String(ids.bPriv)));
         const still = expectStatus(await api.get('/v1/repository/project?pageSize=0', { token: a.admin.token }), 200);
-        assert.ok(still.data.some((p: { projectId: number }) => p.projectId === one), 'nothing deleted');
+        assert.ok(
+          still.data.some((p: { projectId: number }) => p.projectId === one),
+          'nothing deleted',
+        );
         expectStatus(await api.delete('/v1/repository/project', { token: a.member.token, body: { projectId: [one] } }), 403);
         // Listed for everybody, deletable only by its business (and role 4).
         const publicOfA = await api.delete('/v1/repository/project', { token: b.admin.token, body: { projectId: [ids.aPub] } });
@@ -153,12 +179,16 @@ for (const db of DATABASES) {
         assert.ok(!after.data.some((p: { projectId: number }) => p.projectId === one || p.projectId === two));
         // The name is free again.
         const bProjects = expectStatus(await api.get('/v1/repository/project?pageSize=0', { token: b.admin.token }), 200);
-        assert.ok(bProjects.data.some((p: { projectId: number }) => p.projectId === ids.bPriv), "B's project untouched");
+        assert.ok(
+          bProjects.data.some((p: { projectId: number }) => p.projectId === ids.bPriv),
+          "B's project untouched",
+        );
       });
 
       it('refuses to delete a business that still has projects (409), then allows it once they are gone', async () => {
         const c = await makeTenant(api, admin);
-        const p = expectStatus(await createProject(c.admin.token, { projectName: uniqueName('c'), public: true }), 201).data.projectId;
+        const p = expectStatus(await createProject(c.admin.token, { projectName: uniqueName('c'), public: true }), 201).data
+          .projectId;
         const refused = await api.delete(`/v1/business/id/${c.businessId}`, { token: admin });
         expectStatus(refused, 409);
         assert.match(refused.body.message, /project/);
@@ -169,7 +199,10 @@ for (const db of DATABASES) {
 
     describe('images and tags', () => {
       it("answers an empty list for an empty project, 404 for another business's private project or image", async () => {
-        const empty = expectStatus(await api.get(`/v1/repository/image?projectName=${names.aPriv}`, { token: a.member.token }), 200);
+        const empty = expectStatus(
+          await api.get(`/v1/repository/image?projectName=${names.aPriv}`, { token: a.member.token }),
+          200,
+        );
         assert.deepEqual(empty.data, []);
         assert.equal(empty.total, 0);
         expectStatus(await api.get(`/v1/repository/image?projectName=${names.bPriv}`, { token: a.admin.token }), 404);
@@ -177,7 +210,10 @@ for (const db of DATABASES) {
         expectStatus(await api.get(`/v1/repository/image?projectName=${names.aPub}`, { token: b.member.token }), 200);
         expectStatus(await api.get(`/v1/repository/image/tag?imageName=${names.bPriv}/app`, { token: a.admin.token }), 404);
         expectStatus(await api.get(`/v1/repository/image/tag?imageName=${names.aPriv}/none`, { token: a.admin.token }), 404);
-        const del = await api.delete('/v1/repository/image', { token: a.admin.token, body: { imageName: [`${names.bPriv}/app`] } });
+        const del = await api.delete('/v1/repository/image', {
+          token: a.admin.token,
+          body: { imageName: [`${names.bPriv}/app`] },
+        });
         expectStatus(del, 404);
         const delTag = await api.delete('/v1/repository/image/tag', {
           token: a.admin.token,
@@ -195,15 +231,24 @@ for (const db of DATABASES) {
         assert.match(noImage.body.message, /imageName/);
         const badImage = await api.get('/v1/repository/image/tag?imageName=noslash', { token: a.admin.token });
         expectStatus(badImage, 422);
-        expectStatus(await api.get(`/v1/repository/image?projectName=${names.aPriv}&pageSize=1001`, { token: a.admin.token }), 422);
-        expectStatus(await api.get(`/v1/repository/image?projectName=${names.aPriv}&orderBy=name`, { token: a.admin.token }), 422);
+        expectStatus(
+          await api.get(`/v1/repository/image?projectName=${names.aPriv}&pageSize=1001`, { token: a.admin.token }),
+          422,
+        );
+        expectStatus(
+          await api.get(`/v1/repository/image?projectName=${names.aPriv}&orderBy=name`, { token: a.admin.token }),
+          422,
+        );
         const badTag = await api.delete('/v1/repository/image/tag', {
           token: a.admin.token,
           body: { imageName: `${names.aPriv}/app`, tag: ['-bad'] },
         });
         expectStatus(badTag, 422);
         assert.match(badTag.body.message, /tag/);
-        expectStatus(await api.delete('/v1/repository/image', { token: a.member.token, body: { imageName: [`${names.aPriv}/x`] } }), 403);
+        expectStatus(
+          await api.delete('/v1/repository/image', { token: a.member.token, body: { imageName: [`${names.aPriv}/x`] } }),
+          403,
+        );
       });
     });
 
@@ -219,12 +264,21 @@ for (const db of DATABASES) {
         const user = uniqueName('r');
         const password = newPassword();
         api.secrets.add(password);
-        const made = expectStatus(await api.post('/v1/repository/user', { token: a.member.token, body: { user, password } }), 200);
+        const made = expectStatus(
+          await api.post('/v1/repository/user', { token: a.member.token, body: { user, password } }),
+          200,
+        );
         assert.ok(made.data.id > 0);
         assert.equal(expectStatus(await api.get('/v1/authorization', { token: a.member.token }), 200).data.hasRepoAccount, true);
-        const second = await api.post('/v1/repository/user', { token: a.member.token, body: { user: uniqueName('r'), password } });
+        const second = await api.post('/v1/repository/user', {
+          token: a.member.token,
+          body: { user: uniqueName('r'), password },
+        });
         expectStatus(second, 409);
-        const taken = await api.post('/v1/repository/user', { token: b.member.token, body: { user: user.toUpperCase(), password } });
+        const taken = await api.post('/v1/repository/user', {
+          token: b.member.token,
+          body: { user: user.toUpperCase(), password },
+        });
         expectStatus(taken, 409);
         assert.match(taken.body.message, /user/);
         const granted = await token(basic(user, password));
@@ -238,15 +292,24 @@ for (const db of DATABASES) {
         expectStatus(weak, 422);
         assert.match(weak.body.message, /password: must be 8-20 characters/);
         expectStatus(await api.post('/v1/repository/user', { token: t, body: { user: '1bad', password: newPassword() } }), 422);
-        const reserved = await api.post('/v1/repository/user', { token: t, body: { user: 'ote-pull-1', password: newPassword() } });
+        const reserved = await api.post('/v1/repository/user', {
+          token: t,
+          body: { user: 'ote-pull-1', password: newPassword() },
+        });
         expectStatus(reserved, 422);
         assert.match(reserved.body.message, /user:.*reserved/);
         expectStatus(
-          await api.post('/v1/repository/user', { token: t, body: { user: uniqueName('r'), password: newPassword(), userId: 1 } }),
+          await api.post('/v1/repository/user', {
+            token: t,
+            body: { user: uniqueName('r'), password: newPassword(), userId: 1 },
+          }),
           422,
         );
         const loner = await approvedUser(api, admin);
-        expectStatus(await api.post('/v1/repository/user', { token: loner.token, body: { user: uniqueName('r'), password: newPassword() } }), 403);
+        expectStatus(
+          await api.post('/v1/repository/user', { token: loner.token, body: { user: uniqueName('r'), password: newPassword() } }),
+          403,
+        );
       });
 
       it('changes the password (old one stops working); without an account: 404; wrong Basic credentials: 401', async () => {
@@ -269,7 +332,7 @@ for (const db of DATABASES) {
         assert.equal((await token()).status, 200, 'anonymous callers get a token (with an empty grant)');
       });
 
-      it("deleting a platform user deletes its registry account", async () => {
+      it('deleting a platform user deletes its registry account', async () => {
         const c = await makeTenant(api, admin);
         const user = uniqueName('r');
         const password = newPassword();

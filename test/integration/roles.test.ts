@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Api, expectStatus } from '../helpers/client.js';
 import { routeTable } from '../../src/http/route-table.js';
+import { Api, expectStatus } from '../helpers/client.js';
 import { DATABASES, type TestHub, startHub } from '../helpers/hub.js';
 import { makeTenant } from '../helpers/tenants.js';
 import { adminToken, createUser } from '../helpers/users.js';
@@ -29,7 +29,13 @@ const TABLE: { method: string; path: string; body?: unknown; allow: readonly Who
 ];
 
 /** What a pending user (role 0) may call, besides public routes (API.md §2). */
-const PENDING_MAY = new Set(['GET /v1/authorization', 'PUT /v1/authorization', 'DELETE /v1/authorization', 'DELETE /v1/authorizations', 'PUT /v1/user']);
+const PENDING_MAY = new Set([
+  'GET /v1/authorization',
+  'PUT /v1/authorization',
+  'DELETE /v1/authorization',
+  'DELETE /v1/authorizations',
+  'PUT /v1/user',
+]);
 
 for (const db of DATABASES) {
   describe(`roles [${db}]`, () => {
@@ -74,7 +80,11 @@ for (const db of DATABASES) {
       for (const role of ROLES) {
         // A second token of the same user, so the table's tokens stay valid.
         const extra = expectStatus(await api.put('/v1/authorization', { token: tokens.get(role) }), 200).token;
-        expectStatus(await api.delete(role === 1 || role === 3 ? '/v1/authorization' : '/v1/authorizations', { token: extra }), 200, `role ${role}`);
+        expectStatus(
+          await api.delete(role === 1 || role === 3 ? '/v1/authorization' : '/v1/authorizations', { token: extra }),
+          200,
+          `role ${role}`,
+        );
         expectStatus(await api.get('/v1/authorization', { token: extra }), 401, `role ${role} after logout`);
       }
     });

@@ -37,7 +37,12 @@ for (const db of DATABASES) {
     describe('settings', () => {
       it('starts with the defaults and updates only the flags given', async () => {
         const defaults = expectStatus(await api.get('/v1/admin/setting', { token: admin }), 200).data;
-        assert.deepEqual(defaults, { privateProject: true, enableIngress: false, enableAlert: true, enableAdminAutoDeploy: false });
+        assert.deepEqual(defaults, {
+          privateProject: true,
+          enableIngress: false,
+          enableAlert: true,
+          enableAdminAutoDeploy: false,
+        });
         const one = expectStatus(await api.put('/v1/admin/setting', { token: admin, body: { enableIngress: true } }), 200).data;
         assert.deepEqual(one, { ...defaults, enableIngress: true });
         const two = expectStatus(
@@ -50,7 +55,12 @@ for (const db of DATABASES) {
         const u = await createUser(api, admin);
         const info = expectStatus(await api.get('/v1/authorization', { token: u.token }), 200).data;
         assert.deepEqual(
-          { privateProject: info.privateProject, enableIngress: info.enableIngress, enableAlert: info.enableAlert, enableAdminAutoDeploy: info.enableAdminAutoDeploy },
+          {
+            privateProject: info.privateProject,
+            enableIngress: info.enableIngress,
+            enableAlert: info.enableAlert,
+            enableAdminAutoDeploy: info.enableAdminAutoDeploy,
+          },
           two,
         );
         const all = { privateProject: true, enableIngress: false, enableAlert: false, enableAdminAutoDeploy: false };
@@ -63,12 +73,21 @@ for (const db of DATABASES) {
         const empty = await api.put('/v1/admin/setting', { token: admin, body: {} });
         expectStatus(empty, 422, 'empty body');
         assert.match(empty.body.message, /at least one/);
-        for (const body of [{ enableIngress: 'true' }, { enableIngress: 1 }, { enableAlert: null }, { privateProject: false, enableIngress: 'yes' }]) {
+        for (const body of [
+          { enableIngress: 'true' },
+          { enableIngress: 1 },
+          { enableAlert: null },
+          { privateProject: false, enableIngress: 'yes' },
+        ]) {
           const res = await api.put('/v1/admin/setting', { token: admin, body });
           expectStatus(res, 422, JSON.stringify(body));
         }
         expectStatus(await api.put('/v1/admin/setting', { token: admin, body: { enableIngress: true, enableMagic: true } }), 422);
-        assert.deepEqual(expectStatus(await api.get('/v1/admin/setting', { token: admin }), 200).data, before, 'nothing half-applied');
+        assert.deepEqual(
+          expectStatus(await api.get('/v1/admin/setting', { token: admin }), 200).data,
+          before,
+          'nothing half-applied',
+        );
       });
 
       it('is for the system administrator only', async () => {
@@ -107,7 +126,10 @@ for (const db of DATABASES) {
           assert.ok(Math.abs(r.createTime - Date.now() / 1000) < 60, 'createTime in Unix seconds');
         }
         const approval = (await audit(`userId=${adminId}&action=${encodeURIComponent('PUT /v1/admin/user/:userId')}`)).data;
-        assert.ok(approval.some((r) => r.target === `/v1/admin/user/${u.id}` && r.result === 200), 'the approval, by its route and path');
+        assert.ok(
+          approval.some((r) => r.target === `/v1/admin/user/${u.id}` && r.result === 200),
+          'the approval, by its route and path',
+        );
         // Calls without a token are logged with the name given (login, registration) and, once it is
         // known (a success), the user's id, so ?userId= finds a user's logins too.
         const recent = (await audit('pageSize=100')).data;
@@ -127,11 +149,26 @@ for (const db of DATABASES) {
         expectStatus(await api.post('/v1/user', { rawBody: 'user=x', headers: { 'content-type': 'text/plain' } }), 415);
         expectStatus(await api.put(`/v1/admin/user/${adminId}`, { token: admin, body: { status: 3 } }), 409);
         const rows = (await audit('pageSize=50')).data;
-        assert.ok(rows.some((r) => r.action === 'POST /v1/authorization' && r.user === name && r.result === 401), 'failed login');
-        assert.ok(rows.some((r) => r.target === marker && r.result === 401 && r.userId === null), 'anonymous call');
-        assert.ok(rows.some((r) => r.target === marker && r.result === 404 && r.userId === adminId), 'not found');
-        assert.ok(rows.some((r) => r.action === 'POST /v1/user' && r.result === 415), 'unsupported media type');
-        assert.ok(rows.some((r) => r.target === `/v1/admin/user/${adminId}` && r.result === 409), 'conflict');
+        assert.ok(
+          rows.some((r) => r.action === 'POST /v1/authorization' && r.user === name && r.result === 401),
+          'failed login',
+        );
+        assert.ok(
+          rows.some((r) => r.target === marker && r.result === 401 && r.userId === null),
+          'anonymous call',
+        );
+        assert.ok(
+          rows.some((r) => r.target === marker && r.result === 404 && r.userId === adminId),
+          'not found',
+        );
+        assert.ok(
+          rows.some((r) => r.action === 'POST /v1/user' && r.result === 415),
+          'unsupported media type',
+        );
+        assert.ok(
+          rows.some((r) => r.target === `/v1/admin/user/${adminId}` && r.result === 409),
+          'conflict',
+        );
       });
 
       it('has written the row by the time the caller has its answer', async () => {
@@ -211,7 +248,16 @@ for (const db of DATABASES) {
       it('serves the OpenAPI 3 document built from the request schemas, and the /docs reference', async () => {
         const doc = expectStatus(await api.get('/v1/openapi.json'), 200);
         assert.match(doc.openapi, /^3\./);
-        for (const p of ['/v1/authorization', '/v1/authorizations', '/v1/user', '/v1/admin/user', '/v1/admin/user/{userId}', '/v1/admin/user/{userId}/password', '/v1/admin/setting', '/v1/admin/audit']) {
+        for (const p of [
+          '/v1/authorization',
+          '/v1/authorizations',
+          '/v1/user',
+          '/v1/admin/user',
+          '/v1/admin/user/{userId}',
+          '/v1/admin/user/{userId}/password',
+          '/v1/admin/setting',
+          '/v1/admin/audit',
+        ]) {
           assert.ok(doc.paths[p], `the document lists ${p}`);
         }
         const register = doc.paths['/v1/user'].post;
@@ -280,7 +326,10 @@ for (const db of DATABASES) {
         assert.equal(res.body.requestId, res.headers.get('x-request-id'));
         assert.doesNotMatch(res.text, /settings|select|relation|no such table|SQLITE|at .*\.ts|stack/i);
       }
-      const rows = expectStatus(await api.get('/v1/admin/audit?action=PUT%20%2Fv1%2Fadmin%2Fsetting', { token: admin }), 200).data;
+      const rows = expectStatus(
+        await api.get('/v1/admin/audit?action=PUT%20%2Fv1%2Fadmin%2Fsetting', { token: admin }),
+        200,
+      ).data;
       assert.equal(rows[0]?.result, 500);
     });
   });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Api, type ApiResponse, expectStatus } from '../helpers/client.js';
 import { ADMIN, DATABASES, type TestHub, startHub } from '../helpers/hub.js';
 import { adminToken, createUser } from '../helpers/users.js';
@@ -11,7 +11,10 @@ const PAIR_DELAY = 1; // seconds; doubles per further failure (margins stay wide
 function expect429(res: ApiResponse, what: string): void {
   expectStatus(res, 429, what);
   const retry = Number(res.headers.get('retry-after'));
-  assert.ok(Number.isInteger(retry) && retry >= 1, `${what}: Retry-After is whole seconds ≥ 1, got ${res.headers.get('retry-after')}`);
+  assert.ok(
+    Number.isInteger(retry) && retry >= 1,
+    `${what}: Retry-After is whole seconds ≥ 1, got ${res.headers.get('retry-after')}`,
+  );
   assert.match(res.body.message, /too many/);
 }
 
@@ -82,7 +85,10 @@ for (const db of DATABASES) {
       });
       expect429(res, 'a new forwarded address');
       const rows = expectStatus(await api.get('/v1/admin/audit?pageSize=4', { token: admin }), 200).data;
-      assert.ok(rows.every((r: { clientIp: string }) => r.clientIp === '127.0.0.1'), 'the audit log has the real address');
+      assert.ok(
+        rows.every((r: { clientIp: string }) => r.clientIp === '127.0.0.1'),
+        'the audit log has the real address',
+      );
     });
 
     it('throttles unknown user names like known ones (no user enumeration)', async () => {

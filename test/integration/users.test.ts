@@ -41,7 +41,16 @@ for (const db of DATABASES) {
       const row = list.data[0];
       assert.deepEqual(Object.keys(row).sort(), ROW_FIELDS);
       assert.deepEqual(
-        { id: row.id, user: row.user, status: row.status, realName: row.realName, phone: row.phone, isAdmin: row.isAdmin, role: row.role, businessId: row.businessId },
+        {
+          id: row.id,
+          user: row.user,
+          status: row.status,
+          realName: row.realName,
+          phone: row.phone,
+          isAdmin: row.isAdmin,
+          role: row.role,
+          businessId: row.businessId,
+        },
         { id, user: body.user, status: 0, realName: 'Li Si', phone: '123456', isAdmin: true, role: 0, businessId: null },
       );
       assert.ok(row.createTime >= before - 1 && row.createTime <= before + 5, 'createTime is Unix seconds');
@@ -55,7 +64,10 @@ for (const db of DATABASES) {
       expectStatus(dup, 409);
       assert.match(dup.body.message, /user/);
       const rows = expectStatus(await api.get(`/v1/admin/user?user=${name}`, { token: admin }), 200).data;
-      assert.deepEqual(rows.map((r: { user: string }) => r.user), [name]);
+      assert.deepEqual(
+        rows.map((r: { user: string }) => r.user),
+        [name],
+      );
       expectStatus(await api.post('/v1/user', { body: userBody({ user: ADMIN.user.toUpperCase() }) }), 409, 'the admin name');
     });
 
@@ -169,7 +181,11 @@ for (const db of DATABASES) {
         for (const status of [-1, 4, 1.5, '1', null]) {
           expectStatus(await api.put(`/v1/admin/user/${u.id}`, { token: admin, body: { status } }), 422, `status ${status}`);
         }
-        expectStatus(await api.put(`/v1/admin/user/${u.id}`, { token: admin, body: { status: 1, role: 4 } }), 422, 'mass assignment');
+        expectStatus(
+          await api.put(`/v1/admin/user/${u.id}`, { token: admin, body: { status: 1, role: 4 } }),
+          422,
+          'mass assignment',
+        );
         expectStatus(await api.put('/v1/admin/user/2147483647', { token: admin, body: { status: 1 } }), 404);
       });
 
@@ -185,10 +201,13 @@ for (const db of DATABASES) {
           .where('user_id', '=', u.id)
           .execute();
         assert.equal(sessions.length, 2);
-        assert.ok(sessions.every((s) => s.revoked === 1), 'revoked in the database, not only refused');
+        assert.ok(
+          sessions.every((s) => s.revoked === 1),
+          'revoked in the database, not only refused',
+        );
       });
 
-      it('resets a password, revoking the user\'s tokens; the new one works', async () => {
+      it("resets a password, revoking the user's tokens; the new one works", async () => {
         const u = await createUser(api, admin);
         const next = strongPassword();
         api.secrets.add(next);
@@ -270,17 +289,32 @@ for (const db of DATABASES) {
         expectStatus(await api.post('/v1/admin/user', { token: general.token, body: userBody() }), 403);
       });
 
-      it('shows a business admin only its own business\'s users; the other business\'s are 404', async () => {
+      it("shows a business admin only its own business's users; the other business's are 404", async () => {
         const inB = await createSubUser(api, b.token);
         const rows = expectStatus(await api.get('/v1/admin/user?pageSize=0', { token: a.token }), 200);
         assert.ok(rows.data.length >= 1);
-        assert.ok(rows.data.every((r: { businessId: number }) => r.businessId === a.businessId), 'only business A');
+        assert.ok(
+          rows.data.every((r: { businessId: number }) => r.businessId === a.businessId),
+          'only business A',
+        );
         assert.equal(rows.total, rows.data.length);
         assert.ok(!rows.data.some((r: { user: string }) => r.user === ADMIN.user));
-        expectStatus(await api.put(`/v1/admin/user/${inB.id}/password`, { token: a.token, body: { password: strongPassword() } }), 404, 'reset across');
+        expectStatus(
+          await api.put(`/v1/admin/user/${inB.id}/password`, { token: a.token, body: { password: strongPassword() } }),
+          404,
+          'reset across',
+        );
         expectStatus(await api.delete(`/v1/admin/user/${inB.id}`, { token: a.token }), 404, 'delete across');
-        expectStatus(await api.delete(`/v1/admin/user/${adminId}`, { token: a.token }), 404, 'system admin is not in the business');
-        expectStatus(await api.put(`/v1/admin/user/${inB.id}`, { token: a.token, body: { status: 3 } }), 403, 'audit is role 4 only');
+        expectStatus(
+          await api.delete(`/v1/admin/user/${adminId}`, { token: a.token }),
+          404,
+          'system admin is not in the business',
+        );
+        expectStatus(
+          await api.put(`/v1/admin/user/${inB.id}`, { token: a.token, body: { status: 3 } }),
+          403,
+          'audit is role 4 only',
+        );
         expectStatus(await api.get('/v1/authorization', { token: inB.token }), 200, 'untouched');
       });
 

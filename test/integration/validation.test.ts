@@ -94,7 +94,11 @@ for (const db of DATABASES) {
         expect422(res, field, `unknown ${field}`);
         assert.match(res.body.message, /unknown field/);
       }
-      expect422(await api.put('/v1/admin/setting', { token: admin, body: { privateProject: true, extra: 1 } }), 'extra', 'settings');
+      expect422(
+        await api.put('/v1/admin/setting', { token: admin, body: { privateProject: true, extra: 1 } }),
+        'extra',
+        'settings',
+      );
       expect422(await api.post('/v1/authorization', { body: { user: 'a', password: 'b', remember: true } }), 'remember', 'login');
     });
 
@@ -114,7 +118,15 @@ for (const db of DATABASES) {
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
       });
       expectStatus(form, 415, 'form');
-      expectStatus(await api.put('/v1/admin/setting', { token: admin, rawBody: '{"enableAlert":true}', headers: { 'content-type': 'text/plain' } }), 415, 'settings as text');
+      expectStatus(
+        await api.put('/v1/admin/setting', {
+          token: admin,
+          rawBody: '{"enableAlert":true}',
+          headers: { 'content-type': 'text/plain' },
+        }),
+        415,
+        'settings as text',
+      );
     });
 
     it('answers an empty JSON body with 400 or 422, never 500', async () => {
@@ -165,7 +177,9 @@ for (const db of DATABASES) {
       // (Alertmanager would retry the whole batch forever).
       const webhook = {
         version: '4',
-        alerts: [{ status: 'firing', labels: { alertname: 'DiskFull', instance: 'n\u00001' }, startsAt: new Date().toISOString() }],
+        alerts: [
+          { status: 'firing', labels: { alertname: 'DiskFull', instance: 'n\u00001' }, startsAt: new Date().toISOString() },
+        ],
       };
       const headers = { authorization: `Bearer ${ALERT_SECRET}` };
       expectStatus(await api.post('/v1/alert/callback', { body: webhook, headers }), 200, 'NUL in an unread label');

@@ -42,11 +42,18 @@ describe('ote agent flags', () => {
     ['a zero --heartbeat', { ...good, heartbeat: '0' }, /--heartbeat must be/],
     ['a non-numeric --heartbeat', { ...good, heartbeat: 'often' }, /--heartbeat must be/],
     ['an unreadable --ca', { ...good, ca: path.join(dir, 'nope.pem') }, /--ca: cannot read/],
-    ['a missing --kubeconfig file', { ...good, kubeconfig: path.join(dir, 'missing') }, /cannot load the Kubernetes configuration/],
+    [
+      'a missing --kubeconfig file',
+      { ...good, kubeconfig: path.join(dir, 'missing') },
+      /cannot load the Kubernetes configuration/,
+    ],
   ];
   for (const [what, flags, message] of bad) {
     it(`refuses ${what}`, () => {
-      assert.throws(() => agentSettings(flags), (err: unknown) => err instanceof UsageError && message.test(err.message));
+      assert.throws(
+        () => agentSettings(flags),
+        (err: unknown) => err instanceof UsageError && message.test(err.message),
+      );
     });
   }
 });

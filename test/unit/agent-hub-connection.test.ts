@@ -8,9 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, it } from 'node:test';
 import { type WebSocket, WebSocketServer } from 'ws';
-import type { AgentMessage, DesiredMessage } from '../../src/agent-link/protocol.js';
 import { HubConnection, type HubConnectionOptions } from '../../src/agent/hub-connection.js';
 import { silentLogger } from '../../src/agent/log.js';
+import type { AgentMessage, DesiredMessage } from '../../src/agent-link/protocol.js';
 import { eventually } from '../helpers/wait.js';
 
 interface HubOpts {
@@ -205,10 +205,27 @@ describe('HubConnection', () => {
     cleanups.push(async () => fs.rmSync(dir, { recursive: true, force: true }));
     const key = path.join(dir, 'key.pem');
     const cert = path.join(dir, 'cert.pem');
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=hub',
-      '-keyout', key, '-out', cert, '-addext', 'subjectAltName=IP:127.0.0.1',
-    ], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=hub',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
     const server = https.createServer({ key: fs.readFileSync(key), cert: fs.readFileSync(cert) });
     const wss = new WebSocketServer({ server, path: '/v1/agent/connect' });
     const hellos: string[] = [];

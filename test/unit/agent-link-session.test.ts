@@ -50,7 +50,16 @@ describe('AgentSession hello timeout', () => {
 
   it('keeps a connection whose hello came in time', async () => {
     const { ws, closed } = await dial();
-    ws.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, agentVersion: 't', appliedGeneration: null, nodes: [], workloads: [] }));
+    ws.send(
+      JSON.stringify({
+        type: 'hello',
+        protocol: PROTOCOL_VERSION,
+        agentVersion: 't',
+        appliedGeneration: null,
+        nodes: [],
+        workloads: [],
+      }),
+    );
     assert.equal(await within(closed, HELLO_TIMEOUT_MS * 3), 'open');
     assert.ok(handled.includes('hello'));
     ws.terminate();

@@ -101,8 +101,14 @@ describe('backoffDelay (full jitter)', () => {
     assert.deepEqual(ceilings, [499, 999, 1999, 3999, 29999, 29999, 29999, 29999]);
   });
   it('spreads the wait uniformly from 0', () => {
-    assert.equal(backoffDelay(policy, 5, () => 0), 0);
-    assert.equal(backoffDelay(policy, 3, () => 0.5), 2000);
+    assert.equal(
+      backoffDelay(policy, 5, () => 0),
+      0,
+    );
+    assert.equal(
+      backoffDelay(policy, 3, () => 0.5),
+      2000,
+    );
   });
 });
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { DesiredState } from '../../src/agent-link/protocol.js';
 import { silentLogger } from '../../src/agent/log.js';
 import { reconcile } from '../../src/agent/reconcile.js';
 import { type Ack, Reconciler } from '../../src/agent/reconciler.js';
+import type { DesiredState } from '../../src/agent-link/protocol.js';
 import { FakeCluster } from '../helpers/fake-cluster.js';
 
 function state(overrides: Partial<DesiredState> = {}): DesiredState {
@@ -75,7 +75,13 @@ describe('reconcile rules (fake cluster)', () => {
     c.namespaces.set('ns1', { name: 'ns1', managed: true, terminating: false });
     c.namespaces.set('other', { name: 'other', managed: false, terminating: false });
     const s = { namespace: 'ns1', name: 'r', dockerConfigJson: '{"auths":{}}' };
-    c.secrets.set('other/stray', { namespace: 'other', name: 'stray', managed: true, type: 'kubernetes.io/dockerconfigjson', dockerConfigJson: '{}' });
+    c.secrets.set('other/stray', {
+      namespace: 'other',
+      name: 'stray',
+      managed: true,
+      type: 'kubernetes.io/dockerconfigjson',
+      dockerConfigJson: '{}',
+    });
     await reconcile(c, state({ namespaces: ['ns1'], pullSecrets: [s] }));
     await reconcile(c, state({ namespaces: ['ns1'], pullSecrets: [s] }));
     await reconcile(c, state({ namespaces: ['ns1'], pullSecrets: [{ ...s, dockerConfigJson: '{"auths":{"x":{}}}' }] }));
@@ -132,7 +138,10 @@ describe('Reconciler (newest wins, retries, paused)', () => {
     release();
     await r.idle();
     assert.deepEqual(applied, [['a'], ['c']]);
-    assert.deepEqual(acks.map((a) => a.generation), [1, 3]);
+    assert.deepEqual(
+      acks.map((a) => a.generation),
+      [1, 3],
+    );
   });
 
   it('acks a failure, retries after a backoff, and acks the success', async () => {
@@ -149,7 +158,11 @@ describe('Reconciler (newest wins, retries, paused)', () => {
     timers.shift()?.fn();
     await r.idle();
     assert.deepEqual(acks.at(-1), { generation: 4, ok: true });
-    assert.deepEqual(timers.map((t) => t.ms), [300_000], 'after success only the 5-minute resync is scheduled');
+    assert.deepEqual(
+      timers.map((t) => t.ms),
+      [300_000],
+      'after success only the 5-minute resync is scheduled',
+    );
     assert.equal(r.appliedGeneration, 4);
   });
 
@@ -194,7 +207,11 @@ describe('Reconciler (newest wins, retries, paused)', () => {
     assert.equal(timers[0].ms, 500, 'a retry is pending');
     r.submit({ generation: 2, state: state({ namespaces: ['x'] }) });
     await r.idle();
-    assert.deepEqual(timers.map((t) => t.ms), [300_000], 'the retry is gone; only the resync remains');
+    assert.deepEqual(
+      timers.map((t) => t.ms),
+      [300_000],
+      'the retry is gone; only the resync remains',
+    );
     assert.deepEqual(acks.at(-1), { generation: 2, ok: true });
   });
 
@@ -210,11 +227,17 @@ describe('Reconciler (newest wins, retries, paused)', () => {
     await r.idle();
     assert.equal(r.pausedGeneration, 2);
     assert.equal(r.appliedGeneration, 1);
-    assert.deepEqual(acks.map((a) => a.generation), [1]);
+    assert.deepEqual(
+      acks.map((a) => a.generation),
+      [1],
+    );
     r.submit({ generation: 3, state: state({ namespaces: ['x'] }) });
     await r.idle();
     assert.deepEqual(applied, [0, 1]);
-    assert.deepEqual(acks.map((a) => a.generation), [1, 3]);
+    assert.deepEqual(
+      acks.map((a) => a.generation),
+      [1, 3],
+    );
     assert.equal(r.pausedGeneration, null);
   });
 });

@@ -22,7 +22,13 @@ describe('preview diff (API.md §8.1)', () => {
       { name: 'B', value: '2' },
     ]);
     assert.deepEqual(diffObjects([before], [after]), [
-      { kind: 'Deployment', name: 'web', path: '/spec/template/spec/containers/0/env/0', from: null, to: { name: 'A', value: '1' } },
+      {
+        kind: 'Deployment',
+        name: 'web',
+        path: '/spec/template/spec/containers/0/env/0',
+        from: null,
+        to: { name: 'A', value: '1' },
+      },
       { kind: 'Deployment', name: 'web', path: '/spec/template/spec/containers/0/image', from: 'a:1', to: 'a:2' },
     ]);
   });

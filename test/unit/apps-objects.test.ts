@@ -59,7 +59,7 @@ describe('Kubernetes objects of an application', () => {
         'app.ote-stack.io/revision': '4',
       },
     });
-    assert.equal(d.spec.replicas, 5, 'the effective replicas, not the revision\'s');
+    assert.equal(d.spec.replicas, 5, "the effective replicas, not the revision's");
     assert.deepEqual(d.spec.selector, { matchLabels: { 'app.ote-stack.io/app': 'web-1' } });
     assert.deepEqual(d.spec.strategy, { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: '25%' } });
     assert.equal(d.spec.progressDeadlineSeconds, 120);
@@ -96,28 +96,57 @@ describe('Kubernetes objects of an application', () => {
     assert.equal(d.spec.template.spec.imagePullSecrets, undefined);
   });
 
-  it('gives a full reference on the platform registry\'s own domain the platform pull secret', () => {
-    const d = find(buildObjects(input({ spec: { ...spec, image: 'REG.example.com:5000/proj/web', repositoryId: undefined } })), 'Deployment');
+  it("gives a full reference on the platform registry's own domain the platform pull secret", () => {
+    const d = find(
+      buildObjects(input({ spec: { ...spec, image: 'REG.example.com:5000/proj/web', repositoryId: undefined } })),
+      'Deployment',
+    );
     assert.equal(d.spec.template.spec.containers[0].image, 'REG.example.com:5000/proj/web:v2', 'kept as is');
     assert.deepEqual(d.spec.template.spec.imagePullSecrets, [{ name: 'ote.registry' }]);
-    const other = find(buildObjects(input({ spec: { ...spec, image: 'reg.example.com:5001/proj/web', repositoryId: undefined } })), 'Deployment');
+    const other = find(
+      buildObjects(input({ spec: { ...spec, image: 'reg.example.com:5001/proj/web', repositoryId: undefined } })),
+      'Deployment',
+    );
     assert.equal(other.spec.template.spec.imagePullSecrets, undefined, 'another port is another registry');
   });
 
   it('leaves out what the spec does not ask for', () => {
-    const bare: AppSpec = { ...spec, ports: [], env: {}, command: [], args: [], cpu: undefined, memory: undefined, gpu: undefined, nodeLabel: undefined, repositoryId: undefined, maxSurge: undefined, maxUnavailable: undefined, volumes: [], ingress: undefined, rollout: undefined };
+    const bare: AppSpec = {
+      ...spec,
+      ports: [],
+      env: {},
+      command: [],
+      args: [],
+      cpu: undefined,
+      memory: undefined,
+      gpu: undefined,
+      nodeLabel: undefined,
+      repositoryId: undefined,
+      maxSurge: undefined,
+      maxUnavailable: undefined,
+      volumes: [],
+      ingress: undefined,
+      rollout: undefined,
+    };
     const objs = buildObjects(input({ spec: bare }));
-    assert.deepEqual(objs.map((o) => o.kind), ['Deployment'], 'no Service without ports');
+    assert.deepEqual(
+      objs.map((o) => o.kind),
+      ['Deployment'],
+      'no Service without ports',
+    );
     const d = find(objs, 'Deployment');
     const c = d.spec.template.spec.containers[0];
     for (const k of ['command', 'args', 'ports', 'env', 'resources', 'volumeMounts']) assert.equal(c[k], undefined, k);
     for (const k of ['nodeSelector', 'volumes']) assert.equal(d.spec.template.spec[k], undefined, k);
     assert.deepEqual(d.spec.strategy, { type: 'RollingUpdate' });
     assert.equal(d.spec.progressDeadlineSeconds, 600);
-    assert.deepEqual(find(buildObjects(input({ spec: { ...bare, memory: 1048576 } })), 'Deployment').spec.template.spec.containers[0].resources, {
-      requests: { memory: '1048576' },
-      limits: { memory: '1048576' },
-    });
+    assert.deepEqual(
+      find(buildObjects(input({ spec: { ...bare, memory: 1048576 } })), 'Deployment').spec.template.spec.containers[0].resources,
+      {
+        requests: { memory: '1048576' },
+        limits: { memory: '1048576' },
+      },
+    );
     const gpuOnly = find(buildObjects(input({ spec: { ...bare, gpu: 2 } })), 'Deployment').spec.template.spec.containers[0];
     assert.deepEqual(gpuOnly.resources, { limits: { 'nvidia.com/gpu': '2' } });
   });

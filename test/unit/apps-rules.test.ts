@@ -20,7 +20,7 @@ const base: AppSpec = {
 const ctx = { enableIngress: false, registryDomain: 'reg.example.com' };
 
 describe('image references', () => {
-  it('tells full references from platform project/repo names (Docker\'s rule)', () => {
+  it("tells full references from platform project/repo names (Docker's rule)", () => {
     assert.equal(isFullReference('proj/web'), false);
     assert.equal(isFullReference('nginx'), false);
     assert.equal(isFullReference('docker.io/library/nginx'), true);
@@ -56,7 +56,14 @@ describe('spec rules beyond the schema', () => {
   });
   it('refuses duplicate ports per protocol', () => {
     const p = specProblems(
-      { ...base, ports: [{ containerPort: 80, protocol: 'TCP' }, { containerPort: 80, protocol: 'UDP' }, { containerPort: 80, protocol: 'TCP' }] },
+      {
+        ...base,
+        ports: [
+          { containerPort: 80, protocol: 'TCP' },
+          { containerPort: 80, protocol: 'UDP' },
+          { containerPort: 80, protocol: 'TCP' },
+        ],
+      },
       ctx,
     );
     assert.deepEqual(Object.keys(p), ['ports[2]']);

@@ -40,7 +40,16 @@ describe('per-cluster application state', () => {
     assert.equal(clusterState(input({ report: null })).state, 'pending');
   });
   it('ignores the replica count of a DaemonSet (one pod per selected node)', () => {
-    assert.equal(clusterState(input({ kind: 'DaemonSet', replicas: 1, report: report({ desiredReplicas: 5, updatedReplicas: 5, availableReplicas: 5 }) })).state, 'available');
+    assert.equal(
+      clusterState(
+        input({
+          kind: 'DaemonSet',
+          replicas: 1,
+          report: report({ desiredReplicas: 5, updatedReplicas: 5, availableReplicas: 5 }),
+        }),
+      ).state,
+      'available',
+    );
   });
   it('turns degraded past the progress deadline, with the reason', () => {
     const s = clusterState(input({ now: 1601, report: report({ availableReplicas: 0, message: 'ImagePullBackOff' }) }));
@@ -61,7 +70,11 @@ describe('per-cluster application state', () => {
     assert.equal(clusterState(input({ paused: true })).state, 'available', 'a paused cluster that already runs it counts');
   });
   it('counts removed clusters out of the targets', () => {
-    assert.deepEqual(summarize([{ state: 'available' }, { state: 'removed' }, { state: 'degraded' }]), { ready: 1, target: 2, offline: 0 });
+    assert.deepEqual(summarize([{ state: 'available' }, { state: 'removed' }, { state: 'degraded' }]), {
+      ready: 1,
+      target: 2,
+      offline: 0,
+    });
   });
   it('an offline-flagged cluster that is not ready is offline, counted apart; ready again, it is judged as usual', () => {
     const off = clusterState(input({ clusterReady: false, offline: { revision: 3 } }));

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { PASSWORD_RE, PHONE_RE, USER_NAME_RE } from '../../src/lib/validation.js';
-import { tokenFrom } from '../../src/http/hooks.js';
-import { generatePassword } from '../../src/users/bootstrap.js';
 import { deriveRole } from '../../src/access/roles.js';
+import { tokenFrom } from '../../src/http/hooks.js';
+import { PASSWORD_RE, PHONE_RE, USER_NAME_RE } from '../../src/lib/validation.js';
+import { generatePassword } from '../../src/users/bootstrap.js';
 
 describe('tokenFrom (the Authorization header)', () => {
   it('takes the bare token (the seed form) and "Bearer <token>" in any case', () => {

@@ -80,7 +80,10 @@ describe('loadConfig', () => {
   });
 
   it('says which values a log level or a boolean may take', () => {
-    assert.match(fails({ OTE_LOG_LEVEL: 'loud' }), /OTE_LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent/);
+    assert.match(
+      fails({ OTE_LOG_LEVEL: 'loud' }),
+      /OTE_LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent/,
+    );
     assert.match(fails({ OTE_TRUST_PROXY: 'maybe' }), /OTE_TRUST_PROXY: must be true or false/);
   });
 

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
 import { createHash } from 'node:crypto';
+import { describe, it } from 'node:test';
 import type { Kysely } from 'kysely';
 import { type DesiredStateContributor, buildDesired, stableJson } from '../../src/agent-link/desired-builder.js';
-import type { Database } from '../../src/db/types.js';
-import { chunks } from '../../src/lib/chunks.js';
 import { inventoryHash } from '../../src/agent-link/inventory-store.js';
 import type { DesiredState, NodeReport } from '../../src/agent-link/protocol.js';
+import type { Database } from '../../src/db/types.js';
+import { chunks } from '../../src/lib/chunks.js';
 
 const state = (o: Partial<DesiredState> = {}): DesiredState => ({
   namespaces: ['ns1', 'ns2'],
@@ -63,7 +63,11 @@ describe('buildDesired (contributors, no database)', () => {
   const ns = ['ns2', 'ns1'];
   const contributors: DesiredStateContributor[] = [
     { name: 'ns', keyedAs: 'namespaces', contribute: async (_db, cs) => new Map(cs.map((c) => [c.id, { namespaces: ns }])) },
-    { name: 'labels', keyedAs: 'nodeLabels', contribute: async () => new Map([[1, { nodeLabels: { n2: ['gpu', 'camera'], n1: ['x'] } }]]) },
+    {
+      name: 'labels',
+      keyedAs: 'nodeLabels',
+      contribute: async () => new Map([[1, { nodeLabels: { n2: ['gpu', 'camera'], n1: ['x'] } }]]),
+    },
     {
       name: 'secrets',
       contribute: async (_db, cs) =>
@@ -86,7 +90,11 @@ describe('buildDesired (contributors, no database)', () => {
 
   it('hashes the frozen key layout: namespaces, then node labels, the other parts in order, paused', async () => {
     const built = await buildDesired(db, facts, contributors);
-    const own = { nodeLabels: { n2: ['gpu', 'camera'], n1: ['x'] }, parts: [{ pullSecrets: [{ namespace: 'ns1', name: 'z', dockerConfigJson: '{}' }] }], paused: false };
+    const own = {
+      nodeLabels: { n2: ['gpu', 'camera'], n1: ['x'] },
+      parts: [{ pullSecrets: [{ namespace: 'ns1', name: 'z', dockerConfigJson: '{}' }] }],
+      paused: false,
+    };
     const key = `${stableJson(['ns1', 'ns2'])}\n${stableJson(own)}`;
     assert.equal(built.get(1)?.hash, createHash('sha256').update(key).digest('hex'));
     assert.notEqual(built.get(1)?.hash, built.get(2)?.hash);

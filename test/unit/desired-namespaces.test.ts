@@ -27,6 +27,9 @@ describe('desiredNamespaces (pure)', () => {
   it('does not modify its input', () => {
     const rows = Object.freeze([Object.freeze({ id: 3, status: 1 }), Object.freeze({ id: 1, status: 1 })]);
     assert.deepEqual(desiredNamespaces(rows), ['ns1', 'ns3']);
-    assert.deepEqual(rows.map((r) => r.id), [3, 1]);
+    assert.deepEqual(
+      rows.map((r) => r.id),
+      [3, 1],
+    );
   });
 });
