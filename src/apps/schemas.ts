@@ -132,26 +132,30 @@ const Rollout = Type.Object(
 );
 
 /** Per-cluster values (API.md §8.1): applied in order to the target clusters carrying `clusterLabel`. */
+/** Resources, the same in a spec and in an override. */
+const Cpu = Type.Optional(
+  Type.Number({
+    exclusiveMinimum: 0,
+    maximum: 1024,
+    errorMessage: 'must be a number of cores above 0 and at most 1024 (e.g. 0.5)',
+  }),
+);
+const Memory = Type.Optional(
+  Type.Integer({
+    minimum: 1048576,
+    maximum: 4398046511104,
+    errorMessage: 'must be a number of bytes from 1048576 (1 MiB) to 4398046511104 (4 TiB)',
+  }),
+);
+
 const Override = Type.Object(
   {
     clusterLabel: Label,
     replicas: Type.Optional(Type.Integer({ minimum: 0, maximum: 100, errorMessage: 'must be an integer from 0 to 100' })),
     tag: Type.Optional(Type.String({ pattern: TAG_RE, errorMessage: TAG_WHY })),
     env: Type.Optional(Env),
-    cpu: Type.Optional(
-      Type.Number({
-        exclusiveMinimum: 0,
-        maximum: 1024,
-        errorMessage: 'must be a number of cores above 0 and at most 1024 (e.g. 0.5)',
-      }),
-    ),
-    memory: Type.Optional(
-      Type.Integer({
-        minimum: 1048576,
-        maximum: 4398046511104,
-        errorMessage: 'must be a number of bytes from 1048576 (1 MiB) to 4398046511104 (4 TiB)',
-      }),
-    ),
+    cpu: Cpu,
+    memory: Memory,
   },
   { additionalProperties: false },
 );
@@ -172,20 +176,8 @@ const specFields = {
   env: { ...Env, default: {} },
   command: { ...Strings, default: [] },
   args: { ...Strings, default: [] },
-  cpu: Type.Optional(
-    Type.Number({
-      exclusiveMinimum: 0,
-      maximum: 1024,
-      errorMessage: 'must be a number of cores above 0 and at most 1024 (e.g. 0.5)',
-    }),
-  ),
-  memory: Type.Optional(
-    Type.Integer({
-      minimum: 1048576,
-      maximum: 4398046511104,
-      errorMessage: 'must be a number of bytes from 1048576 (1 MiB) to 4398046511104 (4 TiB)',
-    }),
-  ),
+  cpu: Cpu,
+  memory: Memory,
   gpu: Type.Optional(Type.Integer({ minimum: 0, maximum: 64, errorMessage: 'must be an integer from 0 to 64' })),
   clusterLabel: { ...Label, default: 'all' },
   nodeLabel: Type.Optional(Label),
