@@ -74,6 +74,10 @@ const ROWS: readonly Row[] = [
   { route: 'GET /docs/static/index.html', allow: P },
   { route: 'GET /docs/static/swagger-initializer.js', allow: P },
   { route: 'GET /docs/static/*', allow: P, probe: () => ({ path: '/docs/static/swagger-ui.css' }) },
+  // the web console (§13): static files, every other GET path answers index.html (deep links)
+  { route: 'GET /', allow: P },
+  { route: 'GET /*', allow: P, probe: () => ({ path: '/clusters' }) },
+  { route: 'GET /assets/*', allow: P, probe: () => ({ path: '/assets/no-such-file.js' }), expect: 404 },
   // auth and users (§3)
   { route: 'POST /v1/authorization', allow: P, probe: () => ({ path: '/v1/authorization', body: {} }), expect: 422 },
   { route: 'PUT /v1/authorization', allow: ANY },
