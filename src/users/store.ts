@@ -40,6 +40,11 @@ export function findSelf(db: Db, userId: number): Promise<UserWithBusiness | und
   return withBusiness(db).where('users.id', '=', userId).executeTakeFirst();
 }
 
+/** The bootstrapped system administrator (there is one per platform). */
+export function findSystemAdmin(db: Db): Promise<UserRecord | undefined> {
+  return db.selectFrom('users').selectAll().where('is_system', '=', 1).orderBy('id').executeTakeFirst();
+}
+
 export async function systemAdminExists(db: Db): Promise<boolean> {
   const row = await db.selectFrom('users').select('id').where('is_system', '=', 1).executeTakeFirst();
   return row !== undefined;
