@@ -6,7 +6,9 @@ import { fileURLToPath } from 'node:url';
 const entry = new URL('../dist/cli/ote.js', import.meta.url);
 if (!fs.existsSync(fileURLToPath(entry))) {
   // `npm ci --ignore-scripts` (or a fresh checkout) leaves dist/ out: say what to run, not ERR_MODULE_NOT_FOUND.
-  console.error(`ote: ${fileURLToPath(new URL('../dist/', import.meta.url))} is missing (the compiled sources): run npm run build`);
+  console.error(
+    `ote: ${fileURLToPath(new URL('../dist/', import.meta.url))} is missing (the compiled sources): run npm run build`,
+  );
   process.exit(2);
 }
 let cli;
@@ -15,7 +17,9 @@ try {
 } catch (err) {
   if (err?.code === 'ERR_MODULE_NOT_FOUND') {
     // A dependency or a compiled file is missing: an incomplete install or a stale build.
-    console.error(`ote: ${err.message.split('\n')[0]}\nrun npm ci (or npm run build) in ${fileURLToPath(new URL('..', import.meta.url))}`);
+    console.error(
+      `ote: ${err.message.split('\n')[0]}\nrun npm ci (or npm run build) in ${fileURLToPath(new URL('..', import.meta.url))}`,
+    );
     process.exit(2);
   }
   throw err;

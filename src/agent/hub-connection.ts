@@ -147,7 +147,8 @@ export class HubConnection {
       this.stopHeartbeats();
       if (this.ws === ws) this.ws = null;
       const reason = reasonBuf.toString('utf8');
-      if (code === CloseCode.tokenRevoked) rejected = `the hub revoked the join token (close ${code}${reason ? `: ${reason}` : ''})`;
+      if (code === CloseCode.tokenRevoked)
+        rejected = `the hub revoked the join token (close ${code}${reason ? `: ${reason}` : ''})`;
       if (this.stopped) return;
       if (rejected) {
         this.stopped = true;

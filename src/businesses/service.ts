@@ -5,13 +5,7 @@ import type { BusinessRecord, Db } from '../db/types.js';
 import { nowSeconds } from '../lib/time.js';
 import { Conflict, Forbidden, NotFound, Unauthenticated } from '../http/errors.js';
 import { BusinessStatus, type Caller, Role } from '../access/roles.js';
-import type {
-  AuditBusinessBody,
-  BusinessDetail,
-  BusinessRow,
-  CreateBusinessBody,
-  ListBusinessesQuery,
-} from './schemas.js';
+import type { AuditBusinessBody, BusinessDetail, BusinessRow, CreateBusinessBody, ListBusinessesQuery } from './schemas.js';
 import * as users from '../users/store.js';
 import * as store from './store.js';
 

@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { UserStatus } from '../access/roles.js';
 import { revokeUserSessions } from '../auth/session-store.js';
 import { type Config, ConfigError, loadConfig } from '../config/config.js';
 import { openDatabase } from '../db/index.js';
 import { resetPasswordOffline } from '../users/bootstrap.js';
-import { UserStatus } from '../access/roles.js';
 
 export const ADMIN_USAGE = `usage: ote admin reset-password [--user NAME] [--data-dir DIR] [--database-url URL]
 
@@ -67,7 +67,9 @@ export async function adminCommand(args: readonly string[]): Promise<void> {
     console.log(`new password for user "${r.user}": ${r.password}`);
     console.log('(shown once; every login token of this user is revoked; change it after logging in: PUT /v1/user)');
     if (r.status !== UserStatus.approved) {
-      console.log(`note: this user's status is ${r.status} (not approved); a system administrator can change it (PUT /v1/admin/user/{id})`);
+      console.log(
+        `note: this user's status is ${r.status} (not approved); a system administrator can change it (PUT /v1/admin/user/{id})`,
+      );
     }
   } catch (err) {
     console.error(`ote admin: ${(err as Error).message}`);

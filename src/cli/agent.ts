@@ -168,7 +168,9 @@ function kubeConfig(file: string | undefined, env: NodeJS.ProcessEnv): KubeConfi
   }
   if (server.startsWith('http:') && !cluster?.skipTLSVerify) {
     // client-node refuses every call then, and the agent would retry for ever.
-    throw new UsageError(`the Kubernetes server ${server} is plain http, which the client only uses with insecure-skip-tls-verify: true`);
+    throw new UsageError(
+      `the Kubernetes server ${server} is plain http, which the client only uses with insecure-skip-tls-verify: true`,
+    );
   }
   return kc;
 }
@@ -185,7 +187,9 @@ export async function agent(flags: AgentFlags): Promise<void> {
   }
   const log = jsonLogger();
   if (flags.token !== undefined) {
-    log.warn('the join token on the command line is visible to every user of this machine (ps); prefer OTE_AGENT_TOKEN or --token-file');
+    log.warn(
+      'the join token on the command line is visible to every user of this machine (ps); prefer OTE_AGENT_TOKEN or --token-file',
+    );
   }
   let running: RunningAgent | null = null;
   let stopping = false;

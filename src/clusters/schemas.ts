@@ -2,8 +2,7 @@ import Type, { type Static } from 'typebox';
 import { CLUSTER_NAME_RE, LABEL_RE } from '../lib/validation.js';
 import { pagingFields } from '../http/paging.js';
 
-const CLUSTER_NAME_MESSAGE =
-  'must be 1-63 letters, digits or "-", starting and ending with a letter or digit';
+const CLUSTER_NAME_MESSAGE = 'must be 1-63 letters, digits or "-", starting and ending with a letter or digit';
 const LABEL_MESSAGE = 'must be 1-63 letters, digits, "-" or ".", starting and ending with a letter or digit';
 
 export const ClusterName = Type.String({ pattern: CLUSTER_NAME_RE.source, errorMessage: CLUSTER_NAME_MESSAGE });
@@ -58,7 +57,9 @@ export const JoinData = Type.Object({
   hubIsLoopback: Type.Boolean({
     description: 'true when the command targets a loopback hub address that no other machine can reach: set OTE_PUBLIC_URL',
   }),
-  warning: Type.Optional(Type.String({ description: 'present when something about the command needs attention (a loopback hub)' })),
+  warning: Type.Optional(
+    Type.String({ description: 'present when something about the command needs attention (a loopback hub)' }),
+  ),
 });
 export type JoinData = Static<typeof JoinData>;
 

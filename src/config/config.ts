@@ -1,7 +1,7 @@
 import Type, { type Static } from 'typebox';
 import Value from 'typebox/value';
-import { PASSWORD_RE, USER_NAME_RE } from '../lib/validation.js';
 import { isLoopbackHost, isLoopbackUrl } from '../lib/loopback.js';
+import { PASSWORD_RE, USER_NAME_RE } from '../lib/validation.js';
 
 /** Every setting of the hub, from `OTE_*` variables (CLI flags may override). */
 export const ConfigSchema = Type.Object({

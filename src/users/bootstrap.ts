@@ -23,12 +23,7 @@ export function generatePassword(): string {
  * OTE_ADMIN_USER / OTE_ADMIN_PASSWORD, or with a generated password that is
  * printed once. Replicas starting together: the unique name lets one win.
  */
-export async function bootstrapAdmin(
-  db: Db,
-  userName: string,
-  password: string | undefined,
-  log: Logger,
-): Promise<void> {
+export async function bootstrapAdmin(db: Db, userName: string, password: string | undefined, log: Logger): Promise<void> {
   if (await store.systemAdminExists(db)) return;
   const chosen = password ?? generatePassword();
   const now = nowSeconds();

@@ -36,7 +36,8 @@ export function quickstartBlocks(readme: string): string[] {
 
 /** `text` with `from` replaced by `to`, which must occur exactly once. */
 function replaceOnce(text: string, from: string | RegExp, to: string, what: string): string {
-  const count = typeof from === 'string' ? text.split(from).length - 1 : (text.match(new RegExp(from, `${from.flags}g`)) ?? []).length;
+  const count =
+    typeof from === 'string' ? text.split(from).length - 1 : (text.match(new RegExp(from, `${from.flags}g`)) ?? []).length;
   assert.equal(count, 1, `the quickstart has ${what} exactly once (found ${count})`);
   return text.replace(from, to);
 }
@@ -161,7 +162,7 @@ describe('the README quickstart, step by step, against a real kube-apiserver [sq
     hubBlock = replaceOnce(hubBlock, 'npm start', 'exec node --import tsx test/helpers/ote-cli.ts serve', '`npm start`');
     hub = new Terminal(['-c', hubBlock], cleanEnv({ OTE_PORT: String(port), OTE_DATA_DIR: path.join(tmp, 'data') }));
     const hubUrl = `http://127.0.0.1:${port}`;
-    for (const deadline = Date.now() + 90_000; ; ) {
+    for (const deadline = Date.now() + 90_000; ;) {
       assert.ok(hub.running, `the hub stopped:\n${hub.output}`);
       if ((await fetch(`${hubUrl}/readyz`).catch(() => null))?.status === 200) break;
       assert.ok(Date.now() < deadline, `the hub did not answer /readyz within 90 s:\n${hub.output}`);
@@ -171,15 +172,14 @@ describe('the README quickstart, step by step, against a real kube-apiserver [sq
     // Terminal 2: every other block, in one shell session, as a user types them.
     const bin = path.join(tmp, 'bin');
     fs.mkdirSync(bin);
-    fs.writeFileSync(path.join(bin, 'ote'), `#!/bin/sh\nexec node --import tsx ${ROOT}/test/helpers/ote-cli.ts "$@"\n`, { mode: 0o755 });
+    fs.writeFileSync(path.join(bin, 'ote'), `#!/bin/sh\nexec node --import tsx ${ROOT}/test/helpers/ote-cli.ts "$@"\n`, {
+      mode: 0o755,
+    });
     const steps = blocks.slice(1).map(local);
     const joined = steps.join('\n@@\n');
     const installed = replaceOnce(joined, /^npm install -g \.$/m, `PATH=${bin}:$PATH`, '`npm install -g .`').split('\n@@\n');
     fs.mkdirSync(path.join(tmp, 'home'));
-    shell = new Terminal(
-      ['--noprofile', '--norc'],
-      cleanEnv({ KUBECONFIG: kube.kubeconfigPath, HOME: path.join(tmp, 'home') }),
-    );
+    shell = new Terminal(['--noprofile', '--norc'], cleanEnv({ KUBECONFIG: kube.kubeconfigPath, HOME: path.join(tmp, 'home') }));
     const sh = shell;
     // A failing command ends the session (and this test), with what it printed.
     sh.child.stdin!.write('set -eo pipefail\n');
@@ -188,7 +188,7 @@ describe('the README quickstart, step by step, against a real kube-apiserver [sq
       const marker = `@@step ${i} done`;
       sh.child.stdin!.write(`${step}\necho '${marker}'\n`);
       const context = () => `step ${i + 1}:\n${step}\n--- terminal 2\n${sh.output}\n--- hub\n${hub!.output.slice(-3000)}`;
-      for (const deadline = Date.now() + 120_000; !sh.output.includes(marker); ) {
+      for (const deadline = Date.now() + 120_000; !sh.output.includes(marker);) {
         assert.ok(sh.running, `terminal 2 stopped (a command failed) at ${context()}`);
         assert.ok(Date.now() < deadline, `no end within 120 s of ${context()}`);
         await new Promise((r) => setTimeout(r, 100));

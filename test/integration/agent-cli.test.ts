@@ -97,7 +97,7 @@ describe('bin/ote.js without a build', () => {
     const missing = await run('--help');
     assert.equal(missing.code, 2, missing.out);
     assert.match(missing.out, /dist\/ is missing \(the compiled sources\): run npm run build/);
-    assert.doesNotMatch(missing.out, /ERR_MODULE_NOT_FOUND|    at /);
+    assert.doesNotMatch(missing.out, /ERR_MODULE_NOT_FOUND| {4}at /);
 
     fs.mkdirSync(path.join(dir, 'dist/cli'), { recursive: true });
     fs.writeFileSync(path.join(dir, 'dist/cli/ote.js'), "import 'no-such-package-xyz';\nexport async function main() {}\n");
@@ -105,7 +105,10 @@ describe('bin/ote.js without a build', () => {
     assert.equal(broken.code, 2, broken.out);
     assert.match(broken.out, /no-such-package-xyz[\s\S]*run npm ci \(or npm run build\)/);
 
-    fs.writeFileSync(path.join(dir, 'dist/cli/ote.js'), 'export async function main(argv) { console.log("main", argv.join(",")); }\n');
+    fs.writeFileSync(
+      path.join(dir, 'dist/cli/ote.js'),
+      'export async function main(argv) { console.log("main", argv.join(",")); }\n',
+    );
     const ok = await run('agent', '--help');
     assert.equal(ok.code, 0, ok.out);
     assert.equal(ok.out.trim(), 'main agent,--help');

@@ -111,7 +111,10 @@ for (const db of DATABASES) {
       const body = { name: `b-${plain.user}`, introduce: 'x', objective: 'y', scale: 'z' };
       const res = await api.post('/v1/business', { token: plain.token, body });
       const message = expectStatus(res, 403).message as string;
-      assert.match(message, /not an administrator account \(it was registered with isAdmin: false, which cannot be changed later\)/);
+      assert.match(
+        message,
+        /not an administrator account \(it was registered with isAdmin: false, which cannot be changed later\)/,
+      );
       assert.match(message, /register one with isAdmin: true .* administrator sub-user \(isAdmin: true\)/);
       // An administrator account still creates one.
       const boss = await createUser(api, admin, { isAdmin: true });

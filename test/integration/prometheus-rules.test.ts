@@ -112,7 +112,10 @@ describe('deploy/prometheus-rules.yaml', () => {
     const results = await testWith(copies);
     assert.ok(results[0].passed, results[0].out);
     list.forEach((a, i) => {
-      for (const [how, r] of [['never', results[1 + 2 * i]], ['always', results[2 + 2 * i]]] as const) {
+      for (const [how, r] of [
+        ['never', results[1 + 2 * i]],
+        ['always', results[2 + 2 * i]],
+      ] as const) {
         assert.ok(!r.passed, `${a.name} ${how} firing went unnoticed`);
         assert.match(r.out, new RegExp(`alertname: ${a.name},`), `${a.name} ${how}: the failure names it`);
       }

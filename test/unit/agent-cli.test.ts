@@ -36,9 +36,17 @@ describe('ote agent flags', () => {
 
   const bad: [string, AgentFlags, RegExp][] = [
     ['no --hub', { ...good, hub: undefined }, /--hub URL is required/],
-    ['no token at all', { ...good, token: undefined }, /join token is required: set OTE_AGENT_TOKEN, or pass --token-file PATH or --token TOKEN/],
+    [
+      'no token at all',
+      { ...good, token: undefined },
+      /join token is required: set OTE_AGENT_TOKEN, or pass --token-file PATH or --token TOKEN/,
+    ],
     ['both --token and --token-file', { ...good, 'token-file': path.join(dir, 'token') }, /once: --token or --token-file/],
-    ['an unreadable --token-file', { ...good, token: undefined, 'token-file': path.join(dir, 'nope') }, /--token-file: cannot read/],
+    [
+      'an unreadable --token-file',
+      { ...good, token: undefined, 'token-file': path.join(dir, 'nope') },
+      /--token-file: cannot read/,
+    ],
     ['an empty --token-file', { ...good, token: undefined, 'token-file': path.join(dir, 'empty') }, /--token-file: .* is empty/],
     ['a plain-http cluster without insecure-skip-tls-verify', { ...good, kubeconfig: path.join(dir, 'http') }, /plain http/],
     ['a kubeconfig without a current cluster', { ...good, kubeconfig: path.join(dir, 'no-context') }, /no Kubernetes cluster in/],
@@ -47,7 +55,11 @@ describe('ote agent flags', () => {
     ['a zero --heartbeat', { ...good, heartbeat: '0' }, /--heartbeat must be/],
     ['a non-numeric --heartbeat', { ...good, heartbeat: 'often' }, /--heartbeat must be/],
     ['an unreadable --ca', { ...good, ca: path.join(dir, 'nope.pem') }, /--ca: cannot read/],
-    ['a missing --kubeconfig file', { ...good, kubeconfig: path.join(dir, 'missing') }, /cannot load the Kubernetes configuration/],
+    [
+      'a missing --kubeconfig file',
+      { ...good, kubeconfig: path.join(dir, 'missing') },
+      /cannot load the Kubernetes configuration/,
+    ],
   ];
   fs.writeFileSync(path.join(dir, 'token'), '  file-token\n');
   fs.writeFileSync(path.join(dir, 'empty'), '\n');
@@ -57,7 +69,10 @@ describe('ote agent flags', () => {
   const bare = { HOME: path.join(dir, 'home') };
   for (const [what, flags, message] of bad) {
     it(`refuses ${what}`, () => {
-      assert.throws(() => agentSettings(flags, bare), (err: unknown) => err instanceof UsageError && message.test(err.message));
+      assert.throws(
+        () => agentSettings(flags, bare),
+        (err: unknown) => err instanceof UsageError && message.test(err.message),
+      );
     });
   }
 
@@ -66,13 +81,18 @@ describe('ote agent flags', () => {
     assert.equal(agentSettings({ ...good, token: undefined, 'token-file': path.join(dir, 'token') }, env).token, 'file-token');
     assert.equal(agentSettings({ ...good, token: undefined }, env).token, 'env-token');
     assert.equal(agentSettings(good, env).token, 'tok');
-    assert.throws(() => agentSettings({ ...good, token: undefined }, { ...bare, OTE_AGENT_TOKEN: '  ' }), /join token is required/);
+    assert.throws(
+      () => agentSettings({ ...good, token: undefined }, { ...bare, OTE_AGENT_TOKEN: '  ' }),
+      /join token is required/,
+    );
   });
 
   it('without --kubeconfig uses $KUBECONFIG or ~/.kube/config, and refuses at once when there is none', () => {
     assert.throws(
       () => agentSettings({ ...good, kubeconfig: undefined }, bare),
-      (err: unknown) => err instanceof UsageError && /no Kubernetes configuration found: pass --kubeconfig PATH, set KUBECONFIG/.test(err.message),
+      (err: unknown) =>
+        err instanceof UsageError &&
+        /no Kubernetes configuration found: pass --kubeconfig PATH, set KUBECONFIG/.test(err.message),
     );
     const viaEnv = agentSettings({ ...good, kubeconfig: undefined }, { ...bare, KUBECONFIG: kubeconfig });
     assert.equal(viaEnv.kubeConfig.getCurrentCluster()?.server, 'https://127.0.0.1:6443');

@@ -27,8 +27,14 @@ describe('the start-up warning about OTE_PUBLIC_URL', () => {
     assert.equal(warn({ OTE_HOST: '0.0.0.0', OTE_PUBLIC_URL: 'https://hub.example.com' }), null);
   });
   it('names the loopback address the join commands would carry while listening on every address', () => {
-    assert.match(warn({ OTE_HOST: '0.0.0.0' }) ?? '', /OTE_PUBLIC_URL is unset, so it defaults to http:\/\/127\.0\.0\.1:8080, a loopback address/);
-    assert.match(warn({ OTE_HOST: '::', OTE_PUBLIC_URL: 'http://localhost:8080' }) ?? '', /OTE_PUBLIC_URL is http:\/\/localhost:8080, a loopback/);
+    assert.match(
+      warn({ OTE_HOST: '0.0.0.0' }) ?? '',
+      /OTE_PUBLIC_URL is unset, so it defaults to http:\/\/127\.0\.0\.1:8080, a loopback address/,
+    );
+    assert.match(
+      warn({ OTE_HOST: '::', OTE_PUBLIC_URL: 'http://localhost:8080' }) ?? '',
+      /OTE_PUBLIC_URL is http:\/\/localhost:8080, a loopback/,
+    );
   });
   it('reminds that an unset OTE_PUBLIC_URL is a guess when listening on one outside address', () => {
     assert.match(warn({ OTE_HOST: '10.0.0.5' }) ?? '', /OTE_PUBLIC_URL is unset: join commands .* use http:\/\/10\.0\.0\.5:8080/);
