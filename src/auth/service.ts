@@ -15,6 +15,9 @@ type RepoAccountCheck = (userId: number) => Promise<boolean>;
 const WRONG_CREDENTIALS = 'wrong user name or password';
 
 /** Login, token refresh and logout, and turning a token into a caller. */
+/** The `reason` of ote_login_failures_total (API.md §9). */
+export type LoginFailureReason = 'credentials' | 'throttled' | 'not_approved';
+
 export class AuthService {
   constructor(
     private readonly db: Db,
@@ -24,6 +27,12 @@ export class AuthService {
   ) {}
 
   private hasRepoAccount: RepoAccountCheck = async () => false;
+  private loginFailed: (reason: LoginFailureReason) => void = () => {};
+
+  /** Counts refused logins (ote_login_failures_total, wired in server/metrics.ts). */
+  onLoginFailure(count: (reason: LoginFailureReason) => void): void {
+    this.loginFailed = count;
+  }
 
   /** The repository domain answers whether a user has a registry account (wired in server/wiring.ts). */
   useRepoAccountCheck(check: RepoAccountCheck): void {
@@ -49,15 +58,20 @@ export class AuthService {
   async login(userName: string, password: string, address: string): Promise<{ token: string; userId: number }> {
     const key = userName.toLowerCase();
     const wait = this.throttle.retryAfter(key, address);
-    if (wait > 0) throw new TooManyRequests(`too many failed logins; retry in ${wait} s`, wait);
+    if (wait > 0) {
+      this.loginFailed('throttled');
+      throw new TooManyRequests(`too many failed logins; retry in ${wait} s`, wait);
+    }
     const user = await users.findByNameKey(this.db, key);
     // An unknown user costs one argon2 verification too, so the two answer alike in time.
     const valid = user ? await verifyPassword(user.password_hash, password) : (await verifyDummy(password), false);
     if (!user || !valid) {
       this.throttle.failure(key, address);
+      this.loginFailed('credentials');
       throw new Unauthenticated(WRONG_CREDENTIALS);
     }
     this.throttle.success(key, address);
+    if (user.status === UserStatus.forbidden || user.status === UserStatus.notApproved) this.loginFailed('not_approved');
     assertMayLogIn(user.status);
     const { token } = await this.tokens.issue(user.id);
     return { token, userId: user.id };

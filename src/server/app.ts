@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -45,6 +46,7 @@ import { bootstrapAdmin } from '../users/bootstrap.js';
 import { usersRoutes } from '../users/routes.js';
 import { UsersService } from '../users/service.js';
 import type { Services } from './services.js';
+import { installHubMetrics } from './metrics.js';
 import { wireReactions } from './wiring.js';
 
 export interface Hub {
@@ -75,6 +77,13 @@ export async function createHub(config: Config, opts: HubOptions = {}): Promise<
   try {
     const services = buildServices(config, db);
     wireReactions(services);
+    installHubMetrics(services.metrics, {
+      db: db.kysely,
+      graceSeconds: config.OTE_HEARTBEAT_GRACE,
+      link: services.agentLink,
+      auth: services.auth,
+      version: hubVersion(),
+    });
     await bootstrapAdmin(db.kysely, config.OTE_ADMIN_USER, config.OTE_ADMIN_PASSWORD, app.log as FastifyBaseLogger);
     await assemble(app, services);
     const pruneTimer = setInterval(() => {
@@ -166,11 +175,20 @@ async function assemble(app: App, s: Services): Promise<void> {
   await app.register(businessesRoutes, { businesses: s.businesses });
   await app.register(clustersRoutes, { clusters: s.clusters, config: s.config });
   await app.register(nodesRoutes, { nodes: s.nodes });
-  await app.register(agentLinkRoutes, { link: s.agentLink, metrics: s.metrics });
+  await app.register(agentLinkRoutes, { link: s.agentLink });
   await app.register(appsRoutes, { apps: s.apps });
   await app.register(alertsRoutes, { alerts: s.alerts, config: s.config });
   await app.register(settingsRoutes, { settings: s.settings });
   await app.register(auditRoutes, { audit: s.audit });
   await app.register(registryRoutes, { registry: s.registry, db: s.db });
   await app.register(repositoryRoutes, { repository: s.repository });
+}
+
+/** The package's version (the same relative path from src/ and dist/). */
+function hubVersion(): string {
+  try {
+    return String((JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: unknown }).version);
+  } catch {
+    return 'unknown';
+  }
 }

@@ -145,3 +145,9 @@ export async function dropBusinessMembers(trx: Db, businessId: number, now: numb
     .where('business_id', '=', businessId)
     .execute();
 }
+
+/** Registrations waiting for approval (/metrics). */
+export async function countPendingUsers(db: Db): Promise<number> {
+  const r = await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 0).executeTakeFirstOrThrow();
+  return Number(r.n);
+}
