@@ -3,7 +3,8 @@ import type { Relay } from './relay.js';
 import type { Db } from './store.js';
 
 /** Why a held agent connection ended (the `reason` of ote_agent_disconnects_total). */
-export type DisconnectReason = 'token' | 'replaced' | 'protocol' | 'silent' | 'error' | 'hub_stopping' | 'agent_stopped' | 'network';
+export type DisconnectReason =
+  'token' | 'replaced' | 'protocol' | 'silent' | 'error' | 'hub_stopping' | 'agent_stopped' | 'network';
 
 /** What the agent link reports for the hub's per-replica metrics (server/metrics.ts counts it). */
 export interface LinkObserver {

@@ -60,7 +60,8 @@ export async function buildDesired(
   const out = new Map<number, BuiltState>();
   if (facts.length === 0) return out;
   const contributed = await Promise.all(contributors.map(async (c) => ({ c, parts: await c.contribute(db, facts) })));
-  const of = (kind: DesiredStateContributor['keyedAs']) => contributed.filter(({ c }) => c.keyedAs === kind).map(({ parts }) => parts);
+  const of = (kind: DesiredStateContributor['keyedAs']) =>
+    contributed.filter(({ c }) => c.keyedAs === kind).map(({ parts }) => parts);
   const [namespaceParts, nodeLabelParts, otherParts] = [of('namespaces'), of('nodeLabels'), of(undefined)];
   const namespacesOf = sharedNamespaces();
   const memo = new Map<string, { state: DesiredState; hash: string }>();

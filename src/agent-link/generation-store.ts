@@ -8,11 +8,7 @@ import type { Db } from './store.js';
 export async function generations(db: Db, ids: readonly number[]): Promise<Map<number, { generation: number; hash: string }>> {
   const out = new Map<number, { generation: number; hash: string }>();
   for (const part of chunks(ids)) {
-    const rows = await db
-      .selectFrom('clusters')
-      .select(['id', 'generation', 'desired_hash'])
-      .where('id', 'in', part)
-      .execute();
+    const rows = await db.selectFrom('clusters').select(['id', 'generation', 'desired_hash']).where('id', 'in', part).execute();
     for (const r of rows) out.set(r.id, { generation: Number(r.generation), hash: r.desired_hash });
   }
   return out;

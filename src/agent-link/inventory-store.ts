@@ -16,7 +16,19 @@ export function inventoryHash(nodes: readonly NodeReport[]): string {
       .sort()
       .map((k) => [k, n.labels[k]]);
     h.update(
-      JSON.stringify([n.name, n.osImage, n.kernelVersion, n.internalIP, n.cpu, n.memory, n.disk, n.gpuCount, n.gpuMemoryMiB, n.ready, labels]),
+      JSON.stringify([
+        n.name,
+        n.osImage,
+        n.kernelVersion,
+        n.internalIP,
+        n.cpu,
+        n.memory,
+        n.disk,
+        n.gpuCount,
+        n.gpuMemoryMiB,
+        n.ready,
+        labels,
+      ]),
     );
     h.update('\n');
   }
@@ -24,17 +36,33 @@ export function inventoryHash(nodes: readonly NodeReport[]): string {
 }
 
 /** Replaces a cluster's node inventory (one transaction) and records its hash. */
-export function replaceInventory(db: Db, clusterId: number, nodes: readonly NodeReport[], hash: string, now: number): Promise<void> {
+export function replaceInventory(
+  db: Db,
+  clusterId: number,
+  nodes: readonly NodeReport[],
+  hash: string,
+  now: number,
+): Promise<void> {
   return db.transaction().execute((trx) => writeInventory(trx, clusterId, nodes, hash, now));
 }
 
 /** The inventory write itself; the caller holds the transaction (a hello's claim, see store.ts). */
-export async function writeInventory(trx: Db, clusterId: number, nodes: readonly NodeReport[], hash: string, now: number): Promise<void> {
+export async function writeInventory(
+  trx: Db,
+  clusterId: number,
+  nodes: readonly NodeReport[],
+  hash: string,
+  now: number,
+): Promise<void> {
   // A report may name a node twice (a buggy agent): the last one wins rather than a unique violation.
   const byName = new Map(nodes.map((n) => [n.name, n]));
   // A node's update_time is when its readiness last changed (alerts say "not ready since" from it):
   // a report that changes something else, of this node or another, keeps it.
-  const before = await trx.selectFrom('nodes').select(['name', 'ready', 'update_time']).where('cluster_id', '=', clusterId).execute();
+  const before = await trx
+    .selectFrom('nodes')
+    .select(['name', 'ready', 'update_time'])
+    .where('cluster_id', '=', clusterId)
+    .execute();
   const since = new Map(before.map((r) => [`${r.name}\u0000${r.ready}`, r.update_time]));
   await trx.deleteFrom('nodes').where('cluster_id', '=', clusterId).execute();
   const rows = [...byName.values()].map((n) => ({

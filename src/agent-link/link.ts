@@ -135,7 +135,10 @@ export class AgentLink implements DesiredStateBus {
   private async checkSessions(): Promise<void> {
     const local = this.sessions.list();
     if (local.length === 0) return;
-    const facts = await store.sessionFacts(this.ctx.db, local.map((s) => s.cluster.id));
+    const facts = await store.sessionFacts(
+      this.ctx.db,
+      local.map((s) => s.cluster.id),
+    );
     const silentMs = Math.max(3 * this.opts.graceSeconds, 60) * 1000;
     for (const s of local) {
       const f = facts.get(s.cluster.id);

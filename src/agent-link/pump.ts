@@ -99,7 +99,14 @@ export class Pump {
     }
     const ms = (a: number, b: number) => Math.round(b - a);
     this.ctx.log.debug(
-      { clusters: ids.length, changed: changed.size, sent, buildMs: ms(t0, t1), generationsMs: ms(t1, t2), sendMs: ms(t2, performance.now()) },
+      {
+        clusters: ids.length,
+        changed: changed.size,
+        sent,
+        buildMs: ms(t0, t1),
+        generationsMs: ms(t1, t2),
+        sendMs: ms(t2, performance.now()),
+      },
       'desired state recomputed',
     );
   }

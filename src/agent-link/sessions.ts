@@ -85,7 +85,10 @@ export class Sessions implements SessionHandler {
           this.ctx.observer.applyFailed();
           // PostgreSQL text cannot hold NUL.
           const error = (msg.error ?? 'unknown error').replaceAll('\u0000', '').slice(0, 2000);
-          this.ctx.log.warn({ cluster: s.cluster.name, generation: msg.generation, error }, 'agent could not apply the desired state');
+          this.ctx.log.warn(
+            { cluster: s.cluster.name, generation: msg.generation, error },
+            'agent could not apply the desired state',
+          );
           await store.recordAckError(this.ctx.db, id, error);
         }
         return;
@@ -169,7 +172,9 @@ export class Sessions implements SessionHandler {
 
   /** Clears the sessions `closeAll` closed, in one statement per chunk. */
   async release(): Promise<void> {
-    await store.releaseSessions(this.ctx.db, this.releaseOnStop).catch((err) => this.ctx.log.warn({ err }, 'could not release agent sessions'));
+    await store
+      .releaseSessions(this.ctx.db, this.releaseOnStop)
+      .catch((err) => this.ctx.log.warn({ err }, 'could not release agent sessions'));
   }
 }
 

@@ -99,11 +99,7 @@ export async function sessionFacts(
 ): Promise<Map<number, { sessionId: string | null; tokenHash: string }>> {
   const out = new Map<number, { sessionId: string | null; tokenHash: string }>();
   for (const part of chunks(ids)) {
-    const rows = await db
-      .selectFrom('clusters')
-      .select(['id', 'session_id', 'token_hash'])
-      .where('id', 'in', part)
-      .execute();
+    const rows = await db.selectFrom('clusters').select(['id', 'session_id', 'token_hash']).where('id', 'in', part).execute();
     for (const r of rows) out.set(r.id, { sessionId: r.session_id, tokenHash: r.token_hash });
   }
   return out;

@@ -16,8 +16,10 @@ export function scoped<Q extends SelectQueryBuilder<Database, 'applications', an
 }
 
 export function getApp(db: Db, scope: Scope, id: number): Promise<AppRecord | undefined> {
-  return scoped(db.selectFrom('applications').selectAll('applications').where('applications.id', '=', id), scope)
-    .executeTakeFirst();
+  return scoped(
+    db.selectFrom('applications').selectAll('applications').where('applications.id', '=', id),
+    scope,
+  ).executeTakeFirst();
 }
 
 export interface AppFilter {
@@ -48,7 +50,8 @@ export async function listApps(
         ),
       scope,
     );
-    if (filter.appName) q = q.where(sql<boolean>`applications.name_key like ${likeContains(filter.appName.toLowerCase())} escape '\\'`);
+    if (filter.appName)
+      q = q.where(sql<boolean>`applications.name_key like ${likeContains(filter.appName.toLowerCase())} escape '\\'`);
     if (filter.status !== undefined) q = q.where('latest.status', '=', filter.status);
     if (filter.clusterLabel !== undefined) q = q.where('applications.cluster_label', '=', filter.clusterLabel);
     return q;
@@ -68,7 +71,11 @@ export async function listApps(
 /** The named columns of these applications, by id, not scoped (agent reports name them). */
 export function appsByIds(db: Db, ids: readonly number[]): Promise<Pick<AppRecord, 'id' | 'business_id' | 'app_name'>[]> {
   if (ids.length === 0) return Promise.resolve([]);
-  return db.selectFrom('applications').select(['id', 'business_id', 'app_name']).where('id', 'in', [...ids]).execute();
+  return db
+    .selectFrom('applications')
+    .select(['id', 'business_id', 'app_name'])
+    .where('id', 'in', [...ids])
+    .execute();
 }
 
 /** Every application with a running revision (of any business), by business and name. */
@@ -158,7 +165,14 @@ export async function deleteAppsOfBusiness(db: Db, businessId: number): Promise<
 export function appFigureRows(
   db: Db,
   lateBefore: number,
-): Promise<{ running_revision: number | null; rollout_stopped: number; unavailable: number | string | null; late: number | string | null }[]> {
+): Promise<
+  {
+    running_revision: number | null;
+    rollout_stopped: number;
+    unavailable: number | string | null;
+    late: number | string | null;
+  }[]
+> {
   const unavailable = sql`ac.removed = 0 and ac.revision is not null and not (ac.reported_revision = ac.revision
     and ac.generation > 0 and ac.observed_generation >= ac.generation
     and ac.updated_replicas = ac.desired_replicas and ac.available_replicas = ac.desired_replicas)`;

@@ -72,7 +72,12 @@ export async function labelsOf(db: Db, ids: readonly number[]): Promise<Map<numb
   // A page may be every cluster (pageSize 0 is the default): ids go in bounded chunks.
   for (const part of chunks(ids)) {
     rows.push(
-      ...(await db.selectFrom('cluster_labels').select(['cluster_id', 'label']).where('cluster_id', 'in', part).orderBy('label').execute()),
+      ...(await db
+        .selectFrom('cluster_labels')
+        .select(['cluster_id', 'label'])
+        .where('cluster_id', 'in', part)
+        .orderBy('label')
+        .execute()),
     );
   }
   for (const r of rows) {
@@ -129,7 +134,11 @@ export async function setTokenHash(db: Db, id: number, tokenHash: string): Promi
 }
 
 export async function setPaused(db: Db, id: number, paused: boolean): Promise<void> {
-  await db.updateTable('clusters').set({ paused: paused ? 1 : 0 }).where('id', '=', id).execute();
+  await db
+    .updateTable('clusters')
+    .set({ paused: paused ? 1 : 0 })
+    .where('id', '=', id)
+    .execute();
 }
 
 // --- reads for application placement and status (src/apps) ---
@@ -150,7 +159,12 @@ export async function allClusterIds(db: Db): Promise<number[]> {
 /** Ids of the clusters carrying any of these labels. */
 export async function clusterIdsWithAnyLabel(db: Db, labels: readonly string[]): Promise<number[]> {
   if (labels.length === 0) return [];
-  const rows = await db.selectFrom('cluster_labels').select('cluster_id').distinct().where('label', 'in', [...labels]).execute();
+  const rows = await db
+    .selectFrom('cluster_labels')
+    .select('cluster_id')
+    .distinct()
+    .where('label', 'in', [...labels])
+    .execute();
   return rows.map((r) => r.cluster_id);
 }
 
@@ -158,7 +172,12 @@ export async function clusterIdsWithAnyLabel(db: Db, labels: readonly string[]):
 export function clustersWithLiveness(
   db: Db,
 ): Promise<Pick<ClusterRecord, 'id' | 'name' | 'paused' | 'session_id' | 'last_heartbeat'>[]> {
-  return db.selectFrom('clusters').select(['id', 'name', 'paused', 'session_id', 'last_heartbeat']).orderBy('name').orderBy('id').execute();
+  return db
+    .selectFrom('clusters')
+    .select(['id', 'name', 'paused', 'session_id', 'last_heartbeat'])
+    .orderBy('name')
+    .orderBy('id')
+    .execute();
 }
 
 /** Every (cluster, label) pair. */
@@ -216,7 +235,9 @@ export async function clusterFigures(
       sql<number | null>`sum(case when last_heartbeat is null then 1 else 0 end)`.as('never'),
       sql<number | null>`sum(case when last_heartbeat is not null and paused = 1 then 1 else 0 end)`.as('paused'),
       sql<number | null>`sum(case when last_heartbeat is not null and paused = 0 and ${live} then 1 else 0 end)`.as('ready'),
-      sql<number | null>`sum(case when paused = 0 and ${live} and (acked_generation is null or acked_generation < generation) then 1 else 0 end)`.as(
+      sql<
+        number | null
+      >`sum(case when paused = 0 and ${live} and (acked_generation is null or acked_generation < generation) then 1 else 0 end)`.as(
         'behind',
       ),
     ])

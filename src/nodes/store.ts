@@ -109,7 +109,9 @@ export async function nodeFigures(db: Db, cutoff: number): Promise<{ ready: numb
     .innerJoin('clusters', 'clusters.id', 'nodes.cluster_id')
     .select([
       sql<number>`count(*)`.as('total'),
-      sql<number | null>`sum(case when nodes.ready = 1 and clusters.session_id is not null and clusters.last_heartbeat > ${cutoff} then 1 else 0 end)`.as(
+      sql<
+        number | null
+      >`sum(case when nodes.ready = 1 and clusters.session_id is not null and clusters.last_heartbeat > ${cutoff} then 1 else 0 end)`.as(
         'ready',
       ),
     ])

@@ -12,6 +12,9 @@ function sample(text: string, series: string): number | undefined {
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
 
+/** The fleet figures are refreshed behind scrapes at most 5 s apart (server/metrics.ts): allow for that on a busy machine. */
+const FRESH = 30_000;
+
 // API.md §9: the fleet-wide figures come from the database (so a second hub on the same
 // database would export the same); the per-replica counters from what this replica saw.
 for (const db of DATABASES) {
@@ -89,21 +92,28 @@ for (const db of DATABASES) {
       agents.push(paused);
       expectStatus(await api.put('/v1/cluster/m-paused/pause', { token: admin, body: { paused: true } }), 200);
       // A lagging agent: connected, acknowledges nothing.
-      const lagging = await FakeAgent.connect(hub.url, await register(uniqueName('m-lag')), { autoAck: false, nodes: [nodeReport('l1')] });
+      const lagging = await FakeAgent.connect(hub.url, await register(uniqueName('m-lag')), {
+        autoAck: false,
+        nodes: [nodeReport('l1')],
+      });
       agents.push(lagging);
       await lagging.waitForDesired(() => true);
       await ready.waitForDesired(() => true);
 
       let text = '';
-      await until('the figures to show the new clusters', async () => {
-        text = await scrape();
-        return (
-          sample(text, 'ote_clusters{state="ready"}') === base('ote_clusters{state="ready"}') + 2 &&
-          sample(text, 'ote_clusters{state="paused"}') === base('ote_clusters{state="paused"}') + 1 &&
-          sample(text, 'ote_clusters{state="never_connected"}') === base('ote_clusters{state="never_connected"}') + 1 &&
-          sample(text, 'ote_clusters_behind') === base('ote_clusters_behind') + 1
-        );
-      });
+      await until(
+        'the figures to show the new clusters',
+        async () => {
+          text = await scrape();
+          return (
+            sample(text, 'ote_clusters{state="ready"}') === base('ote_clusters{state="ready"}') + 2 &&
+            sample(text, 'ote_clusters{state="paused"}') === base('ote_clusters{state="paused"}') + 1 &&
+            sample(text, 'ote_clusters{state="never_connected"}') === base('ote_clusters{state="never_connected"}') + 1 &&
+            sample(text, 'ote_clusters_behind') === base('ote_clusters_behind') + 1
+          );
+        },
+        FRESH,
+      );
       // n1, p1, l1 ready (a paused cluster stays ready, API.md §5); n2 reports not Ready.
       assert.equal(sample(text, 'ote_nodes{state="ready"}'), base('ote_nodes{state="ready"}') + 3);
       assert.equal(sample(text, 'ote_nodes{state="not_ready"}'), base('ote_nodes{state="not_ready"}') + 1);
@@ -113,25 +123,40 @@ for (const db of DATABASES) {
       // A failed apply, then the lagging agent goes away without a word: not ready, a network disconnect.
       lagging.send({ type: 'ack', generation: 1, ok: false, error: 'quota exceeded' });
       lagging.close();
-      await until('the failure and the disconnect to be counted', async () => {
-        text = await scrape();
-        return (
-          sample(text, 'ote_agent_apply_failures_total') === base('ote_agent_apply_failures_total') + 1 &&
-          (sample(text, 'ote_agent_disconnects_total{reason="network"}') ?? 0) +
-            (sample(text, 'ote_agent_disconnects_total{reason="agent_stopped"}') ?? 0) >
-            base('ote_agent_disconnects_total{reason="network"}') + base('ote_agent_disconnects_total{reason="agent_stopped"}')
-        );
-      });
+      await until(
+        'the failure and the disconnect to be counted',
+        async () => {
+          text = await scrape();
+          return (
+            sample(text, 'ote_agent_apply_failures_total') === base('ote_agent_apply_failures_total') + 1 &&
+            (sample(text, 'ote_agent_disconnects_total{reason="network"}') ?? 0) +
+              (sample(text, 'ote_agent_disconnects_total{reason="agent_stopped"}') ?? 0) >
+              base('ote_agent_disconnects_total{reason="network"}') + base('ote_agent_disconnects_total{reason="agent_stopped"}')
+          );
+        },
+        FRESH,
+      );
       // Rotating a token closes its agent with 4001: reason "token".
       expectStatus(await api.post(`/v1/cluster/${readyName}/token`, { token: admin }), 200);
-      await until('the token disconnect to be counted', async () => {
-        text = await scrape();
-        return sample(text, 'ote_agent_disconnects_total{reason="token"}') === base('ote_agent_disconnects_total{reason="token"}') + 1;
-      });
-      await until('the dropped clusters to turn not ready after the grace', async () => {
-        text = await scrape();
-        return sample(text, 'ote_clusters{state="not_ready"}') === base('ote_clusters{state="not_ready"}') + 2;
-      }, 15_000);
+      await until(
+        'the token disconnect to be counted',
+        async () => {
+          text = await scrape();
+          return (
+            sample(text, 'ote_agent_disconnects_total{reason="token"}') ===
+            base('ote_agent_disconnects_total{reason="token"}') + 1
+          );
+        },
+        FRESH,
+      );
+      await until(
+        'the dropped clusters to turn not ready after the grace',
+        async () => {
+          text = await scrape();
+          return sample(text, 'ote_clusters{state="not_ready"}') === base('ote_clusters{state="not_ready"}') + 2;
+        },
+        FRESH,
+      );
       assert.equal(sample(text, 'ote_agents_connected'), 1, 'only the paused cluster is still connected');
     });
 
@@ -151,16 +176,26 @@ for (const db of DATABASES) {
       expectStatus(await api.put(`/v1/business/id/${biz}`, { token: admin, body: { status: 1, comment: 'ok' } }), 200);
       const app = { appName: 'metered', image: 'docker.io/library/nginx', tag: '1', clusterLabel: 'all' };
       expectStatus(await api.post('/v1/app', { token: owner.token, body: app }), 200);
-      const text = await scrape();
-      assert.equal(sample(text, 'ote_pending_reviews{kind="app"}'), base('ote_pending_reviews{kind="app"}') + 1);
-      assert.equal(sample(text, 'ote_apps{state="pending"}'), base('ote_apps{state="pending"}') + 1);
-      assert.equal(sample(text, 'ote_pending_reviews{kind="user"}'), base('ote_pending_reviews{kind="user"}') + 1);
-      assert.equal(sample(text, 'ote_pending_reviews{kind="business"}'), base('ote_pending_reviews{kind="business"}') + 1);
-      assert.equal(sample(text, 'ote_login_failures_total{reason="credentials"}'), base('ote_login_failures_total{reason="credentials"}') + 1);
-      assert.equal(
-        sample(text, 'ote_login_failures_total{reason="not_approved"}'),
-        base('ote_login_failures_total{reason="not_approved"}') + 1,
-      );
+      let text = '';
+      const want = {
+        'ote_pending_reviews{kind="app"}': 1,
+        'ote_apps{state="pending"}': 1,
+        'ote_pending_reviews{kind="user"}': 1,
+        'ote_pending_reviews{kind="business"}': 1,
+        'ote_login_failures_total{reason="credentials"}': 1,
+        'ote_login_failures_total{reason="not_approved"}': 1,
+      };
+      await until(
+        'the figures to show the waiting reviews and the refused logins',
+        async () => {
+          text = await scrape();
+          return Object.entries(want).every(([series, plus]) => sample(text, series) === base(series) + plus);
+        },
+        FRESH,
+      ).catch((err) => {
+        const seen = Object.keys(want).map((k) => `${k} ${base(k)} → ${sample(text, k)}`);
+        throw new Error(`${(err as Error).message}\n${seen.join('\n')}`);
+      });
     });
   });
 }
