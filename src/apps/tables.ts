@@ -65,6 +65,10 @@ export interface ExternalAlertsTable {
   starts_at: number;
   ends_at: number | null;
   update_time: number;
+  /** Alertmanager's `severity` label, else "warning" (migration 006). */
+  severity: Generated<string>;
+  /** Alertmanager's label set, JSON text (migration 006). */
+  labels: Generated<string>;
 }
 
 export interface AppTables {

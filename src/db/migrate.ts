@@ -4,6 +4,7 @@ import { m001Initial } from './migrations/001-initial.js';
 import { m003Clusters } from './migrations/003-clusters.js';
 import { m004Registry } from './migrations/004-registry.js';
 import { m005Apps } from './migrations/005-apps.js';
+import { m006AlertSeverity } from './migrations/006-alert-severity.js';
 
 /** Versioned migrations, in order; a migration never changes once released. */
 function migrations(dialect: DialectName): Record<string, Migration> {
@@ -12,6 +13,7 @@ function migrations(dialect: DialectName): Record<string, Migration> {
     '003-clusters': m003Clusters(dialect),
     '004-registry': m004Registry(dialect),
     '005-apps': m005Apps(dialect),
+    '006-alert-severity': m006AlertSeverity(),
   };
 }
 

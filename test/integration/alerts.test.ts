@@ -84,17 +84,33 @@ for (const db of DATABASES) {
       assert.equal(c.businessId, null);
       assert.match(c.message, /never connected/);
       assert.ok(Number.isInteger(c.since) && c.since > 1_700_000_000);
+      // Never connected: a setup to finish (warning); a cluster that was there and left is critical (below).
+      assert.equal(c.severity, 'warning');
+      assert.deepEqual(c.labels, { alertname: 'OteClusterNotReady', cluster: clusterName });
 
       const agent = await FakeAgent.connect(hub.url, reg.data.token, {
         nodes: [nodeReport(`${clusterName}-ok`), nodeReport(`${clusterName}-down`, { ready: false })],
       });
       agents.push(agent);
-      await until('the cluster alert to clear', async () => !(await alerts(admin)).data.some((r: Obj) => r.kind === 'cluster' && r.name === clusterName));
+      await until(
+        'the cluster alert to clear',
+        async () => !(await alerts(admin)).data.some((r: Obj) => r.kind === 'cluster' && r.name === clusterName),
+      );
       rows = (await alerts(b.member.token)).data;
       const nodes = rows.filter((r: Obj) => r.kind === 'node' && r.clusterName === clusterName);
-      assert.deepEqual(nodes.map((r: Obj) => r.name), [`${clusterName}-down`]);
+      assert.deepEqual(
+        nodes.map((r: Obj) => r.name),
+        [`${clusterName}-down`],
+      );
+      assert.deepEqual(
+        [nodes[0].severity, nodes[0].labels],
+        ['warning', { alertname: 'OteNodeNotReady', cluster: clusterName, node: `${clusterName}-down` }],
+      );
 
-      const id = expectStatus(await api.post('/v1/app', { token: a.member.token, body: { appName: 'watched', image: 'proj/w' } }), 200).data.id;
+      const id = expectStatus(
+        await api.post('/v1/app', { token: a.member.token, body: { appName: 'watched', image: 'proj/w' } }),
+        200,
+      ).data.id;
       expectStatus(await api.put(`/v1/app/${id}/audit`, { token: admin, body: { status: 1 } }), 200);
       const appAlert = (r: Obj) => r.kind === 'app' && r.name === 'watched' && r.clusterName === clusterName;
       const mine = (await alerts(a.member.token)).data.find(appAlert);
@@ -102,10 +118,15 @@ for (const db of DATABASES) {
       assert.equal(mine.businessId, a.businessId);
       assert.match(mine.message, /^pending/);
       assert.ok((await alerts(admin)).data.some(appAlert), 'the system administrator sees every business');
-      assert.ok(!(await alerts(b.member.token)).data.some((r: Obj) => r.kind === 'app' && r.businessId === a.businessId), 'another business does not');
+      assert.ok(
+        !(await alerts(b.member.token)).data.some((r: Obj) => r.kind === 'app' && r.businessId === a.businessId),
+        'another business does not',
+      );
 
       // Available: the alert goes.
-      await until('the Deployment', () => (agent.desired.at(-1)?.state.workloads ?? []).some((w: Obj) => w.metadata.name === 'watched'));
+      await until('the Deployment', () =>
+        (agent.desired.at(-1)?.state.workloads ?? []).some((w: Obj) => w.metadata.name === 'watched'),
+      );
       const d = (agent.desired.at(-1)?.state.workloads as Obj[]).find((w) => w.metadata.name === 'watched') as Obj;
       agent.send({
         type: 'heartbeat',
@@ -126,6 +147,12 @@ for (const db of DATABASES) {
         ],
       });
       await until('the application alert to clear', async () => !(await alerts(a.member.token)).data.some(appAlert));
+
+      // The agent goes: a cluster that was there and left is critical.
+      agent.close();
+      await until('a critical cluster alert', async () =>
+        (await alerts(admin)).data.some((r: Obj) => r.kind === 'cluster' && r.name === clusterName && r.severity === 'critical'),
+      );
     });
 
     it('dates a node alert from when the node stopped being ready, not from the last inventory change', async () => {
@@ -141,8 +168,10 @@ for (const db of DATABASES) {
       await until('the node alert', async () => (await nodeAlert()) !== undefined);
       const first = (await nodeAlert())?.since as number;
       const kernels = async () =>
-        expectStatus(await api.get(`/v1/node?clusterName=${clusterName}&field=nodeName,kernelVersion&pageSize=0`, { token: admin }), 200)
-          .data.map((n: Obj) => n.kernelVersion);
+        expectStatus(
+          await api.get(`/v1/node?clusterName=${clusterName}&field=nodeName,kernelVersion&pageSize=0`, { token: admin }),
+          200,
+        ).data.map((n: Obj) => n.kernelVersion);
       // Seconds resolution: let the clock move on before anything else changes.
       await new Promise((r) => setTimeout(r, 2100));
       agent.report([ok('k2'), down(false, 'k2')]);
@@ -177,7 +206,31 @@ for (const db of DATABASES) {
         businessId: null,
         message: 'disk almost full',
         since: Math.floor(Date.parse('2026-11-26T10:00:00Z') / 1000),
+        severity: 'warning',
+        labels: { alertname: name, cluster: 'edge-1', severity: 'warning' },
       });
+
+      // Severity from the label (else warning); without a summary the message is the description, then the name.
+      const crit = uniqueName('Crit');
+      const noSummary = uniqueName('NoSummary');
+      const bare = uniqueName('Bare');
+      const alert = (labels: Record<string, string>, annotations: Record<string, string>) => ({
+        ...firing(labels, 'x'),
+        annotations,
+      });
+      const sent = [
+        alert({ alertname: crit, severity: 'critical', team: 'edge' }, { summary: 'edge down', description: 'runbook: …' }),
+        alert({ alertname: noSummary }, { description: 'Runbook: check the disk' }),
+        alert({ alertname: bare }, { summary: '' }),
+      ];
+      expectStatus(await post(webhook(sent)), 200);
+      const all = (await alerts(admin)).data as Obj[];
+      const row = (n: string) => all.find((r) => r.name === n)!;
+      assert.deepEqual([row(crit).severity, row(crit).message, row(crit).labels.team], ['critical', 'edge down', 'edge']);
+      assert.deepEqual([row(noSummary).severity, row(noSummary).message], ['warning', 'Runbook: check the disk']);
+      assert.equal(row(bare).message, bare);
+      expectStatus(await post(webhook(sent.map((x) => ({ ...x, status: 'resolved' })))), 200);
+      assert.ok(!(await alerts(admin)).data.some((r: Obj) => [crit, noSummary, bare].includes(r.name as string)));
 
       // An alert about a business's namespace is that business's.
       const nsName = uniqueName('Crash');
@@ -187,7 +240,18 @@ for (const db of DATABASES) {
       assert.ok((await alerts(admin)).data.some((r: Obj) => r.name === nsName));
 
       // Resolved, or past its end: gone.
-      expectStatus(await post(webhook([{ ...firing({ alertname: name, cluster: 'edge-1', severity: 'warning' }, 'x'), status: 'resolved', endsAt: '2026-11-26T11:00:00Z' }])), 200);
+      expectStatus(
+        await post(
+          webhook([
+            {
+              ...firing({ alertname: name, cluster: 'edge-1', severity: 'warning' }, 'x'),
+              status: 'resolved',
+              endsAt: '2026-11-26T11:00:00Z',
+            },
+          ]),
+        ),
+        200,
+      );
       assert.ok(!(await alerts(admin)).data.some((r: Obj) => r.name === name));
       const old = uniqueName('Old');
       expectStatus(await post(webhook([firing({ alertname: old }, 'over', { endsAt: '2020-01-01T00:00:00Z' })])), 200);
