@@ -122,6 +122,19 @@ for (const clusters of SIZES) {
           })
           .returning('id')
           .executeTakeFirstOrThrow();
+        await trx
+          .insertInto('app_revisions')
+          .values({
+            app_id: app.id,
+            revision: 1,
+            spec: '{}',
+            status: 1,
+            comment: '',
+            creator_id: null,
+            create_time: now,
+            update_time: now,
+          })
+          .execute();
         const placed = ids.map((cluster_id, i) => ({
           app_id: app.id,
           cluster_id,
@@ -162,7 +175,7 @@ for (const clusters of SIZES) {
     );
     const url = await hub.app.listen({ host: '127.0.0.1', port: 0 });
     const healthz = await time(() => fetch(`${url}/healthz`).then((r) => r.text()), 11);
-    // The figures are shared for 1 s between gauges: space the scrapes so each one computes them.
+    // Spaced like (fast) scrapes: the first waits for the figures, later ones get the last ones and refresh them behind.
     const scrape = await time(() => fetch(`${url}/metrics`).then((r) => r.text()), 7, 1100);
     await hub.close();
     rows.push(

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { RevisionStatus } from '../access/revision-status.js';
 import type { AgentLink } from '../agent-link/link.js';
 import { countPendingRevisions } from '../apps/revision-store.js';
 import { appFigureRows } from '../apps/store.js';
@@ -35,9 +36,10 @@ export async function fleetFigures(db: Db, graceSeconds: number, now = nowSecond
   ]);
   const byState = { pending: 0, available: 0, progressing: 0, degraded: 0, failed: 0 };
   for (const a of apps) {
-    // Nothing approved yet: the application waits for its review. (No revision state says
-    // "failed" in this contract version; the series is there for the rules to use.)
-    if (a.running_revision === null) byState.pending++;
+    // The latest revision's rollout failed and was rolled back (API.md §8.1), until a new one comes;
+    // else nothing approved yet: the application waits for its review.
+    if (a.latest_status === RevisionStatus.failed) byState.failed++;
+    else if (a.running_revision === null) byState.pending++;
     else if (a.rollout_stopped === 1 || Number(a.late ?? 0) > 0) byState.degraded++;
     else if (Number(a.unavailable ?? 0) > 0) byState.progressing++;
     else byState.available++;
@@ -65,10 +67,12 @@ const REFRESH_MS = 5000;
 const MAX_STALE_MS = 60_000;
 
 /**
- * The fleet figures cost a few aggregate queries (tens of ms at 5,000 clusters, bench/metrics.ts):
+ * The fleet figures cost a few aggregate queries (a few hundred ms at 5,000 clusters, bench/metrics.ts):
  * a scrape is answered from the last ones and starts a refresh when they are older than 5 s,
  * so it stays fast however large the fleet, and the database sees at most one computation in
- * flight. A failed refresh keeps the previous figures (the next scrape tries again).
+ * flight. The refresh serves the next scrape: what a scrape shows is as old as the scrape
+ * interval (or 5 s, if scrapes come faster); older than `maxStaleMs`, the scrape waits for fresh
+ * figures. A failed refresh keeps the previous figures (the next scrape tries again).
  */
 export function staleWhileRevalidate<T>(
   compute: () => Promise<T>,

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { DesiredMessage } from '../../src/agent-link/protocol.js';
 import { Api, expectStatus } from '../helpers/client.js';
 import { FakeAgent, nodeReport, until } from '../helpers/fake-agent.js';
 import { ADMIN, DATABASES, type TestHub, startHub } from '../helpers/hub.js';
-import { createBusiness, uniqueName } from '../helpers/tenants.js';
+import { createBusiness, makeTenant, uniqueName } from '../helpers/tenants.js';
 import { createUser, registerUser } from '../helpers/users.js';
 
 /** The value of one series of a Prometheus text exposition (`name{labels}`), or undefined. */
@@ -195,6 +196,84 @@ for (const db of DATABASES) {
       ).catch((err) => {
         const seen = Object.keys(want).map((k) => `${k} ${base(k)} → ${sample(text, k)}`);
         throw new Error(`${(err as Error).message}\n${seen.join('\n')}`);
+      });
+    });
+
+    it('judges applications by state: progressing, available, degraded (a paused rollout) and failed (rolled back)', async () => {
+      const before = await scrape();
+      const base = (s: string) => sample(before, s) ?? 0;
+      const t = await makeTenant(api, admin);
+      const name = uniqueName('m-apps');
+      const agent = await FakeAgent.connect(hub.url, await register(name), { nodes: [nodeReport(`${name}-n`)] });
+      agents.push(agent);
+      const label = uniqueName('ma').toLowerCase();
+      expectStatus(
+        await api.post('/v1/cluster/label', { token: admin, body: { clusterLabel: label, clusterName: [name] } }),
+        200,
+      );
+      const create = async (appName: string, onFailure: string) => {
+        const body = {
+          appName,
+          image: 'docker.io/library/nginx',
+          tag: '1',
+          clusterLabel: label,
+          rollout: { batchSize: 1, progressDeadlineSeconds: 10, onFailure },
+        };
+        const id = expectStatus(await api.post('/v1/app', { token: t.member.token, body }), 200).data.id as number;
+        expectStatus(await api.put(`/v1/app/${id}/audit`, { token: admin, body: { status: 1 } }), 200);
+      };
+      // Three applications on one cluster: one comes up, one stays down and pauses, one stays down and rolls back.
+      await create('up', 'pause');
+      await create('stuck', 'pause');
+      await create('rb', 'rollback');
+      const deployment = (m: DesiredMessage, app: string) =>
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any -- workload objects are open-ended JSON
+        (m.state.workloads as any[]).find((w) => w.kind === 'Deployment' && w.metadata.name === app);
+      const desired = await agent.waitForDesired((m) => ['up', 'stuck', 'rb'].every((a) => deployment(m, a)));
+      const report = (app: string, available: number) => {
+        const d = deployment(desired, app);
+        return {
+          namespace: `ns${t.businessId}`,
+          name: app,
+          kind: 'Deployment' as const,
+          generation: 1,
+          observedGeneration: 1,
+          desiredReplicas: d.spec.replicas as number,
+          updatedReplicas: d.spec.replicas as number,
+          readyReplicas: available,
+          availableReplicas: available,
+          message: '',
+          labels: { ...d.metadata.labels },
+        };
+      };
+      const expect = async (what: string, want: Record<string, number>) => {
+        let text = '';
+        await until(
+          what,
+          async () => {
+            text = await scrape();
+            return Object.entries(want).every(
+              ([state, plus]) => sample(text, `ote_apps{state="${state}"}`) === base(`ote_apps{state="${state}"}`) + plus,
+            );
+          },
+          FRESH,
+        ).catch((err) => {
+          const seen = Object.keys(want).map(
+            (k) => `${k} ${base(`ote_apps{state="${k}"}`)} → ${sample(text, `ote_apps{state="${k}"}`)}`,
+          );
+          throw new Error(`${(err as Error).message}\n${seen.join('\n')}`);
+        });
+      };
+      await expect('three applications progressing', { progressing: 3, available: 0, degraded: 0, failed: 0 });
+      agent.send({ type: 'heartbeat', workloads: [report('up', 1), report('stuck', 0), report('rb', 0)] });
+      await expect('one available, two progressing', { progressing: 2, available: 1, degraded: 0, failed: 0 });
+      // Past the 10 s deadline: 'stuck' pauses (degraded), 'rb' is rolled back and its revision failed.
+      await expect('one available, one degraded, one failed', {
+        progressing: 0,
+        available: 1,
+        degraded: 1,
+        failed: 1,
+        pending: 0,
       });
     });
   });
