@@ -25,6 +25,10 @@ fi
 # The package's own service is not needed: tests start their own registry.
 need docker-registry skopeo
 
+# The alerting rules (promtool check/test rules) and the scrape test (a real Prometheus 2.42).
+# The package's own service is not needed: the test starts its own on a free loopback port.
+need prometheus
+
 # The agent tests: a real kube-apiserver + etcd (the shared envtest tool beside the repository;
 # built once into ~/.cache/kube-envtest, returns at once when cached).
 need etcd-server openssl curl

@@ -1,7 +1,7 @@
 import type { WebSocket } from 'ws';
 import type { Logger } from '../lib/log.js';
 import { Batcher } from './batcher.js';
-import { LinkContext } from './context.js';
+import { LinkContext, type LinkObserver } from './context.js';
 import type { ClusterFactsReader, DesiredStateContributor } from './desired-builder.js';
 import type { DesiredStateBus } from './desired-bus.js';
 import { CloseCode } from './protocol.js';
@@ -56,6 +56,11 @@ export class AgentLink implements DesiredStateBus {
   /** Parts of the desired state that domains own (server/wiring.ts adds them). */
   addContributor(c: DesiredStateContributor): void {
     this.contributors.push(c);
+  }
+
+  /** The per-replica metrics' sink (server/metrics.ts). */
+  observe(observer: LinkObserver): void {
+    this.ctx.observer = observer;
   }
 
   onWorkloads(hook: WorkloadIntake): void {

@@ -59,6 +59,7 @@ export class Pump {
     const ids = which === 'all' ? local.clusterIds() : [...which].filter((id) => local.get(id) !== undefined);
     if (ids.length === 0) return;
     const t0 = performance.now();
+    const computedAt = Date.now();
     const built = await buildDesired(db, await this.facts(db, ids), this.contributors);
     const t1 = performance.now();
     // What the database holds is cached per session; only new sessions need a read.
@@ -92,6 +93,8 @@ export class Pump {
       }
       s.sendRaw(`{"type":"desired","generation":${generation},"state":${state}}`);
       s.sentGeneration = generation;
+      // A change (not a resend): ote_desired_state_seconds measures it until the agent acknowledges.
+      if (bumped.has(id) && s.delivery === null) s.delivery = { generation, since: computedAt };
       sent++;
     }
     const ms = (a: number, b: number) => Math.round(b - a);

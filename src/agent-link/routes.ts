@@ -1,7 +1,5 @@
 import websocket from '@fastify/websocket';
 import type { FastifyRequest } from 'fastify';
-import { Gauge } from 'prom-client';
-import type { Registry } from 'prom-client';
 import type { App } from '../http/app.js';
 import { Unauthenticated } from '../http/errors.js';
 import { tokenFrom } from '../http/hooks.js';
@@ -12,7 +10,7 @@ import type { AgentCluster } from './store.js';
 const MAX_FRAME = 16 * 1024 * 1024;
 
 /** `GET /v1/agent/connect`: the agent's WebSocket (API.md §11), authenticated by its join token. */
-export async function agentLinkRoutes(app: App, deps: { link: AgentLink; metrics: Registry }): Promise<void> {
+export async function agentLinkRoutes(app: App, deps: { link: AgentLink }): Promise<void> {
   const { link } = deps;
   await app.register(websocket, {
     options: { maxPayload: MAX_FRAME },
@@ -30,14 +28,6 @@ export async function agentLinkRoutes(app: App, deps: { link: AgentLink; metrics
   });
   app.addHook('onReady', async () => {
     await link.start(app.log);
-  });
-  new Gauge({
-    name: 'ote_agent_connected_clusters',
-    help: 'Clusters whose agent holds a connection to this hub replica',
-    registers: [deps.metrics],
-    collect() {
-      this.set(link.connectedClusters);
-    },
   });
 
   const clusters = new WeakMap<FastifyRequest, AgentCluster>();

@@ -31,6 +31,10 @@ export class AgentSession {
   /** Milliseconds of the last frame of any kind (dead-socket sweep). */
   lastFrame = Date.now();
   hadAckError: boolean;
+  /** The close code, whoever closed (null while open). */
+  closeCode: number | null = null;
+  /** A changed desired state sent and not yet acknowledged: its generation and when it was computed (ms). */
+  delivery: { generation: number; since: number } | null = null;
   private helloSeen = false;
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
@@ -46,7 +50,7 @@ export class AgentSession {
     this.hadAckError = cluster.ackError;
     this.helloTimer = setTimeout(() => this.close(CloseCode.protocolError, 'no hello'), helloTimeoutMs);
     socket.on('message', (data, isBinary) => this.receive(data as Buffer, isBinary));
-    socket.on('close', () => this.closedByPeer());
+    socket.on('close', (code: number) => this.closedByPeer(code));
     socket.on('error', () => socket.terminate());
   }
 
@@ -95,6 +99,7 @@ export class AgentSession {
   close(code: number, reason: string): void {
     if (this.closed) return;
     this.closed = true;
+    this.closeCode = code;
     clearTimeout(this.helloTimer);
     try {
       this.socket.close(code, reason);
@@ -106,9 +111,10 @@ export class AgentSession {
     this.handler.onClose(this);
   }
 
-  private closedByPeer(): void {
+  private closedByPeer(code: number): void {
     if (this.closed) return;
     this.closed = true;
+    this.closeCode = code;
     clearTimeout(this.helloTimer);
     this.handler.onClose(this);
   }

@@ -1,7 +1,7 @@
 import type { WebSocket } from 'ws';
 import { nowSeconds } from '../lib/time.js';
 import type { Batcher } from './batcher.js';
-import type { LinkContext } from './context.js';
+import type { DisconnectReason, LinkContext } from './context.js';
 import { inventoryHash, replaceInventory } from './inventory-store.js';
 import { type AgentMessage, CloseCode, type NodeReport, PROTOCOL_VERSION, type WorkloadStatus } from './protocol.js';
 import { AgentSession, type SessionHandler } from './session.js';
@@ -72,12 +72,17 @@ export class Sessions implements SessionHandler {
         this.batcher.heartbeat(id, nowSeconds());
         if (msg.ok) {
           this.batcher.ack(id, msg.generation);
+          if (s.delivery && msg.generation >= s.delivery.generation) {
+            this.ctx.observer.delivered((Date.now() - s.delivery.since) / 1000);
+            s.delivery = null;
+          }
           if (s.hadAckError) {
             s.hadAckError = false;
             await store.recordAckError(this.ctx.db, id, null);
           }
         } else {
           s.hadAckError = true;
+          this.ctx.observer.applyFailed();
           // PostgreSQL text cannot hold NUL.
           const error = (msg.error ?? 'unknown error').replaceAll('\u0000', '').slice(0, 2000);
           this.ctx.log.warn(
@@ -132,6 +137,7 @@ export class Sessions implements SessionHandler {
     this.open.delete(s);
     if (this.held.get(s.cluster.id) !== s) return;
     this.held.delete(s.cluster.id);
+    this.ctx.observer.disconnected(disconnectReason(s.closeCode));
     if (this.stopping) {
       this.releaseOnStop.push(s.id);
       return;
@@ -169,5 +175,27 @@ export class Sessions implements SessionHandler {
     await store
       .releaseSessions(this.ctx.db, this.releaseOnStop)
       .catch((err: unknown) => this.ctx.log.warn({ err }, 'could not release agent sessions'));
+  }
+}
+
+/** The metrics label of a close code: who ended the connection, and why. */
+export function disconnectReason(code: number | null): DisconnectReason {
+  switch (code) {
+    case CloseCode.tokenRevoked:
+      return 'token';
+    case CloseCode.replaced:
+      return 'replaced';
+    case CloseCode.protocolError:
+      return 'protocol';
+    case CloseCode.hubStopping:
+      return 'hub_stopping';
+    case 1001:
+      return 'silent'; // the hub's sweep: no frame for three heartbeats
+    case 1011:
+      return 'error';
+    case 1000:
+      return 'agent_stopped';
+    default:
+      return 'network';
   }
 }

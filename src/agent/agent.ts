@@ -36,7 +36,7 @@ export function agentVersion(): string {
 }
 
 /**
- * Runs the agent: watches the cluster, then holds the hub connection. Desired
+ * Runs the agent: dials the hub, then watches the cluster and holds the connection. Desired
  * states go to the reconciler; its acks and inventory changes go back to the hub.
  */
 export async function startAgent(
@@ -46,9 +46,15 @@ export async function startAgent(
   const { log } = opts;
   const cluster = deps.cluster ?? new KubeClusterApi(opts.kubeConfig);
   const inventory = deps.inventory ?? new KubeInventory(opts.kubeConfig, log);
-  log.info({ server: opts.kubeConfig.getCurrentCluster()?.server }, 'watching the cluster');
-  await inventory.start();
-  log.info({ nodes: inventory.nodes().length }, 'cluster inventory ready');
+  // The hub first: a refused join token ends the agent before any Kubernetes call. The cluster
+  // is read once the hub has answered, and the hello waits for that first inventory.
+  let watching: Promise<void> | null = null;
+  const watch = () =>
+    (watching ??= (async () => {
+      log.info({ server: opts.kubeConfig.getCurrentCluster()?.server }, 'watching the cluster');
+      await inventory.start();
+      log.info({ nodes: inventory.nodes().length }, 'cluster inventory ready');
+    })());
 
   let link: HubConnection | null = null;
   const reconciler = new Reconciler({
@@ -68,6 +74,7 @@ export async function startAgent(
     ca: opts.ca,
     heartbeatMs: opts.heartbeatSeconds * 1000,
     log,
+    beforeHello: watch,
     hello: () => ({
       type: 'hello',
       protocol: PROTOCOL_VERSION,
@@ -81,6 +88,7 @@ export async function startAgent(
     onRejected: (reason) => rejectedWith(reason),
   });
   inventory.onChange(() => link?.send(heartbeat()));
+  log.info({ hub: opts.hubUrl }, 'dialing the hub');
   link.start();
 
   let stopping: Promise<void> | null = null;

@@ -14,6 +14,11 @@ export interface HubConnectionOptions {
   readonly ca?: string | Buffer;
   readonly heartbeatMs: number;
   readonly log: Logger;
+  /**
+   * Awaited on every open before the hello: the agent dials the hub first (a refused token
+   * ends it before any Kubernetes call) and reads its cluster only once the hub answered.
+   */
+  readonly beforeHello?: () => Promise<void>;
   /** The first frame of every connection (a full resync). */
   readonly hello: () => AgentMessage;
   /** Every heartbeat carries the full inventory. */
@@ -115,8 +120,18 @@ export class HubConnection {
       opened = true;
       this.lastSeen = Date.now();
       log.info({ url: this.url }, 'connected to the hub');
-      this.send(this.opts.hello());
-      this.startHeartbeats(ws);
+      (this.opts.beforeHello?.() ?? Promise.resolve()).then(
+        () => {
+          if (this.ws !== ws || ws.readyState !== WebSocket.OPEN) return;
+          this.lastSeen = Date.now();
+          this.send(this.opts.hello());
+          this.startHeartbeats(ws);
+        },
+        (err: unknown) => {
+          log.warn({ error: (err as Error).message }, 'not ready to report to the hub');
+          ws.terminate();
+        },
+      );
     });
     ws.on('message', (data, isBinary) => {
       this.lastSeen = Date.now();

@@ -12,6 +12,12 @@ export const AlertRow = Type.Object({
   message: Type.String(),
   /** Unix seconds: since when this is so (as far as the hub knows). */
   since: Type.Integer(),
+  severity: Type.String({
+    description: "critical or warning for the hub's own alerts; Alertmanager's severity label (else warning) for external ones",
+  }),
+  labels: Type.Record(Type.String(), Type.String(), {
+    description: "Alertmanager's labels for external alerts; for the hub's own, alertname and what it is about",
+  }),
 });
 export type AlertRow = Static<typeof AlertRow>;
 

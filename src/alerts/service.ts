@@ -40,6 +40,9 @@ export class AlertsService {
           : c.session_id === null
             ? 'the agent is disconnected'
             : `no heartbeat for ${now - c.last_heartbeat} s`;
+      // A cluster that was there and is gone is critical; one that never came is a setup still to finish.
+      const severity = c.last_heartbeat === null ? 'warning' : 'critical';
+      const labels = { alertname: 'OteClusterNotReady', cluster: c.name };
       rows.push({
         kind: 'cluster',
         name: c.name,
@@ -47,6 +50,8 @@ export class AlertsService {
         businessId: null,
         message,
         since: c.last_heartbeat ?? c.create_time,
+        severity,
+        labels,
       });
     }
     // A node of an unreachable cluster is not known either way: its cluster's alert says it.
@@ -62,6 +67,8 @@ export class AlertsService {
         businessId: null,
         message: 'the node is not Ready',
         since: n.update_time,
+        severity: 'warning',
+        labels: { alertname: 'OteNodeNotReady', cluster: clusterName, node: n.name },
       });
     }
 
@@ -77,6 +84,8 @@ export class AlertsService {
           businessId: app.business_id,
           message: c.message ? `${c.state}: ${c.message}` : c.state,
           since: c.updateTime,
+          severity: c.state === 'degraded' || c.state === 'unreachable' ? 'critical' : 'warning',
+          labels: { alertname: 'OteAppNotAvailable', cluster: c.clusterName, app: app.app_name, state: c.state },
         });
       }
     }
@@ -89,6 +98,8 @@ export class AlertsService {
         businessId: e.business_id,
         message: e.message,
         since: e.starts_at,
+        severity: e.severity,
+        labels: parseLabels(e.labels),
       });
     }
 
@@ -112,12 +123,18 @@ export class AlertsService {
       }
       const ends = a.endsAt ? Math.floor(Date.parse(a.endsAt) / 1000) : Number.NaN;
       const ns = /^ns([1-9][0-9]{0,9})$/.exec(a.labels.namespace ?? '');
+      const name = (a.labels.alertname || 'alert').slice(0, 256);
+      // Alertmanager's annotations by convention: summary, else description (runbook-style), else message.
+      const text = a.annotations?.summary || a.annotations?.description || a.annotations?.message || name;
       firing.push({
         fingerprint,
-        name: (a.labels.alertname ?? 'alert').slice(0, 256),
+        name,
         clusterName: (a.labels.cluster ?? a.labels.clusterName ?? null)?.slice(0, 256) ?? null,
         businessId: ns ? Number(ns[1]) : null,
-        message: (a.annotations?.summary ?? a.annotations?.description ?? a.annotations?.message ?? '').slice(0, 4096),
+        // PostgreSQL text cannot hold NUL (the labels go in as JSON, where it is escaped).
+        message: text.replaceAll('\u0000', '').slice(0, 4096),
+        severity: (a.labels.severity || 'warning').replaceAll('\u0000', '').slice(0, 64) || 'warning',
+        labels: a.labels,
         startsAt: Math.floor(Date.parse(a.startsAt) / 1000) || now,
         // Alertmanager sends the zero time (year 1) for "no end".
         endsAt: Number.isFinite(ends) && ends > 0 ? ends : null,
@@ -139,4 +156,15 @@ function fingerprintOf(labels: Readonly<Record<string, string>>): string {
     .sort()
     .map((k) => [k, labels[k]]);
   return createHash('sha256').update(JSON.stringify(sorted)).digest('hex').slice(0, 32);
+}
+
+/** Stored labels (JSON text); anything unreadable reads as none. */
+function parseLabels(text: string): Record<string, string> {
+  try {
+    const v: unknown = JSON.parse(text);
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return {};
+    return Object.fromEntries(Object.entries(v).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  } catch {
+    return {};
+  }
 }

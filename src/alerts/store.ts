@@ -7,6 +7,8 @@ export interface ExternalAlert {
   readonly clusterName: string | null;
   readonly businessId: number | null;
   readonly message: string;
+  readonly severity: string;
+  readonly labels: Readonly<Record<string, string>>;
   readonly startsAt: number;
   readonly endsAt: number | null;
 }
@@ -17,6 +19,8 @@ export async function upsertExternal(db: Db, a: ExternalAlert, now: number): Pro
     cluster_name: a.clusterName,
     business_id: a.businessId,
     message: a.message,
+    severity: a.severity,
+    labels: JSON.stringify(a.labels),
     starts_at: a.startsAt,
     ends_at: a.endsAt,
     update_time: now,

@@ -117,3 +117,13 @@ export async function approvedRevisions(
   }
   return out;
 }
+
+/** Revisions waiting for the system administrator's review (/metrics). */
+export async function countPendingRevisions(db: Db): Promise<number> {
+  const r = await db
+    .selectFrom('app_revisions')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('status', '=', RevisionStatus.pending)
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}

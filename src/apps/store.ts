@@ -156,3 +156,39 @@ export async function deleteAppsOfBusiness(db: Db, businessId: number): Promise<
   await db.deleteFrom('app_revisions').where('app_id', 'in', ids).execute();
   await db.deleteFrom('applications').where('business_id', '=', businessId).execute();
 }
+
+/**
+ * Per application, what its fleet-wide state is judged by (/metrics): its latest revision's
+ * status (`failed`: rolled back, API.md §8.1), whether a revision runs, a stopped rollout, and how
+ * many of its clusters do not run the assigned revision available (`late`: of those, assigned
+ * before `lateBefore`). One aggregate query.
+ */
+export function appFigureRows(
+  db: Db,
+  lateBefore: number,
+): Promise<
+  {
+    latest_status: number | null;
+    running_revision: number | null;
+    rollout_stopped: number;
+    unavailable: number | string | null;
+    late: number | string | null;
+  }[]
+> {
+  const unavailable = sql`ac.removed = 0 and ac.revision is not null and not (ac.reported_revision = ac.revision
+    and ac.generation > 0 and ac.observed_generation >= ac.generation
+    and ac.updated_replicas = ac.desired_replicas and ac.available_replicas = ac.desired_replicas)`;
+  return db
+    .selectFrom('applications as a')
+    .leftJoin('app_revisions as r', (j) => j.onRef('r.app_id', '=', 'a.id').onRef('r.revision', '=', 'a.latest_revision'))
+    .leftJoin('app_clusters as ac', 'ac.app_id', 'a.id')
+    .select([
+      'r.status as latest_status',
+      'a.running_revision',
+      'a.rollout_stopped',
+      sql<number | null>`sum(case when ${unavailable} then 1 else 0 end)`.as('unavailable'),
+      sql<number | null>`sum(case when ${unavailable} and ac.assigned_time < ${lateBefore} then 1 else 0 end)`.as('late'),
+    ])
+    .groupBy(['a.id', 'r.status', 'a.running_revision', 'a.rollout_stopped'])
+    .execute();
+}

@@ -14,6 +14,9 @@ type RepoAccountCheck = (userId: number) => Promise<boolean>;
 
 const WRONG_CREDENTIALS = 'wrong user name or password';
 
+/** The `reason` of ote_login_failures_total (API.md §9). */
+export type LoginFailureReason = 'credentials' | 'throttled' | 'not_approved';
+
 /** Login, token refresh and logout, and turning a token into a caller. */
 export class AuthService {
   constructor(
@@ -24,6 +27,12 @@ export class AuthService {
   ) {}
 
   private hasRepoAccount: RepoAccountCheck = async () => false;
+  private loginFailed: (reason: LoginFailureReason) => void = () => {};
+
+  /** Counts refused logins (ote_login_failures_total, wired in server/metrics.ts). */
+  onLoginFailure(count: (reason: LoginFailureReason) => void): void {
+    this.loginFailed = count;
+  }
 
   /** The repository domain answers whether a user has a registry account (wired in server/wiring.ts). */
   useRepoAccountCheck(check: RepoAccountCheck): void {
@@ -50,13 +59,20 @@ export class AuthService {
     const key = userName.toLowerCase();
     // Reserved before the (slow) verification: guesses in flight count (API.md §3).
     const slot = await this.throttle.reserve(key, address);
-    if ('wait' in slot) throw new TooManyRequests(`too many failed logins; retry in ${slot.wait} s`, slot.wait);
+    if ('wait' in slot) {
+      this.loginFailed('throttled');
+      throw new TooManyRequests(`too many failed logins; retry in ${slot.wait} s`, slot.wait);
+    }
     const user = await users.findByNameKey(this.db, key);
     // An unknown user costs one argon2 verification too, so the two answer alike in time.
     const valid = user ? await verifyPassword(user.password_hash, password) : (await verifyDummy(password), false);
     // A failure was counted with the reservation; a success releases it and resets the pair.
-    if (!user || !valid) throw new Unauthenticated(WRONG_CREDENTIALS);
+    if (!user || !valid) {
+      this.loginFailed('credentials');
+      throw new Unauthenticated(WRONG_CREDENTIALS);
+    }
     await slot.release();
+    if (user.status === UserStatus.forbidden || user.status === UserStatus.notApproved) this.loginFailed('not_approved');
     assertMayLogIn(user.status);
     const { token } = await this.tokens.issue(user.id);
     return { token, userId: user.id };

@@ -42,8 +42,16 @@ export class BusinessesService {
 
   /** An approved admin without a pending or approved business applies for one; it joins it at once. */
   async create(caller: Caller, input: CreateBusinessBody): Promise<number> {
-    if (!caller.isAdmin || caller.role === Role.systemAdmin) {
-      throw new Forbidden('only an approved administrator user may create a business');
+    // The route already refuses role 4 (Allow.applicants); kept here so the rule reads whole.
+    if (caller.role === Role.systemAdmin) throw new Forbidden('the system administrator has no business of its own');
+    if (!caller.isAdmin) {
+      // isAdmin is fixed at registration: say so, and who can help, instead of a bare refusal.
+      throw new Forbidden(
+        'this account is not an administrator account (it was registered with isAdmin: false, which cannot be ' +
+          'changed later), so it cannot create a business. Businesses are created by administrator accounts: ' +
+          'register one with isAdmin: true and have it approved, or ask a system administrator for an ' +
+          'administrator sub-user (isAdmin: true) of an existing business (POST /v1/admin/user)',
+      );
     }
     const now = nowSeconds();
     try {

@@ -172,3 +172,13 @@ export async function businessStatus(db: Db, id: number): Promise<number | undef
   const row = await db.selectFrom('businesses').select('status').where('id', '=', id).executeTakeFirst();
   return row?.status;
 }
+
+/** Business applications waiting for approval (/metrics). */
+export async function countPendingBusinesses(db: Db): Promise<number> {
+  const r = await db
+    .selectFrom('businesses')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('status', '=', BusinessStatus.pending)
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}

@@ -1,4 +1,5 @@
-import { type Config, ConfigError, loadConfig } from '../config/config.js';
+import type { AddressInfo } from 'node:net';
+import { type Config, ConfigError, loadConfig, publicUrlWarning } from '../config/config.js';
 import { createHub } from '../server/app.js';
 
 type Overrides = Partial<Record<keyof Config, string | undefined>>;
@@ -43,4 +44,6 @@ export async function serve(flags: Overrides): Promise<void> {
     process.exit(2);
   }
   log.info({ database: hub.services.db.description }, `OTE hub listening on ${address} (docs: ${address}/docs)`);
+  const warning = publicUrlWarning(config, (hub.app.server.address() as AddressInfo | null)?.port);
+  if (warning) log.warn(warning);
 }

@@ -46,7 +46,21 @@ export const CreateClusterBody = Type.Object({ clusterName: ClusterName }, { add
 export type CreateClusterBody = Static<typeof CreateClusterBody>;
 
 /** The join token is in this answer only; the hub keeps its hash. */
-export const JoinData = Type.Object({ clusterName: Type.String(), token: Type.String(), command: Type.String() });
+export const JoinData = Type.Object({
+  clusterName: Type.String(),
+  token: Type.String(),
+  command: Type.String({
+    description:
+      'the agent command line to run next to the cluster: OTE_AGENT_TOKEN=<token> ote agent --hub <OTE_PUBLIC_URL> ' +
+      '(the token in the environment, not in the process list)',
+  }),
+  hubIsLoopback: Type.Boolean({
+    description: 'true when the command targets a loopback hub address that no other machine can reach: set OTE_PUBLIC_URL',
+  }),
+  warning: Type.Optional(
+    Type.String({ description: 'present when something about the command needs attention (a loopback hub)' }),
+  ),
+});
 export type JoinData = Static<typeof JoinData>;
 
 export const PauseBody = Type.Object({ paused: Type.Boolean() }, { additionalProperties: false });

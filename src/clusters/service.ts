@@ -6,6 +6,7 @@ import { isUniqueViolation } from '../db/errors.js';
 import type { Db } from '../db/types.js';
 import { Conflict, NotFound, ValidationError } from '../http/errors.js';
 import type { Paging } from '../http/paging.js';
+import { isLoopbackUrl } from '../lib/loopback.js';
 import { nowSeconds } from '../lib/time.js';
 import * as nodeLabels from '../nodes/label-store.js';
 import * as nodes from '../nodes/store.js';
@@ -147,6 +148,20 @@ async function resolveNames(db: Db, names: readonly string[]): Promise<number[]>
 /** 256 random bits in hex: never starts with "-", so every shell and argument parser takes it as a value. */
 const newJoinToken = () => randomBytes(32).toString('hex');
 
+/**
+ * The agent's command line: the token in the environment (a command-line argument shows in
+ * `ps`), and the installed `ote` command (README: installing the agent), which works outside a clone.
+ */
 function joinData(clusterName: string, token: string, hubUrl: string): JoinData {
-  return { clusterName, token, command: `npx ote agent --hub ${hubUrl} --token ${token}` };
+  const command = `OTE_AGENT_TOKEN=${token} ote agent --hub ${hubUrl}`;
+  if (!isLoopbackUrl(hubUrl)) return { clusterName, token, command, hubIsLoopback: false };
+  return {
+    clusterName,
+    token,
+    command,
+    hubIsLoopback: true,
+    warning:
+      `the command targets ${hubUrl}, a loopback address that only the hub's own machine can reach; ` +
+      'set OTE_PUBLIC_URL to the address edge clusters reach the hub at, then rotate the token for a new command',
+  };
 }

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from '../db/types.js';
 import { type Paging, applyPage } from '../http/paging.js';
 import { chunks } from '../lib/chunks.js';
@@ -215,4 +216,33 @@ export async function clusterFacts(
 /** Every cluster's liveness facts, for the alerts (platform-wide: clusters belong to no business). */
 export function clusterLiveness(db: Db) {
   return db.selectFrom('clusters').select(['id', 'name', 'session_id', 'last_heartbeat', 'create_time']).execute();
+}
+
+/**
+ * The fleet's clusters by state for /metrics, in one aggregate query: never connected (no
+ * heartbeat ever), paused, ready (an agent holds it, heartbeat after `cutoff`) or not; and
+ * `behind`: ready, unpaused clusters whose agent has not acknowledged the desired generation.
+ */
+export async function clusterFigures(
+  db: Db,
+  cutoff: number,
+): Promise<{ neverConnected: number; paused: number; ready: number; notReady: number; behind: number }> {
+  const live = sql`session_id is not null and last_heartbeat > ${cutoff}`;
+  const r = await db
+    .selectFrom('clusters')
+    .select([
+      sql<number>`count(*)`.as('total'),
+      sql<number | null>`sum(case when last_heartbeat is null then 1 else 0 end)`.as('never'),
+      sql<number | null>`sum(case when last_heartbeat is not null and paused = 1 then 1 else 0 end)`.as('paused'),
+      sql<number | null>`sum(case when last_heartbeat is not null and paused = 0 and ${live} then 1 else 0 end)`.as('ready'),
+      sql<
+        number | null
+      >`sum(case when paused = 0 and ${live} and (acked_generation is null or acked_generation < generation) then 1 else 0 end)`.as(
+        'behind',
+      ),
+    ])
+    .executeTakeFirstOrThrow();
+  const n = (v: number | string | null) => Number(v ?? 0);
+  const [total, never, paused, ready] = [n(r.total), n(r.never), n(r.paused), n(r.ready)];
+  return { neverConnected: never, paused, ready, notReady: total - never - paused - ready, behind: n(r.behind) };
 }

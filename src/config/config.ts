@@ -1,5 +1,6 @@
 import Type, { type Static } from 'typebox';
 import Value from 'typebox/value';
+import { isLoopbackHost, isLoopbackUrl } from '../lib/loopback.js';
 import { PASSWORD_RE, USER_NAME_RE } from '../lib/validation.js';
 
 /** Every setting of the hub, from `OTE_*` variables (CLI flags may override). */
@@ -108,4 +109,27 @@ export function publicUrl(config: Config, boundPort?: number): string {
   if (config.OTE_PUBLIC_URL) return config.OTE_PUBLIC_URL.replace(/\/+$/, '');
   const host = config.OTE_HOST === '0.0.0.0' || config.OTE_HOST === '::' ? '127.0.0.1' : config.OTE_HOST;
   return `http://${host.includes(':') ? `[${host}]` : host}:${boundPort ?? config.OTE_PORT}`;
+}
+
+/**
+ * Listening where other machines can connect while the join commands name a loopback (or
+ * merely guessed) address: every agent started with such a command would fail to dial.
+ */
+export function publicUrlWarning(config: Config, boundPort?: number): string | null {
+  if (isLoopbackHost(config.OTE_HOST)) return null;
+  const url = publicUrl(config, boundPort);
+  if (isLoopbackUrl(url)) {
+    return (
+      `OTE_PUBLIC_URL ${config.OTE_PUBLIC_URL ? 'is' : 'is unset, so it defaults to'} ${url}, a loopback address, while the hub ` +
+      `listens on ${config.OTE_HOST}: the join commands of POST /v1/cluster and the registry token realm name it, and no ` +
+      'edge cluster can reach it. Set OTE_PUBLIC_URL (or --public-url) to the address agents dial, e.g. https://hub.example.com'
+    );
+  }
+  if (!config.OTE_PUBLIC_URL) {
+    return (
+      `OTE_PUBLIC_URL is unset: join commands and the registry token realm use ${url}. If edge clusters reach the hub ` +
+      'at another address (a DNS name, a proxy, TLS), set OTE_PUBLIC_URL (or --public-url) to it'
+    );
+  }
+  return null;
 }

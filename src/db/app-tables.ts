@@ -58,7 +58,7 @@ export interface AppClustersTable {
   update_time: number;
 }
 
-/** Firing alerts received from Alertmanager (src/alerts). */
+/** Firing alerts received from Alertmanager (src/alerts; severity and labels since migration 008). */
 export interface ExternalAlertsTable {
   id: Generated<number>;
   fingerprint: string;
@@ -69,6 +69,10 @@ export interface ExternalAlertsTable {
   starts_at: number;
   ends_at: number | null;
   update_time: number;
+  /** Alertmanager's `severity` label, else "warning" (migration 008). */
+  severity: Generated<string>;
+  /** Alertmanager's label set, JSON text (migration 008). */
+  labels: Generated<string>;
 }
 
 export interface AppTables {

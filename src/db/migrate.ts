@@ -5,6 +5,7 @@ import { m004Registry } from './migrations/004-registry.js';
 import { m005Apps } from './migrations/005-apps.js';
 import { m006Delivery } from './migrations/006-delivery.js';
 import { m007Hardening } from './migrations/007-hardening.js';
+import { m008AlertSeverity } from './migrations/008-alert-severity.js';
 import type { DialectName } from './index.js';
 
 /** Versioned migrations, in order; a migration never changes once released. */
@@ -16,6 +17,7 @@ function migrations(dialect: DialectName): Record<string, Migration> {
     '005-apps': m005Apps(dialect),
     '006-delivery': m006Delivery(dialect),
     '007-hardening': m007Hardening(dialect),
+    '008-alert-severity': m008AlertSeverity(dialect),
   };
 }
 

@@ -49,6 +49,13 @@ export function installAuth(app: App, authenticate: (token: string) => Promise<C
     const caller = await authenticate(token);
     req.caller = caller;
     if (!cfg.allow.includes(caller.role)) {
+      // A pending user is told what it waits for, not a number (API.md §2: role 0 has its own account only).
+      if (caller.role === 0) {
+        throw new Forbidden(
+          "your registration is waiting for a system administrator's approval (role 0); until then only " +
+            'your own account answers (GET/PUT/DELETE /v1/authorization, PUT /v1/user)',
+        );
+      }
       throw new Forbidden(`role ${caller.role} may not call ${req.method} ${req.routeOptions.url}`);
     }
   });

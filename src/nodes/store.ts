@@ -102,3 +102,21 @@ export async function deleteNodesOfCluster(db: Db, clusterId: number): Promise<v
 export function notReadyNodes(db: Db) {
   return db.selectFrom('nodes').select(['name', 'cluster_id', 'update_time']).where('ready', '=', 0).execute();
 }
+
+/** Every node, ready or not (its Ready condition and its cluster's readiness, API.md §6), for /metrics. */
+export async function nodeFigures(db: Db, cutoff: number): Promise<{ ready: number; notReady: number }> {
+  const r = await db
+    .selectFrom('nodes')
+    .innerJoin('clusters', 'clusters.id', 'nodes.cluster_id')
+    .select([
+      sql<number>`count(*)`.as('total'),
+      sql<
+        number | null
+      >`sum(case when nodes.ready = 1 and clusters.session_id is not null and clusters.last_heartbeat > ${cutoff} then 1 else 0 end)`.as(
+        'ready',
+      ),
+    ])
+    .executeTakeFirstOrThrow();
+  const ready = Number(r.ready ?? 0);
+  return { ready, notReady: Number(r.total) - ready };
+}

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -46,6 +47,7 @@ import { SettingsService } from '../settings/service.js';
 import { bootstrapAdmin } from '../users/bootstrap.js';
 import { usersRoutes } from '../users/routes.js';
 import { UsersService } from '../users/service.js';
+import { installHubMetrics } from './metrics.js';
 import type { Services } from './services.js';
 import { wireReactions } from './wiring.js';
 
@@ -80,6 +82,13 @@ export async function createHub(config: Config, opts: HubOptions = {}): Promise<
   try {
     const services = buildServices(config, db);
     wireReactions(services);
+    installHubMetrics(services.metrics, {
+      db: db.kysely,
+      graceSeconds: config.OTE_HEARTBEAT_GRACE,
+      link: services.agentLink,
+      auth: services.auth,
+      version: hubVersion(),
+    });
     await bootstrapAdmin(db.kysely, config.OTE_ADMIN_USER, config.OTE_ADMIN_PASSWORD, app.log);
     await assemble(app, services, opts.consoleDir);
     const prune = () => {
@@ -195,7 +204,7 @@ async function assemble(app: App, s: Services, consoleDir?: string): Promise<voi
   await app.register(businessesRoutes, { businesses: s.businesses });
   await app.register(clustersRoutes, { clusters: s.clusters, config: s.config });
   await app.register(nodesRoutes, { nodes: s.nodes });
-  await app.register(agentLinkRoutes, { link: s.agentLink, metrics: s.metrics });
+  await app.register(agentLinkRoutes, { link: s.agentLink });
   await app.register(appsRoutes, { apps: s.apps });
   await app.register(alertsRoutes, { alerts: s.alerts, config: s.config });
   await app.register(settingsRoutes, { settings: s.settings });
@@ -204,4 +213,15 @@ async function assemble(app: App, s: Services, consoleDir?: string): Promise<voi
   await app.register(repositoryRoutes, { repository: s.repository });
   // The web console at `/` (API.md §13); last, so its catch-all never shadows an API route.
   await app.register(consoleRoutes, { root: consoleDir });
+}
+
+/** The package's version (the same relative path from src/ and dist/). */
+function hubVersion(): string {
+  try {
+    return String(
+      (JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: unknown }).version,
+    );
+  } catch {
+    return 'unknown';
+  }
 }

@@ -52,3 +52,34 @@ export async function bootstrapAdmin(db: Db, userName: string, password: string 
     log.warn(`created the system administrator "${userName}" with the generated password: ${chosen} (shown once; change it)`);
   }
 }
+
+/** Ends every live login of a user (the auth domain's sessions), inside the caller's transaction. */
+export type RevokeSessions = (trx: Db, userId: number) => Promise<void>;
+
+/**
+ * `ote admin reset-password`: gives `userName` (default: the system administrator) a new
+ * generated password and revokes its tokens, in one transaction. Works on the database
+ * directly, so a lost or never-seen bootstrap password can be recovered by whoever runs
+ * the hub. Answers the user's name and the password (to print once).
+ */
+export async function resetPasswordOffline(
+  db: Db,
+  userName: string | undefined,
+  revokeSessions: RevokeSessions,
+): Promise<{ user: string; password: string; status: number }> {
+  const user = userName ? await store.findByNameKey(db, userName.toLowerCase()) : await store.findSystemAdmin(db);
+  if (!user) {
+    throw new Error(
+      userName
+        ? `no user "${userName}" in this database`
+        : 'this database has no system administrator yet: start the hub once (ote serve) to create it',
+    );
+  }
+  const password = generatePassword();
+  const hash = await hashPassword(password);
+  await db.transaction().execute(async (trx) => {
+    await store.updateUser(trx, user.id, { password_hash: hash }, nowSeconds());
+    await revokeSessions(trx, user.id);
+  });
+  return { user: user.user_name, password, status: user.status };
+}

@@ -39,6 +39,11 @@ export function findSelf(db: Db, userId: number): Promise<UserWithBusiness | und
   return withBusiness(db).where('users.id', '=', userId).executeTakeFirst();
 }
 
+/** The bootstrapped system administrator (there is one per platform). */
+export function findSystemAdmin(db: Db): Promise<UserRecord | undefined> {
+  return db.selectFrom('users').selectAll().where('is_system', '=', 1).orderBy('id').executeTakeFirst();
+}
+
 export async function systemAdminExists(db: Db): Promise<boolean> {
   const row = await db.selectFrom('users').select('id').where('is_system', '=', 1).executeTakeFirst();
   return row !== undefined;
@@ -134,4 +139,14 @@ export async function membershipOf(db: Db, userId: number): Promise<number | nul
 /** Everyone of a deleted business drops out of it (role 1). */
 export async function dropBusinessMembers(trx: Db, businessId: number, now: number): Promise<void> {
   await trx.updateTable('users').set({ business_id: null, update_time: now }).where('business_id', '=', businessId).execute();
+}
+
+/** Registrations waiting for approval (/metrics). */
+export async function countPendingUsers(db: Db): Promise<number> {
+  const r = await db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('status', '=', 0)
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
 }

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { AxeBuilder } from '@axe-core/playwright';
 import { AppsV1Api, type V1Deployment } from '@kubernetes/client-node';
 import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
-import { type OteProcess, spawnOte } from '../helpers/agent-process.js';
+import { type OteProcess, parseJoinCommand, spawnOte } from '../helpers/agent-process.js';
 import { Api, expectStatus } from '../helpers/client.js';
 import { type HubProcess, freePort, startHubProcess } from '../helpers/hub-process.js';
 import { ADMIN, DATABASES, TestDatabase } from '../helpers/hub.js';
@@ -263,10 +263,11 @@ for (const [dbIndex, db] of ENGINES.entries()) {
         const command = (await admin.getByTestId('join-command').innerText()).trim();
         if (e === edges[0]) await check(admin, 'cluster-join-command');
         await admin.getByRole('button', { name: 'Done' }).click();
-        const argv = command.split(' ');
-        assert.deepEqual(argv.slice(0, 3), ['npx', 'ote', 'agent'], command);
+        // `OTE_AGENT_TOKEN=… ote agent --hub URL`: the token in the environment, not on the command line.
+        const { env, args } = parseJoinCommand(command);
+        assert.deepEqual([Object.keys(env), args[0]], [['OTE_AGENT_TOKEN'], 'agent'], command);
         // The agent runs with exactly the command the page showed.
-        e.agent = spawnOte([...argv.slice(2), '--kubeconfig', e.kube.kubeconfigPath, '--heartbeat', '1']);
+        e.agent = spawnOte([...args, '--kubeconfig', e.kube.kubeconfigPath, '--heartbeat', '1'], env);
       }
       // No reload: the list polls, and each row's badge turns ready.
       for (const e of edges) {

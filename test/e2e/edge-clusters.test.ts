@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { CoreV1Api } from '@kubernetes/client-node';
 import { MANAGED_BY } from '../../src/agent-link/protocol.js';
-import { type OteProcess, spawnOte } from '../helpers/agent-process.js';
+import { type OteProcess, parseJoinCommand, spawnOte } from '../helpers/agent-process.js';
 import { Api, expectStatus } from '../helpers/client.js';
 import { type HubProcess, startHubProcess } from '../helpers/hub-process.js';
 import { ADMIN, DATABASES, TestDatabase } from '../helpers/hub.js';
@@ -24,7 +24,17 @@ interface Edge {
   kube: KubeCluster;
   /** The `ote agent` arguments the registration answered (its `command`), plus --kubeconfig. */
   args: string[];
+  /** The environment of the command (its OTE_AGENT_TOKEN). */
+  env: Record<string, string>;
   agent: OteProcess | null;
+}
+
+/** The registration's command: the token in the environment, `ote agent --hub URL` after it. */
+function joinCommand(command: string, token: string, hubUrl: string): { env: Record<string, string>; args: string[] } {
+  const parsed = parseJoinCommand(command);
+  assert.deepEqual(parsed.env, { OTE_AGENT_TOKEN: token }, 'the token travels in the environment');
+  assert.deepEqual(parsed.args, ['agent', '--hub', hubUrl]);
+  return parsed;
 }
 
 type NsState = 'absent' | 'active' | 'terminating' | 'unmanaged';
@@ -43,8 +53,8 @@ async function nsState(core: CoreV1Api, name: string): Promise<NsState> {
 for (const db of DATABASES) {
   describe(`edge clusters end to end [${db}]`, { timeout: 180_000 }, () => {
     const edges: Edge[] = [
-      { name: 'edge-east', nodes: ['east-1', 'east-2'], kube: null as unknown as KubeCluster, args: [], agent: null },
-      { name: 'edge-west', nodes: ['west-1'], kube: null as unknown as KubeCluster, args: [], agent: null },
+      { name: 'edge-east', nodes: ['east-1', 'east-2'], kube: null as unknown as KubeCluster, args: [], env: {}, agent: null },
+      { name: 'edge-west', nodes: ['west-1'], kube: null as unknown as KubeCluster, args: [], env: {}, agent: null },
     ];
     const [east, west] = edges;
     let database: TestDatabase | null = null;
@@ -67,7 +77,7 @@ for (const db of DATABASES) {
       }
     };
     const startAgent = (e: Edge) => {
-      e.agent = spawnOte(e.args);
+      e.agent = spawnOte(e.args, e.env);
     };
     const clusterRow = async (name: string) => {
       const body = expectStatus(await api.get('/v1/cluster', { token: admin }), 200);
@@ -133,11 +143,10 @@ for (const db of DATABASES) {
       for (const e of edges) {
         const join = expectStatus(await api.post('/v1/cluster', { token: admin, body: { clusterName: e.name } }), 200).data;
         api.secrets.add(join.token);
-        // The registration's own command line, run as is (`npx ote agent --hub URL --token T`).
-        const argv = (join.command as string).split(' ');
-        assert.deepEqual(argv.slice(0, 3), ['npx', 'ote', 'agent']);
-        assert.ok(argv.includes(hub.url) && argv.includes(join.token), 'the command names the hub and the token');
-        e.args = [...argv.slice(2), '--kubeconfig', e.kube.kubeconfigPath, '--heartbeat', String(HEARTBEAT)];
+        // The registration's own command line, run as is (`OTE_AGENT_TOKEN=T ote agent --hub URL`).
+        const { env, args } = joinCommand(join.command, join.token, hub.url);
+        e.env = env;
+        e.args = [...args, '--kubeconfig', e.kube.kubeconfigPath, '--heartbeat', String(HEARTBEAT)];
         startAgent(e);
       }
       for (const e of edges) {
@@ -353,15 +362,16 @@ for (const db of DATABASES) {
       assert.equal(code, 3);
       assert.match(old.log(), /revoked the join token \(close 4001/);
       // Started again with the dead token: the upgrade is refused (401) and it exits 3 at once, no redial loop.
-      const stale = spawnOte(west.args);
+      const stale = spawnOte(west.args, west.env);
       const staleCode = await Promise.race([stale.exited, new Promise((r) => setTimeout(() => r('still running'), 30_000))]);
       await stale.stop('SIGKILL');
       assert.equal(staleCode, 3, stale.log());
       assert.match(stale.log(), /refused the join token \(HTTP 401\)/);
-      const oldToken = west.args[west.args.indexOf('--token') + 1];
+      const oldToken = west.env.OTE_AGENT_TOKEN;
       for (const log of [old.log(), stale.log()]) assert.ok(!log.includes(oldToken), 'the agent never logs its token');
-      const argv = (join.command as string).split(' ');
-      west.args = [...argv.slice(2), '--kubeconfig', west.kube.kubeconfigPath, '--heartbeat', String(HEARTBEAT)];
+      const next = joinCommand(join.command, join.token, (hub as HubProcess).url);
+      west.env = next.env;
+      west.args = [...next.args, '--kubeconfig', west.kube.kubeconfigPath, '--heartbeat', String(HEARTBEAT)];
       startAgent(west);
       await eventually('edge-west ready with the new token', async () => (await clusterRow('edge-west'))?.isReady === true, {
         timeoutMs: 60_000,

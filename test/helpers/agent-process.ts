@@ -66,3 +66,19 @@ export function startAgentProcess(opts: AgentProcessOptions): OteProcess {
   if (opts.heartbeat !== undefined) args.push('--heartbeat', String(opts.heartbeat));
   return spawnOte(args);
 }
+
+/**
+ * A join command as the hub prints it (`OTE_AGENT_TOKEN=T ote agent --hub URL`), split the way
+ * a shell would run it: the leading assignments become the environment, the rest follows `ote`.
+ */
+export function parseJoinCommand(command: string): { env: Record<string, string>; args: string[] } {
+  const words = command.split(/\s+/).filter(Boolean);
+  const env: Record<string, string> = {};
+  while (words.length > 0 && /^[A-Z_][A-Z0-9_]*=/.test(words[0])) {
+    const word = words.shift()!;
+    const eq = word.indexOf('=');
+    env[word.slice(0, eq)] = word.slice(eq + 1);
+  }
+  if (words.shift() !== 'ote') throw new Error(`not an ote command line: ${command}`);
+  return { env, args: words };
+}

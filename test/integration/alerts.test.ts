@@ -84,6 +84,9 @@ for (const db of DATABASES) {
       assert.equal(c.businessId, null);
       assert.match(c.message, /never connected/);
       assert.ok(Number.isInteger(c.since) && c.since > 1_700_000_000);
+      // Never connected: a setup to finish (warning); a cluster that was there and left is critical (below).
+      assert.equal(c.severity, 'warning');
+      assert.deepEqual(c.labels, { alertname: 'OteClusterNotReady', cluster: clusterName });
 
       const agent = await FakeAgent.connect(hub.url, reg.data.token, {
         nodes: [nodeReport(`${clusterName}-ok`), nodeReport(`${clusterName}-down`, { ready: false })],
@@ -98,6 +101,10 @@ for (const db of DATABASES) {
       assert.deepEqual(
         nodes.map((r: Obj) => r.name),
         [`${clusterName}-down`],
+      );
+      assert.deepEqual(
+        [nodes[0].severity, nodes[0].labels],
+        ['warning', { alertname: 'OteNodeNotReady', cluster: clusterName, node: `${clusterName}-down` }],
       );
 
       const id = expectStatus(
@@ -140,6 +147,12 @@ for (const db of DATABASES) {
         ],
       });
       await until('the application alert to clear', async () => !(await alerts(a.member.token)).data.some(appAlert));
+
+      // The agent goes: a cluster that was there and left is critical.
+      agent.close();
+      await until('a critical cluster alert', async () =>
+        (await alerts(admin)).data.some((r: Obj) => r.kind === 'cluster' && r.name === clusterName && r.severity === 'critical'),
+      );
     });
 
     it('dates a node alert from when the node stopped being ready, not from the last inventory change', async () => {
@@ -193,7 +206,31 @@ for (const db of DATABASES) {
         businessId: null,
         message: 'disk almost full',
         since: Math.floor(Date.parse('2026-11-26T10:00:00Z') / 1000),
+        severity: 'warning',
+        labels: { alertname: name, cluster: 'edge-1', severity: 'warning' },
       });
+
+      // Severity from the label (else warning); without a summary the message is the description, then the name.
+      const crit = uniqueName('Crit');
+      const noSummary = uniqueName('NoSummary');
+      const bare = uniqueName('Bare');
+      const alert = (labels: Record<string, string>, annotations: Record<string, string>) => ({
+        ...firing(labels, 'x'),
+        annotations,
+      });
+      const sent = [
+        alert({ alertname: crit, severity: 'critical', team: 'edge' }, { summary: 'edge down', description: 'runbook: …' }),
+        alert({ alertname: noSummary }, { description: 'Runbook: check the disk' }),
+        alert({ alertname: bare }, { summary: '' }),
+      ];
+      expectStatus(await post(webhook(sent)), 200);
+      const all = (await alerts(admin)).data as Obj[];
+      const row = (n: string) => all.find((r) => r.name === n)!;
+      assert.deepEqual([row(crit).severity, row(crit).message, row(crit).labels.team], ['critical', 'edge down', 'edge']);
+      assert.deepEqual([row(noSummary).severity, row(noSummary).message], ['warning', 'Runbook: check the disk']);
+      assert.equal(row(bare).message, bare);
+      expectStatus(await post(webhook(sent.map((x) => ({ ...x, status: 'resolved' })))), 200);
+      assert.ok(!(await alerts(admin)).data.some((r: Obj) => [crit, noSummary, bare].includes(r.name as string)));
 
       // An alert about a business's namespace is that business's.
       const nsName = uniqueName('Crash');

@@ -55,7 +55,10 @@ for (const db of DATABASES) {
       const data = expectStatus(res, 200).data;
       assert.equal(data.clusterName, name);
       assert.match(data.token, /^[0-9a-f]{64}$/, '256 random bits in hex (never a leading "-")');
-      assert.equal(data.command, `npx ote agent --hub https://hub.example.org:8443 --token ${data.token}`);
+      // The token in the environment (not in `ps`), the installed command (not `npx` inside a clone).
+      assert.equal(data.command, `OTE_AGENT_TOKEN=${data.token} ote agent --hub https://hub.example.org:8443`);
+      assert.equal(data.hubIsLoopback, false);
+      assert.equal(data.warning, undefined);
       const dup = await api.post('/v1/cluster', { token: admin, body: { clusterName: name.toUpperCase() } });
       assert.match(expectStatus(dup, 409).message, /already exists/);
       // Stored hashed: the token itself is nowhere in the database row.
@@ -172,7 +175,7 @@ for (const db of DATABASES) {
       const res = await api.post(`/v1/cluster/${c.name}/token`, { token: admin });
       const data = expectStatus(res, 200).data;
       assert.notEqual(data.token, c.token);
-      assert.equal(data.command, `npx ote agent --hub https://hub.example.org:8443 --token ${data.token}`);
+      assert.equal(data.command, `OTE_AGENT_TOKEN=${data.token} ote agent --hub https://hub.example.org:8443`);
       assert.equal(await agent.closeCode(), CloseCode.tokenRevoked);
       assert.equal(await connectStatus(hub.url, c.token), 401);
       const again = await connect(data.token);
