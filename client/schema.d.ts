@@ -403,7 +403,9 @@ export interface paths {
         };
         /**
          * List the node labels in use
-         * @description **Who may call:** Roles 2 (business member), 3 (business administrator), 4 (system administrator); other roles get 403.
+         * @description Across all clusters, or of one `clusterName` (unknown: 404).
+         *
+         *     **Who may call:** Roles 2 (business member), 3 (business administrator), 4 (system administrator); other roles get 403.
          */
         get: operations["listNodeLabels"];
         put?: never;
@@ -926,6 +928,12 @@ export interface components {
             projects?: string[];
             /** @description 404 of a project delete: the ids that name no project of the caller. */
             projectId?: number[];
+            /** @description 409 of a node label removal: the applications that select the label there. */
+            applications?: {
+                id: number;
+                appName: string;
+                businessId: number;
+            }[];
         };
     };
     responses: {
@@ -976,6 +984,15 @@ export interface components {
         };
         /** @description The body is over 1 MiB. */
         PayloadTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description A path parameter is longer than 100 characters. */
+        PathParameterTooLong: {
             headers: {
                 [name: string]: unknown;
             };
@@ -1057,8 +1074,10 @@ export interface operations {
                         data: {
                             userId: number;
                             businessId: number | null;
+                            /** @description The user name */
                             displayName: string;
                             hasRepoAccount: boolean;
+                            /** @description 0 pending user, 1 approved user without a business, 2 business member, 3 business administrator, 4 system administrator */
                             role: number;
                             privateProject: boolean;
                             enableIngress: boolean;
@@ -1289,6 +1308,7 @@ export interface operations {
                 order?: "asc" | "desc";
                 orderBy?: "id" | "user_name";
                 user?: string;
+                /** @description 0 pending, 1 approved, 2 not approved, 3 forbidden */
                 status?: number;
             };
             header?: never;
@@ -1309,10 +1329,12 @@ export interface operations {
                         data: {
                             id: number;
                             user: string;
+                            /** @description 0 pending, 1 approved, 2 not approved, 3 forbidden */
                             status: number;
                             realName: string;
                             phone: string;
                             isAdmin: boolean;
+                            /** @description 0 pending user, 1 approved user without a business, 2 business member, 3 business administrator, 4 system administrator */
                             role: number;
                             businessId: number | null;
                             createTime: number;
@@ -1388,6 +1410,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description 0 pending, 1 approved, 2 not approved, 3 forbidden */
                     status: number;
                 };
             };
@@ -1411,6 +1434,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["PathParameterTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationError"];
             500: components["responses"]["InternalError"];
@@ -1446,6 +1470,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["PathParameterTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationError"];
             500: components["responses"]["InternalError"];
@@ -1486,6 +1511,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["PathParameterTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationError"];
             500: components["responses"]["InternalError"];
@@ -1625,6 +1651,7 @@ export interface operations {
             401: components["responses"]["Unauthenticated"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            414: components["responses"]["PathParameterTooLong"];
             422: components["responses"]["ValidationError"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
@@ -1644,6 +1671,10 @@ export interface operations {
                 "application/json": {
                     /** @description the audit comment shown to the applicant (may be empty) */
                     comment: string;
+                    /**
+                     * @description 1 approve, 2 disapprove
+                     * @enum {number}
+                     */
                     status: 1 | 2;
                 };
             };
@@ -1667,6 +1698,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["PathParameterTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationError"];
             500: components["responses"]["InternalError"];
@@ -1702,6 +1734,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["PathParameterTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationError"];
             500: components["responses"]["InternalError"];
@@ -1823,6 +1856,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["PathParameterTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationError"];
             500: components["responses"]["InternalError"];
@@ -1862,6 +1896,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["PathParameterTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationError"];
             500: components["responses"]["InternalError"];
@@ -1906,6 +1941,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["PathParameterTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationError"];
             500: components["responses"]["InternalError"];
@@ -2053,6 +2089,7 @@ export interface operations {
             401: components["responses"]["Unauthenticated"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            414: components["responses"]["PathParameterTooLong"];
             422: components["responses"]["ValidationError"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
@@ -2139,6 +2176,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             422: components["responses"]["ValidationError"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
@@ -2260,6 +2298,7 @@ export interface operations {
                             replicas: number;
                             clusterLabel: string;
                             nodeLabel: string | null;
+                            /** @enum {string} */
                             status: "pending" | "approved" | "rejected";
                             revision: number;
                             runningRevision: number | null;
@@ -2302,7 +2341,10 @@ export interface operations {
                     /** @default [] */
                     ports?: {
                         containerPort: number;
-                        /** @default TCP */
+                        /**
+                         * @default TCP
+                         * @enum {string}
+                         */
                         protocol?: "TCP" | "UDP" | "SCTP";
                     }[];
                     /** @default {} */
@@ -2320,7 +2362,10 @@ export interface operations {
                     clusterLabel?: string;
                     nodeLabel?: string;
                     repositoryId?: string;
-                    /** @default Deployment */
+                    /**
+                     * @default Deployment
+                     * @enum {string}
+                     */
                     kind?: "Deployment" | "DaemonSet";
                     maxSurge?: number | string;
                     maxUnavailable?: number | string;
@@ -2406,6 +2451,7 @@ export interface operations {
                             replicas: number;
                             clusterLabel: string;
                             nodeLabel: string | null;
+                            /** @enum {string} */
                             status: "pending" | "approved" | "rejected";
                             revision: number;
                             runningRevision: number | null;
@@ -2424,6 +2470,7 @@ export interface operations {
                                 desiredReplicas: number;
                                 readyReplicas: number;
                                 availableReplicas: number;
+                                /** @enum {string} */
                                 state: "pending" | "progressing" | "available" | "degraded" | "unreachable" | "removed";
                                 message: string;
                                 updateTime: number;
@@ -2436,6 +2483,7 @@ export interface operations {
             401: components["responses"]["Unauthenticated"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            414: components["responses"]["PathParameterTooLong"];
             422: components["responses"]["ValidationError"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
@@ -2464,7 +2512,10 @@ export interface operations {
                     /** @default [] */
                     ports?: {
                         containerPort: number;
-                        /** @default TCP */
+                        /**
+                         * @default TCP
+                         * @enum {string}
+                         */
                         protocol?: "TCP" | "UDP" | "SCTP";
                     }[];
                     /** @default {} */
@@ -2482,7 +2533,10 @@ export interface operations {
                     clusterLabel?: string;
                     nodeLabel?: string;
                     repositoryId?: string;
-                    /** @default Deployment */
+                    /**
+                     * @default Deployment
+                     * @enum {string}
+                     */
                     kind?: "Deployment" | "DaemonSet";
                     maxSurge?: number | string;
                     maxUnavailable?: number | string;
@@ -2532,6 +2586,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["PathParameterTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationError"];
             500: components["responses"]["InternalError"];
@@ -2566,6 +2621,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["PathParameterTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationError"];
             500: components["responses"]["InternalError"];
@@ -2584,6 +2640,10 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /**
+                     * @description 1 approve, 2 reject
+                     * @enum {number}
+                     */
                     status: 1 | 2;
                     /** @default  */
                     comment?: string;
@@ -2609,6 +2669,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["PathParameterTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationError"];
             500: components["responses"]["InternalError"];
@@ -2651,6 +2712,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["PathParameterTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationError"];
             500: components["responses"]["InternalError"];
@@ -2682,6 +2744,7 @@ export interface operations {
                             spec: {
                                 [key: string]: unknown;
                             };
+                            /** @enum {string} */
                             status: "pending" | "approved" | "rejected";
                             comment: string;
                             createTime: number;
@@ -2694,6 +2757,7 @@ export interface operations {
             401: components["responses"]["Unauthenticated"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            414: components["responses"]["PathParameterTooLong"];
             422: components["responses"]["ValidationError"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
@@ -2734,6 +2798,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["PathParameterTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationError"];
             500: components["responses"]["InternalError"];
@@ -2763,6 +2828,7 @@ export interface operations {
                         code: number;
                         message: string;
                         data: {
+                            /** @enum {string} */
                             kind: "cluster" | "node" | "app" | "external";
                             name: string;
                             clusterName: string | null;
@@ -2795,6 +2861,7 @@ export interface operations {
                     version?: string;
                     status?: string;
                     alerts: ({
+                        /** @enum {string} */
                         status: "firing" | "resolved";
                         labels: {
                             [key: string]: string;
@@ -3610,6 +3677,7 @@ export interface operations {
             401: components["responses"]["Unauthenticated"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            414: components["responses"]["PathParameterTooLong"];
             422: components["responses"]["ValidationError"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];

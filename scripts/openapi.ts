@@ -19,11 +19,11 @@ import { createHub } from '../src/server/app.js';
 export const CLIENT_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'client');
 
 /** The document a hub with default settings serves (no OTE_PUBLIC_URL: servers is relative). */
-export async function buildDocument(): Promise<Record<string, unknown>> {
+export async function buildDocument(env: Record<string, string> = {}): Promise<Record<string, unknown>> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ote-openapi-'));
   try {
     // A fixed admin password: the hub would otherwise generate and print one.
-    const config = loadConfig({ OTE_DATA_DIR: dataDir, OTE_ADMIN_PASSWORD: 'Openapi-Gen1', OTE_LOG_LEVEL: 'silent' });
+    const config = loadConfig({ OTE_DATA_DIR: dataDir, OTE_ADMIN_PASSWORD: 'Openapi-Gen1', OTE_LOG_LEVEL: 'silent', ...env });
     const hub = await createHub(config, { logger: false });
     try {
       await hub.app.ready();

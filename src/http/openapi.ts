@@ -9,12 +9,13 @@ import type { App } from './app.js';
  * @fastify/swagger from the routes' TypeBox schemas, completed here so that it
  * cannot drift from the routes:
  * - each operation's `operationId`, summary and extra errors come from the
- *   assembly's table (`operations`); a route missing from it stops the hub;
+ *   assembly's table (`operations`); a route missing from it gets a derived
+ *   name, and test/unit/openapi-document.test.ts fails until it has an entry;
  * - its description names the roles allowed, read off `config.allow`;
  * - the error statuses a route can answer are declared with the envelope:
  *   derived (400 and 500/503 everywhere, 401/403 from the auth config, 422 for
- *   any parameter or body, 404 for a path id, 413/415 where a body is read)
- *   plus what the table adds (the service's 404/409/429...);
+ *   any parameter or body, 404 and 414 for a path parameter, 413/415 where a
+ *   body is read) plus what the table adds (the service's 404/409/429...);
  * - parameters and body fields with a default are not `required`;
  * - validator-only keywords (`errorMessage`) are stripped;
  * - response objects are closed (`additionalProperties: false`): the hub's
@@ -79,6 +80,16 @@ export const ERROR_SCHEMA = {
       items: { type: 'integer' },
       description: '404 of a project delete: the ids that name no project of the caller.',
     },
+    applications: {
+      type: 'array',
+      description: '409 of a node label removal: the applications that select the label there.',
+      items: {
+        type: 'object',
+        required: ['id', 'appName', 'businessId'],
+        additionalProperties: false,
+        properties: { id: { type: 'integer' }, appName: { type: 'string' }, businessId: { type: 'integer' } },
+      },
+    },
   },
 } as const;
 
@@ -89,6 +100,7 @@ const ERRORS: Readonly<Record<number, [name: string, description: string]>> = {
   404: ['NotFound', 'No such object, or an object of another business (whose existence is never revealed).'],
   409: ['Conflict', 'A duplicate name, an object in use, or a state that forbids the change.'],
   413: ['PayloadTooLarge', 'The body is over 1 MiB.'],
+  414: ['PathParameterTooLong', 'A path parameter is longer than 100 characters.'],
   415: ['UnsupportedMediaType', 'The body is not `application/json`.'],
   422: ['ValidationError', 'A parameter or body field is invalid: `fields` names each one and why.'],
   429: ['TooManyRequests', 'Too many failed attempts: wait the `Retry-After` seconds.'],
@@ -141,7 +153,10 @@ export function errorStatuses(route: Pick<RouteOptions, 'method' | 'url' | 'sche
   if (!cfg.public) out.add(401);
   if (!cfg.public && !ROLES.every((r) => (cfg.allow ?? []).includes(r))) out.add(403);
   if (schema.params || schema.querystring || schema.body) out.add(422);
-  if (schema.params) out.add(404);
+  if (/:[A-Za-z]/.test(route.url)) {
+    out.add(404);
+    out.add(414);
+  }
   if (BODY_METHODS.has(method)) {
     out.add(413);
     out.add(415);
@@ -263,7 +278,34 @@ function finish(doc: Doc): Doc {
   );
   doc.components.schemas = { ...doc.components.schemas, Error: ERROR_SCHEMA };
   stripKeyword(doc, 'errorMessage');
+  mergeEnumUnions(doc);
   return doc;
+}
+
+/** TypeBox writes `"asc" | "desc"` as anyOf of one-value enums: one `enum` reads better in every tool. */
+function mergeEnumUnions(node: unknown): void {
+  if (!node || typeof node !== 'object') return;
+  if (Array.isArray(node)) {
+    for (const child of node) mergeEnumUnions(child);
+    return;
+  }
+  const o = node as Json;
+  const members = o.anyOf as Json[] | undefined;
+  if (
+    Array.isArray(members) &&
+    members.length > 1 &&
+    !('type' in o) &&
+    members.every(
+      (m) =>
+        m && Array.isArray(m.enum) && (m.enum as unknown[]).length === 1 && m.type === members[0].type &&
+        Object.keys(m).every((k) => k === 'type' || k === 'enum'),
+    )
+  ) {
+    delete o.anyOf;
+    o.type = members[0].type;
+    o.enum = members.map((m) => (m.enum as unknown[])[0]);
+  }
+  for (const child of Object.values(o)) mergeEnumUnions(child);
 }
 
 /** Every sub-schema of a schema (not the names in `properties`). */

@@ -141,7 +141,12 @@ export const OPERATIONS: OperationTable = {
     summary: 'List nodes',
     details: '`field` projects the rows (`field=nodeName,isReady`); `meta.readyNodeCount` counts the ready nodes matching the filter.',
   },
-  'GET /v1/node/label': { id: 'listNodeLabels', summary: 'List the node labels in use' },
+  'GET /v1/node/label': {
+    id: 'listNodeLabels',
+    summary: 'List the node labels in use',
+    details: 'Across all clusters, or of one `clusterName` (unknown: 404).',
+    errors: [404],
+  },
   'POST /v1/node/label': {
     id: 'addNodeLabel',
     summary: 'Label nodes',

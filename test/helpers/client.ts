@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { conformanceOf } from './conformance.js';
 
 export interface ApiResponse {
   readonly status: number;
@@ -16,7 +17,12 @@ export interface CallOptions {
   readonly headers?: Record<string, string>;
 }
 
-/** A thin fetch wrapper over the real HTTP server; every response is checked for leaked secrets. */
+/**
+ * A thin fetch wrapper over the real HTTP server. Every response is checked for
+ * leaked secrets, and against the hub's own OpenAPI document (status declared,
+ * content type, body schema: helpers/conformance.ts), so every test that goes
+ * through it is also a conformance test.
+ */
 export class Api {
   /** Strings that must never appear in any response (passwords used in the test, hashes). */
   readonly secrets = new Set<string>();
@@ -44,6 +50,14 @@ export class Api {
       assert.ok(!text.includes(s), `${method} ${path} answered with a secret in its body`);
     }
     assert.ok(!/\$argon2id\$/.test(text), `${method} ${path} answered with a password hash`);
+    const problems = (await conformanceOf(this.baseUrl)).check({
+      method,
+      path,
+      status: res.status,
+      contentType: res.headers.get('content-type'),
+      text,
+    });
+    assert.ok(problems.length === 0, `the answer breaks the OpenAPI document: ${problems.join('\n')}`);
     return { status: res.status, body: parsed, text, headers: res.headers };
   }
 
