@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { type OteClient, type OteClientOptions, createOteClient } from '../../client/index.js';
 import { conformanceOf } from './conformance.js';
 
 export interface ApiResponse {
@@ -82,4 +83,27 @@ export function expectStatus(res: ApiResponse, status: number, what = ''): ApiRe
     assert.equal(res.body.code, status, 'envelope code equals the HTTP status');
   }
   return res.body;
+}
+
+/**
+ * The typed client (client/index.ts) for tests, with the same conformance check
+ * as `Api`: an answer that breaks the document fails the call.
+ */
+export function typedClient(baseUrl: string, opts: OteClientOptions = {}): OteClient {
+  const client = createOteClient(baseUrl, opts);
+  client.use({
+    async onResponse({ request, response }) {
+      const url = new URL(request.url);
+      const problems = (await conformanceOf(baseUrl)).check({
+        method: request.method,
+        path: url.pathname + url.search,
+        status: response.status,
+        contentType: response.headers.get('content-type'),
+        text: await response.clone().text(),
+      });
+      assert.ok(problems.length === 0, `the answer breaks the OpenAPI document: ${problems.join('\n')}`);
+      return response;
+    },
+  });
+  return client;
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createOteClient } from '../../client/index.js';
+import { typedClient } from '../helpers/client.js';
 import { ADMIN, DATABASES, type TestHub, startHub } from '../helpers/hub.js';
 
 /** The typed client (client/index.ts, openapi-fetch over the generated paths) against a real hub. */
@@ -20,7 +21,7 @@ for (const db of DATABASES) {
       assert.ok(token);
 
       let current: string | null = token;
-      const ote = createOteClient(hub.url, { token: () => current });
+      const ote = typedClient(hub.url, { token: () => current });
       const me = await ote.GET('/v1/authorization');
       assert.equal(me.data?.data.role, 4);
       assert.equal(me.data?.data.displayName, ADMIN.user);
@@ -39,6 +40,21 @@ for (const db of DATABASES) {
       current = null;
       const anonymous = await ote.GET('/v1/cluster');
       assert.equal(anonymous.response.status, 401);
+    });
+
+    it('has the conformance check in the test flavour fail on an answer the document does not describe', async () => {
+      // A wrong document for this hub: listClusters without its 401.
+      const { conformanceOf } = await import('../helpers/conformance.js');
+      const c = await conformanceOf(hub.url);
+      const saved = c.doc.paths as Record<string, Record<string, { responses: Record<string, unknown> }>>;
+      const responses = saved['/v1/cluster'].get.responses;
+      const declared = responses['401'];
+      delete responses['401'];
+      try {
+        await assert.rejects(typedClient(hub.url).GET('/v1/cluster'), /answered 401, which the document does not declare/);
+      } finally {
+        responses['401'] = declared;
+      }
     });
   });
 }
