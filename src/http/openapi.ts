@@ -168,8 +168,7 @@ export async function installOpenApi(app: App, opts: OpenApiOptions): Promise<vo
   const seen = new Map<string, string>();
   // Checked as routes register, so a reused operationId stops the hub at start.
   app.addHook('onRoute', (route) => {
-    const schema = route.schema as { hide?: boolean } | undefined;
-    if (schema?.hide || route.url.startsWith('/docs') || (route as { websocket?: boolean }).websocket) return;
+    if (route.schema?.hide || route.url.startsWith('/docs') || (route as { websocket?: boolean }).websocket) return;
     for (const method of [route.method].flat()) {
       if (method === 'HEAD') continue;
       const key = operationKey(method, route.url);
@@ -225,10 +224,9 @@ export async function installOpenApi(app: App, opts: OpenApiOptions): Promise<vo
         'x-ote-errors': errorStatuses(route, cfg, op),
       };
       if (op.produces) out.produces = [op.produces];
-      return { schema: out as typeof schema, url };
+      return { schema: out, url };
     },
-    transformObject: (documentObject) =>
-      finish((documentObject as unknown as { openapiObject: Doc }).openapiObject) as never,
+    transformObject: (documentObject) => finish((documentObject as unknown as { openapiObject: Doc }).openapiObject) as never,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 }
@@ -297,7 +295,10 @@ function mergeEnumUnions(node: unknown): void {
     !('type' in o) &&
     members.every(
       (m) =>
-        m && Array.isArray(m.enum) && (m.enum as unknown[]).length === 1 && m.type === members[0].type &&
+        m &&
+        Array.isArray(m.enum) &&
+        (m.enum as unknown[]).length === 1 &&
+        m.type === members[0].type &&
         Object.keys(m).every((k) => k === 'type' || k === 'enum'),
     )
   ) {

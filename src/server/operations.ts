@@ -13,7 +13,8 @@ export const OPERATIONS: OperationTable = {
   'POST /v1/authorization': {
     id: 'login',
     summary: 'Log in',
-    details: 'Answers a token valid for `OTE_TOKEN_TTL` seconds (default 1 hour) at top level: `{token, code, message}`. ' +
+    details:
+      'Answers a token valid for `OTE_TOKEN_TTL` seconds (default 1 hour) at top level: `{token, code, message}`. ' +
       'Wrong user name or password: 401 with the same message for both. Repeated failures are throttled: 429 with `Retry-After`.',
     errors: [401, 429],
   },
@@ -25,13 +26,13 @@ export const OPERATIONS: OperationTable = {
   'DELETE /v1/authorization': { id: 'logout', summary: 'Log out', details: 'Revokes the calling token at once.' },
   'DELETE /v1/authorizations': {
     id: 'logoutAlias',
-    summary: 'Log out (the seed\'s spelling)',
+    summary: "Log out (the seed's spelling)",
     details: 'The same as `DELETE /v1/authorization`.',
   },
   'GET /v1/authorization': {
     id: 'getAuthorization',
     summary: 'Who am I',
-    details: 'The caller\'s user name (`displayName`), role, business and the platform settings that shape what it may do.',
+    details: "The caller's user name (`displayName`), role, business and the platform settings that shape what it may do.",
   },
   // users
   'POST /v1/user': {
@@ -43,41 +44,42 @@ export const OPERATIONS: OperationTable = {
   'PUT /v1/user': {
     id: 'changePassword',
     summary: 'Change my password',
-    details: 'Revokes the caller\'s other tokens; the calling one stays valid.',
+    details: "Revokes the caller's other tokens; the calling one stays valid.",
   },
   'GET /v1/admin/user': {
     id: 'listUsers',
     summary: 'List users',
-    details: 'A business administrator sees its business\'s users; the system administrator sees all.',
+    details: "A business administrator sees its business's users; the system administrator sees all.",
   },
   'POST /v1/admin/user': {
     id: 'createSubUser',
     summary: 'Create a sub-user',
-    details: 'Approved at once, in the caller\'s business (the system administrator names an approved `businessId`).',
+    details: "Approved at once, in the caller's business (the system administrator names an approved `businessId`).",
     errors: [409],
   },
   'PUT /v1/admin/user/{userId}': {
     id: 'auditUser',
-    summary: 'Set a user\'s status (audit)',
-    details: 'Status 0 pending, 1 approved, 2 not approved, 3 forbidden (revokes the user\'s tokens).',
+    summary: "Set a user's status (audit)",
+    details: "Status 0 pending, 1 approved, 2 not approved, 3 forbidden (revokes the user's tokens).",
     errors: [409],
   },
   'PUT /v1/admin/user/{userId}/password': {
     id: 'resetUserPassword',
-    summary: 'Reset a user\'s password',
-    details: 'Revokes the user\'s tokens.',
+    summary: "Reset a user's password",
+    details: "Revokes the user's tokens.",
   },
   'DELETE /v1/admin/user/{userId}': {
     id: 'deleteUser',
     summary: 'Delete a user',
-    details: 'Nobody deletes itself or the system administrator (409); also removes the user\'s registry account.',
+    details: "Nobody deletes itself or the system administrator (409); also removes the user's registry account.",
     errors: [409],
   },
   // businesses
   'POST /v1/business': {
     id: 'createBusiness',
     summary: 'Apply for a business',
-    details: 'An approved administrator user without a pending or approved business creates one (status 0). ' +
+    details:
+      'An approved administrator user without a pending or approved business creates one (status 0). ' +
       'A non-administrator: 403; one who has a business already, or a name taken: 409.',
     errors: [403, 409],
   },
@@ -90,14 +92,16 @@ export const OPERATIONS: OperationTable = {
   'PUT /v1/business/id/{id}': {
     id: 'auditBusiness',
     summary: 'Approve or disapprove a business',
-    details: 'Only a pending business can be audited (409 otherwise). Approving makes its creator a business administrator ' +
+    details:
+      'Only a pending business can be audited (409 otherwise). Approving makes its creator a business administrator ' +
       'and creates namespace `ns<id>` in every edge cluster.',
     errors: [409],
   },
   'DELETE /v1/business/id/{id}': {
     id: 'deleteBusiness',
     summary: 'Delete a business',
-    details: 'Status 3; its namespaces leave every cluster and its members drop to role 1. Its projects must be deleted first (409).',
+    details:
+      'Status 3; its namespaces leave every cluster and its members drop to role 1. Its projects must be deleted first (409).',
     errors: [409],
   },
   // clusters
@@ -115,7 +119,7 @@ export const OPERATIONS: OperationTable = {
   },
   'POST /v1/cluster/{clusterName}/token': {
     id: 'rotateClusterToken',
-    summary: 'Rotate a cluster\'s join token',
+    summary: "Rotate a cluster's join token",
     details: 'The old token stops working and its agent is disconnected.',
   },
   'PUT /v1/cluster/{clusterName}/pause': {
@@ -134,12 +138,13 @@ export const OPERATIONS: OperationTable = {
     summary: 'Remove a label from clusters',
     details: 'All or nothing: an unknown cluster name is a 422 naming it.',
   },
-  'GET /v1/cluster/label/{clusterName}': { id: 'listLabelsOfCluster', summary: 'List a cluster\'s labels' },
+  'GET /v1/cluster/label/{clusterName}': { id: 'listLabelsOfCluster', summary: "List a cluster's labels" },
   // nodes
   'GET /v1/node': {
     id: 'listNodes',
     summary: 'List nodes',
-    details: '`field` projects the rows (`field=nodeName,isReady`); `meta.readyNodeCount` counts the ready nodes matching the filter.',
+    details:
+      '`field` projects the rows (`field=nodeName,isReady`); `meta.readyNodeCount` counts the ready nodes matching the filter.',
   },
   'GET /v1/node/label': {
     id: 'listNodeLabels',
@@ -150,12 +155,14 @@ export const OPERATIONS: OperationTable = {
   'POST /v1/node/label': {
     id: 'addNodeLabel',
     summary: 'Label nodes',
-    details: 'All or nothing (unknown cluster or node names: 422 naming them); the agent applies `node.ote-stack.io/<label>=true`.',
+    details:
+      'All or nothing (unknown cluster or node names: 422 naming them); the agent applies `node.ote-stack.io/<label>=true`.',
   },
   'DELETE /v1/node/label': {
     id: 'removeNodeLabel',
     summary: 'Remove a label from nodes',
-    details: 'Refused with 409 when an application of that cluster selects the label and no node would keep it, ' +
+    details:
+      'Refused with 409 when an application of that cluster selects the label and no node would keep it, ' +
       'unless `deleteDeploy: true`, which removes those applications from the cluster.',
     errors: [409],
   },
@@ -163,12 +170,17 @@ export const OPERATIONS: OperationTable = {
   'POST /v1/app': {
     id: 'createApp',
     summary: 'Create an application',
-    details: 'Revision 1, pending until a system administrator approves it (approved at once for roles 3 and 4 ' +
+    details:
+      'Revision 1, pending until a system administrator approves it (approved at once for roles 3 and 4 ' +
       'while `enableAdminAutoDeploy` is on). A name taken in the business: 409.',
     errors: [403, 404, 409],
   },
   'GET /v1/app': { id: 'listApps', summary: 'List applications' },
-  'GET /v1/app/{id}': { id: 'getApp', summary: 'Read an application', details: 'Its spec and its state in every target cluster.' },
+  'GET /v1/app/{id}': {
+    id: 'getApp',
+    summary: 'Read an application',
+    details: 'Its spec and its state in every target cluster.',
+  },
   'PUT /v1/app/{id}': {
     id: 'updateApp',
     summary: 'Change an application (new revision)',
@@ -177,11 +189,11 @@ export const OPERATIONS: OperationTable = {
   },
   'PUT /v1/app/{id}/audit': {
     id: 'auditApp',
-    summary: 'Approve or reject an application\'s pending revision',
+    summary: "Approve or reject an application's pending revision",
     errors: [409],
   },
   'PUT /v1/app/{id}/replicas': { id: 'scaleApp', summary: 'Scale an application', details: 'Needs no audit.', errors: [409] },
-  'GET /v1/app/{id}/revision': { id: 'listAppRevisions', summary: 'List an application\'s revisions' },
+  'GET /v1/app/{id}/revision': { id: 'listAppRevisions', summary: "List an application's revisions" },
   'PUT /v1/app/{id}/rollback': {
     id: 'rollbackApp',
     summary: 'Roll an application back',
@@ -193,7 +205,8 @@ export const OPERATIONS: OperationTable = {
   'GET /v1/alert': {
     id: 'listAlerts',
     summary: 'List alerts',
-    details: 'Clusters and nodes not ready, applications not available and received Alertmanager alerts; empty while `enableAlert` is off.',
+    details:
+      'Clusters and nodes not ready, applications not available and received Alertmanager alerts; empty while `enableAlert` is off.',
   },
   'POST /v1/alert/callback': {
     id: 'receiveAlerts',
@@ -213,27 +226,28 @@ export const OPERATIONS: OperationTable = {
   'GET /v1/registry/token': {
     id: 'issueRegistryToken',
     summary: 'Registry token (Docker token authentication)',
-    details: 'HTTP Basic credentials of a registry account, or none for anonymous pull of public projects. ' +
-      'Answers the token specification\'s shape, not the envelope (errors are enveloped).',
+    details:
+      'HTTP Basic credentials of a registry account, or none for anonymous pull of public projects. ' +
+      "Answers the token specification's shape, not the envelope (errors are enveloped).",
     errors: [401, 429],
   },
   'GET /v1/registry/certificate': {
     id: 'getRegistryCertificate',
     summary: 'The registry token signing certificate (PEM)',
-    details: 'For the registry\'s `rootcertbundle`.',
+    details: "For the registry's `rootcertbundle`.",
     produces: 'application/x-pem-file',
   },
   'POST /v1/registry/notifications': {
     id: 'receiveRegistryEvents',
     summary: 'Registry event webhook',
-    details: 'Authenticated by `Authorization: Bearer <OTE_REGISTRY_NOTIFY_SECRET>`; accepts the registry\'s events media type.',
+    details: "Authenticated by `Authorization: Bearer <OTE_REGISTRY_NOTIFY_SECRET>`; accepts the registry's events media type.",
     errors: [401],
   },
   // repository
   'GET /v1/repository/project': {
     id: 'listProjects',
     summary: 'List repository projects',
-    details: 'The caller\'s business\'s projects plus every public one (the system administrator: all).',
+    details: "The caller's business's projects plus every public one (the system administrator: all).",
     errors: [503],
   },
   'POST /v1/repository/project': {
@@ -270,18 +284,18 @@ export const OPERATIONS: OperationTable = {
   },
   'PUT /v1/repository/user/password': {
     id: 'changeRegistryPassword',
-    summary: 'Change my registry account\'s password',
+    summary: "Change my registry account's password",
     errors: [404],
   },
   'POST /v1/repository/third': {
     id: 'createExternalRepository',
-    summary: 'Add an external registry\'s credentials',
-    details: 'Stored encrypted and never returned; distributed as an image pull secret to the business\'s namespaces.',
+    summary: "Add an external registry's credentials",
+    details: "Stored encrypted and never returned; distributed as an image pull secret to the business's namespaces.",
     errors: [409],
   },
   'DELETE /v1/repository/third': {
     id: 'deleteExternalRepositories',
-    summary: 'Remove external registries\' credentials',
+    summary: "Remove external registries' credentials",
     errors: [404],
   },
   'GET /v1/repository/third': { id: 'listExternalRepositories', summary: 'List external registries' },

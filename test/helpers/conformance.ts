@@ -70,10 +70,17 @@ export class Conformance {
     const op = route.item[method];
     const name = `${a.method.toUpperCase()} ${path} (${(op.operationId as string | undefined) ?? route.template})`;
     const responses = (op.responses ?? {}) as Record<string, Json>;
-    const key = String(a.status) in responses ? String(a.status) : `${String(a.status)[0]}XX` in responses ? `${String(a.status)[0]}XX` : 'default';
+    const key =
+      String(a.status) in responses
+        ? String(a.status)
+        : `${String(a.status)[0]}XX` in responses
+          ? `${String(a.status)[0]}XX`
+          : 'default';
     const declared = responses[key];
     if (!declared) {
-      return [`${name} answered ${a.status}, which the document does not declare (declared: ${Object.keys(responses).join(', ')}): ${a.text.slice(0, 300)}`];
+      return [
+        `${name} answered ${a.status}, which the document does not declare (declared: ${Object.keys(responses).join(', ')}): ${a.text.slice(0, 300)}`,
+      ];
     }
     const [response, pointer] = this.resolve(declared, `#/paths/${escape(route.template)}/${method}/responses/${key}`);
     const content = response.content as Record<string, Json> | undefined;
@@ -94,8 +101,13 @@ export class Conformance {
     if (validate(body)) return [];
     const why = (validate.errors ?? [])
       .slice(0, 8)
-      .map((e) => `${e.instancePath || '(body)'} ${e.message}${e.keyword === 'additionalProperties' ? ` "${(e.params as { additionalProperty: string }).additionalProperty}"` : ''}`);
-    return [`${name} answered ${a.status} with a body the document does not describe: ${why.join('; ')}: ${a.text.slice(0, 300)}`];
+      .map(
+        (e) =>
+          `${e.instancePath || '(body)'} ${e.message}${e.keyword === 'additionalProperties' ? ` "${(e.params as { additionalProperty: string }).additionalProperty}"` : ''}`,
+      );
+    return [
+      `${name} answered ${a.status} with a body the document does not describe: ${why.join('; ')}: ${a.text.slice(0, 300)}`,
+    ];
   }
 
   /** Follows a response `$ref` (`#/components/responses/NotFound`) to the object and its JSON pointer. */
@@ -108,7 +120,7 @@ export class Conformance {
         .slice(2)
         .split('/')
         .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
-        .reduce<Json>((node, s) => (node?.[s] as Json), this.doc);
+        .reduce<Json>((node, s) => node?.[s] as Json, this.doc);
     }
     return [o, p];
   }

@@ -31,7 +31,10 @@ for (const db of DATABASES) {
       const all = await ote.GET('/v1/cluster');
       assert.equal(all.data?.total, 1);
       const paged = await ote.GET('/v1/cluster', { params: { query: { pageSize: 1, order: 'desc' } } });
-      assert.deepEqual(paged.data?.data.map((c) => c.clusterName), ['typed-client']);
+      assert.deepEqual(
+        paged.data?.data.map((c) => c.clusterName),
+        ['typed-client'],
+      );
 
       const missing = await ote.DELETE('/v1/cluster/{clusterName}', { params: { path: { clusterName: 'nope' } } });
       assert.equal(missing.response.status, 404);

@@ -110,14 +110,25 @@ for (const db of DATABASES) {
       assert.equal(violations, null, `${method} ${p}: Prism reports violations: ${violations}`);
       assert.equal(res.status, status, `${method} ${p} through Prism: ${text.slice(0, 500)}`);
       // The hub's answer, not one Prism made up (Prism answers a request without the token itself).
-      assert.ok(res.headers.get('x-request-id'), `${method} ${p}: the answer came from Prism, not the hub: ${text.slice(0, 300)}`);
+      assert.ok(
+        res.headers.get('x-request-id'),
+        `${method} ${p}: the answer came from Prism, not the hub: ${text.slice(0, 300)}`,
+      );
       return text;
     }
 
     it('finds no violation in answers of success, and lists with no query', async () => {
       await through('POST', '/v1/authorization', 200, { body: { user: ADMIN.user, password: ADMIN.password } });
       await through('GET', '/v1/authorization', 200, { token: admin });
-      for (const list of ['/v1/cluster', '/v1/node', '/v1/business', '/v1/admin/user', '/v1/app', '/v1/alert', '/v1/admin/audit']) {
+      for (const list of [
+        '/v1/cluster',
+        '/v1/node',
+        '/v1/business',
+        '/v1/admin/user',
+        '/v1/app',
+        '/v1/alert',
+        '/v1/admin/audit',
+      ]) {
         await through('GET', list, 200, { token: admin });
       }
       await through('GET', '/v1/repository/third', 200, { token: tenant.admin.token });
@@ -126,7 +137,10 @@ for (const db of DATABASES) {
       await through('GET', '/v1/node/label', 200, { token: tenant.member.token });
       await through('GET', '/v1/admin/setting', 200, { token: admin });
       await through('PUT', '/v1/cluster/prism-east/pause', 200, { token: admin, body: { paused: true } });
-      await through('POST', '/v1/cluster/label', 200, { token: admin, body: { clusterLabel: 'gpu', clusterName: ['prism-east'] } });
+      await through('POST', '/v1/cluster/label', 200, {
+        token: admin,
+        body: { clusterLabel: 'gpu', clusterName: ['prism-east'] },
+      });
       await through('GET', '/v1/cluster/label/prism-east', 200, { token: admin });
       const pem = await through('GET', '/v1/registry/certificate', 200);
       assert.match(pem, /BEGIN CERTIFICATE/);
@@ -169,11 +183,17 @@ for (const db of DATABASES) {
       fs.writeFileSync(tampered, JSON.stringify(doc));
       const strict = await startPrism(tampered, hub.url);
       try {
-        const missing = await fetch(`${strict.url}/v1/cluster/no-such-cluster`, { method: 'DELETE', headers: { authorization: admin } });
+        const missing = await fetch(`${strict.url}/v1/cluster/no-such-cluster`, {
+          method: 'DELETE',
+          headers: { authorization: admin },
+        });
         await missing.text();
         const clusters = await fetch(`${strict.url}/v1/cluster`, { headers: { authorization: admin } });
         await clusters.text();
-        for (const [what, res] of [['an undeclared 404', missing], ['a row without the required rack', clusters]] as const) {
+        for (const [what, res] of [
+          ['an undeclared 404', missing],
+          ['a row without the required rack', clusters],
+        ] as const) {
           assert.ok(res.headers.get('sl-violations') || res.status >= 500, `Prism does not flag ${what}: ${res.status}`);
         }
       } finally {

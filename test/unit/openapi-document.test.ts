@@ -6,6 +6,8 @@ import { CLIENT_DIR, buildDocument } from '../../scripts/openapi.js';
 import { OPERATIONS, TAGS } from '../../src/server/operations.js';
 
 /** The document as API.md §1 describes it; client/openapi.json is the hub's (openapi-client.test.ts). */
+// The document is read as untyped JSON; the assertions are the type check.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = Record<string, any>;
 const doc: Json = JSON.parse(fs.readFileSync(path.join(CLIENT_DIR, 'openapi.json'), 'utf8'));
 const operations = Object.entries(doc.paths as Record<string, Json>).flatMap(([p, item]) =>
@@ -18,14 +20,25 @@ describe('the OpenAPI document', () => {
   it('is OpenAPI 3.1 with servers, tags and a license', () => {
     assert.match(doc.openapi, /^3\.1\./);
     assert.ok(doc.servers?.length > 0);
-    assert.deepEqual(doc.tags.map((t: Json) => t.name), TAGS.map((t) => t.name));
+    assert.deepEqual(
+      doc.tags.map((t: Json) => t.name),
+      TAGS.map((t) => t.name),
+    );
     assert.equal(doc.info.license.identifier, 'Apache-2.0');
   });
 
   it('names every operation from the table, and the table names nothing else', () => {
     const keys = operations.map((o) => o.key).sort();
-    assert.deepEqual(keys.filter((k) => !(k in OPERATIONS)), [], 'operations without a table entry (their ids are derived)');
-    assert.deepEqual(Object.keys(OPERATIONS).filter((k) => !keys.includes(k)), [], 'table entries of no route');
+    assert.deepEqual(
+      keys.filter((k) => !(k in OPERATIONS)),
+      [],
+      'operations without a table entry (their ids are derived)',
+    );
+    assert.deepEqual(
+      Object.keys(OPERATIONS).filter((k) => !keys.includes(k)),
+      [],
+      'table entries of no route',
+    );
     const ids = operations.map((o) => o.op.operationId);
     assert.equal(new Set(ids).size, ids.length, 'operationIds are unique');
     for (const { key, op } of operations) {
@@ -50,7 +63,19 @@ describe('the OpenAPI document', () => {
     const statuses = (p: string, m: string) => Object.keys(doc.paths[p][m].responses);
     assert.deepEqual(statuses('/v1/cluster', 'get'), ['200', '400', '401', '403', '422', '500', '503']);
     assert.deepEqual(statuses('/v1/authorization', 'post'), ['200', '400', '401', '413', '415', '422', '429', '500', '503']);
-    assert.deepEqual(statuses('/v1/cluster/{clusterName}', 'delete'), ['200', '400', '401', '403', '404', '413', '414', '415', '422', '500', '503']);
+    assert.deepEqual(statuses('/v1/cluster/{clusterName}', 'delete'), [
+      '200',
+      '400',
+      '401',
+      '403',
+      '404',
+      '413',
+      '414',
+      '415',
+      '422',
+      '500',
+      '503',
+    ]);
     for (const { key, op } of operations) {
       for (const [status, r] of Object.entries(op.responses as Record<string, Json>)) {
         if (Number(status) >= 400) assert.match(r.$ref, /^#\/components\/responses\//, `${key} ${status}`);
@@ -63,10 +88,17 @@ describe('the OpenAPI document', () => {
 
   it('keeps optional parameters and body fields with defaults optional', () => {
     for (const list of ['/v1/cluster', '/v1/node', '/v1/business', '/v1/admin/user', '/v1/app', '/v1/alert', '/v1/admin/audit']) {
-      const required = queryParams(list).filter((q: Json) => q.required).map((q: Json) => q.name);
+      const required = queryParams(list)
+        .filter((q: Json) => q.required)
+        .map((q: Json) => q.name);
       assert.deepEqual(required, [], `${list}: no query parameter is required`);
     }
-    assert.deepEqual(queryParams('/v1/repository/image').filter((q: Json) => q.required).map((q: Json) => q.name), ['projectName']);
+    assert.deepEqual(
+      queryParams('/v1/repository/image')
+        .filter((q: Json) => q.required)
+        .map((q: Json) => q.name),
+      ['projectName'],
+    );
     const app = schemaOf('/v1/app', 'post');
     for (const f of ['description', 'ports', 'env', 'command', 'args', 'kind', 'volumes']) {
       assert.ok(f in app.properties, f);
@@ -97,6 +129,9 @@ describe('the OpenAPI document', () => {
 
   it('takes its server from OTE_PUBLIC_URL', async () => {
     const withUrl = await buildDocument({ OTE_PUBLIC_URL: 'https://hub.example.org/' });
-    assert.deepEqual((withUrl.servers as Json[]).map((s) => s.url), ['https://hub.example.org']);
+    assert.deepEqual(
+      (withUrl.servers as Json[]).map((s) => s.url),
+      ['https://hub.example.org'],
+    );
   });
 });
