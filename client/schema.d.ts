@@ -454,6 +454,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/app/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview a new application
+         * @description Same callers and validation as `POST /v1/app`, no side effect: the Kubernetes objects every target cluster would get now.
+         *
+         *     **Who may call:** Roles 2 (business member), 3 (business administrator), 4 (system administrator); other roles get 403.
+         */
+        post: operations["previewApp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/app/{id}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Preview and diff a revision
+         * @description The pending revision by default (else the running one, or `revision`): objects per cluster and the diff against what runs there.
+         *
+         *     **Who may call:** Roles 2 (business member), 3 (business administrator), 4 (system administrator); other roles get 403.
+         */
+        get: operations["previewAppRevision"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/app/{id}": {
         parameters: {
             query?: never;
@@ -2271,7 +2315,7 @@ export interface operations {
                 order?: "asc" | "desc";
                 orderBy?: "id" | "appName";
                 appName?: string;
-                status?: "pending" | "approved" | "rejected";
+                status?: "pending" | "approved" | "rejected" | "failed";
                 clusterLabel?: string;
             };
             header?: never;
@@ -2299,11 +2343,12 @@ export interface operations {
                             clusterLabel: string;
                             nodeLabel: string | null;
                             /** @enum {string} */
-                            status: "pending" | "approved" | "rejected";
+                            status: "pending" | "approved" | "rejected" | "failed";
                             revision: number;
                             runningRevision: number | null;
                             readyClusters: number;
                             targetClusters: number;
+                            offlineClusters: number;
                             message: string;
                             createTime: number;
                             updateTime: number;
@@ -2385,11 +2430,25 @@ export interface operations {
                     };
                     rollout?: {
                         batchSize?: number;
-                        /** @default true */
                         pauseOnFailure?: boolean;
+                        /** @enum {string} */
+                        onFailure?: "pause" | "rollback" | "continue";
+                        canary?: {
+                            clusterLabel: string;
+                        };
                         /** @default 600 */
                         progressDeadlineSeconds?: number;
                     };
+                    overrides?: {
+                        clusterLabel: string;
+                        replicas?: number;
+                        tag?: string;
+                        env?: {
+                            [key: string]: string;
+                        };
+                        cpu?: number;
+                        memory?: number;
+                    }[];
                     businessId?: number;
                 };
             };
@@ -2417,6 +2476,194 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationError"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    previewApp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    appName: string;
+                    /** @default  */
+                    description?: string;
+                    image: string;
+                    /** @default latest */
+                    tag?: string;
+                    /** @default 1 */
+                    replicas?: number;
+                    /** @default [] */
+                    ports?: {
+                        containerPort: number;
+                        /**
+                         * @default TCP
+                         * @enum {string}
+                         */
+                        protocol?: "TCP" | "UDP" | "SCTP";
+                    }[];
+                    /** @default {} */
+                    env?: {
+                        [key: string]: string;
+                    };
+                    /** @default [] */
+                    command?: string[];
+                    /** @default [] */
+                    args?: string[];
+                    cpu?: number;
+                    memory?: number;
+                    gpu?: number;
+                    /** @default all */
+                    clusterLabel?: string;
+                    nodeLabel?: string;
+                    repositoryId?: string;
+                    /**
+                     * @default Deployment
+                     * @enum {string}
+                     */
+                    kind?: "Deployment" | "DaemonSet";
+                    maxSurge?: number | string;
+                    maxUnavailable?: number | string;
+                    /** @default [] */
+                    volumes?: {
+                        name: string;
+                        hostPath: string;
+                        mountPath: string;
+                        /** @default false */
+                        readOnly?: boolean;
+                    }[];
+                    ingress?: {
+                        host: string;
+                        /** @default / */
+                        path?: string;
+                        port: number;
+                    };
+                    rollout?: {
+                        batchSize?: number;
+                        pauseOnFailure?: boolean;
+                        /** @enum {string} */
+                        onFailure?: "pause" | "rollback" | "continue";
+                        canary?: {
+                            clusterLabel: string;
+                        };
+                        /** @default 600 */
+                        progressDeadlineSeconds?: number;
+                    };
+                    overrides?: {
+                        clusterLabel: string;
+                        replicas?: number;
+                        tag?: string;
+                        env?: {
+                            [key: string]: string;
+                        };
+                        cpu?: number;
+                        memory?: number;
+                    }[];
+                    businessId?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        data: {
+                            clusters: {
+                                clusterName: string;
+                                isReady: boolean;
+                                paused: boolean;
+                                objects: {
+                                    [key: string]: unknown;
+                                }[];
+                                /** @enum {string} */
+                                change?: "add" | "update" | "remove" | "none";
+                                currentRevision?: number | null;
+                                diff?: {
+                                    kind: string;
+                                    name: string;
+                                    path: string;
+                                    from: unknown;
+                                    to: unknown;
+                                }[];
+                            }[];
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationError"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    previewAppRevision: {
+        parameters: {
+            query?: {
+                revision?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        data: {
+                            clusters: {
+                                clusterName: string;
+                                isReady: boolean;
+                                paused: boolean;
+                                objects: {
+                                    [key: string]: unknown;
+                                }[];
+                                /** @enum {string} */
+                                change?: "add" | "update" | "remove" | "none";
+                                currentRevision?: number | null;
+                                diff?: {
+                                    kind: string;
+                                    name: string;
+                                    path: string;
+                                    from: unknown;
+                                    to: unknown;
+                                }[];
+                            }[];
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            414: components["responses"]["PathParameterTooLong"];
             422: components["responses"]["ValidationError"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
@@ -2452,11 +2699,12 @@ export interface operations {
                             clusterLabel: string;
                             nodeLabel: string | null;
                             /** @enum {string} */
-                            status: "pending" | "approved" | "rejected";
+                            status: "pending" | "approved" | "rejected" | "failed";
                             revision: number;
                             runningRevision: number | null;
                             readyClusters: number;
                             targetClusters: number;
+                            offlineClusters: number;
                             message: string;
                             createTime: number;
                             updateTime: number;
@@ -2471,7 +2719,7 @@ export interface operations {
                                 readyReplicas: number;
                                 availableReplicas: number;
                                 /** @enum {string} */
-                                state: "pending" | "progressing" | "available" | "degraded" | "unreachable" | "removed";
+                                state: "pending" | "progressing" | "available" | "degraded" | "unreachable" | "removed" | "offline";
                                 message: string;
                                 updateTime: number;
                             }[];
@@ -2556,11 +2804,25 @@ export interface operations {
                     };
                     rollout?: {
                         batchSize?: number;
-                        /** @default true */
                         pauseOnFailure?: boolean;
+                        /** @enum {string} */
+                        onFailure?: "pause" | "rollback" | "continue";
+                        canary?: {
+                            clusterLabel: string;
+                        };
                         /** @default 600 */
                         progressDeadlineSeconds?: number;
                     };
+                    overrides?: {
+                        clusterLabel: string;
+                        replicas?: number;
+                        tag?: string;
+                        env?: {
+                            [key: string]: string;
+                        };
+                        cpu?: number;
+                        memory?: number;
+                    }[];
                 };
             };
         };
@@ -2745,7 +3007,7 @@ export interface operations {
                                 [key: string]: unknown;
                             };
                             /** @enum {string} */
-                            status: "pending" | "approved" | "rejected";
+                            status: "pending" | "approved" | "rejected" | "failed";
                             comment: string;
                             createTime: number;
                             updateTime: number;

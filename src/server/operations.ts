@@ -175,6 +175,19 @@ export const OPERATIONS: OperationTable = {
       'while `enableAdminAutoDeploy` is on). A name taken in the business: 409.',
     errors: [403, 404, 409],
   },
+  'POST /v1/app/preview': {
+    id: 'previewApp',
+    summary: 'Preview a new application',
+    details:
+      'Same callers and validation as `POST /v1/app`, no side effect: the Kubernetes objects every target cluster would get now.',
+    errors: [403, 404, 409],
+  },
+  'GET /v1/app/{id}/preview': {
+    id: 'previewAppRevision',
+    summary: 'Preview and diff a revision',
+    details:
+      'The pending revision by default (else the running one, or `revision`): objects per cluster and the diff against what runs there.',
+  },
   'GET /v1/app': { id: 'listApps', summary: 'List applications' },
   'GET /v1/app/{id}': {
     id: 'getApp',
