@@ -1,6 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify from 'fastify';
 import { Registry, collectDefaultMetrics } from 'prom-client';
@@ -33,6 +31,7 @@ import type { App } from '../http/app.js';
 import { clientErrorHandler, frameworkErrors, installErrorHandling } from '../http/error-handler.js';
 import { installAuditAndMetrics, installAuth } from '../http/hooks.js';
 import { installJsonBodies } from '../http/json-body.js';
+import { installOpenApi } from '../http/openapi.js';
 import { consoleRoutes } from '../http/static.js';
 import { validatorCompiler } from '../http/validation.js';
 import { nowSeconds } from '../lib/time.js';
@@ -46,6 +45,7 @@ import { SettingsService } from '../settings/service.js';
 import { bootstrapAdmin } from '../users/bootstrap.js';
 import { usersRoutes } from '../users/routes.js';
 import { UsersService } from '../users/service.js';
+import { OPERATIONS, TAGS } from './operations.js';
 import type { Services } from './services.js';
 import { wireReactions } from './wiring.js';
 
@@ -179,16 +179,7 @@ async function assemble(app: App, s: Services, consoleDir?: string): Promise<voi
   installErrorHandling(app);
   installAuth(app, (token) => s.auth.authenticate(token));
   installAuditAndMetrics(app, { metrics: s.metrics, audit: s.audit });
-  await app.register(swagger, {
-    openapi: {
-      info: { title: 'OTE management API', version: '1' },
-      components: {
-        securitySchemes: { token: { type: 'apiKey', in: 'header', name: 'Authorization' } },
-      },
-      security: [{ token: [] }],
-    },
-  });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await installOpenApi(app, { operations: OPERATIONS, tags: TAGS, publicUrl: s.config.OTE_PUBLIC_URL });
   await app.register(healthRoutes, { db: s.db, metrics: s.metrics });
   await app.register(authRoutes, { auth: s.auth });
   await app.register(usersRoutes, { users: s.users });

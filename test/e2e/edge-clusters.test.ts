@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { CoreV1Api } from '@kubernetes/client-node';
 import { MANAGED_BY } from '../../src/agent-link/protocol.js';
 import { type OteProcess, spawnOte } from '../helpers/agent-process.js';
-import { Api, expectStatus } from '../helpers/client.js';
+import { Api, expectStatus, typedClient } from '../helpers/client.js';
 import { type HubProcess, startHubProcess } from '../helpers/hub-process.js';
 import { ADMIN, DATABASES, TestDatabase } from '../helpers/hub.js';
 import { type KubeCluster, createNode, nodeLabels, startKube } from '../helpers/kube.js';
@@ -69,11 +69,11 @@ for (const db of DATABASES) {
     const startAgent = (e: Edge) => {
       e.agent = spawnOte(e.args);
     };
+    // The typed client generated from the document (client/), as a third party would use it.
     const clusterRow = async (name: string) => {
-      const body = expectStatus(await api.get('/v1/cluster', { token: admin }), 200);
-      return (body.data as { clusterName: string; isReady: boolean; nodeCount: number; paused: boolean }[]).find(
-        (c) => c.clusterName === name,
-      );
+      const { data, response } = await typedClient(hub!.url, { token: admin }).GET('/v1/cluster');
+      assert.equal(response.status, 200);
+      return data?.data.find((c) => c.clusterName === name);
     };
     const everywhere = (ns: string, want: NsState, timeoutMs = 20_000) =>
       Promise.all(
@@ -130,11 +130,14 @@ for (const db of DATABASES) {
       hub = await startHubProcess(database, hubEnv);
       api = new Api(hub.url);
       admin = await api.login(ADMIN.user, ADMIN.password);
+      const ote = typedClient(hub.url, { token: admin });
       for (const e of edges) {
-        const join = expectStatus(await api.post('/v1/cluster', { token: admin, body: { clusterName: e.name } }), 200).data;
+        const registered = await ote.POST('/v1/cluster', { body: { clusterName: e.name } });
+        assert.equal(registered.response.status, 200, JSON.stringify(registered.error));
+        const join = registered.data!.data;
         api.secrets.add(join.token);
         // The registration's own command line, run as is (`npx ote agent --hub URL --token T`).
-        const argv = (join.command as string).split(' ');
+        const argv = join.command.split(' ');
         assert.deepEqual(argv.slice(0, 3), ['npx', 'ote', 'agent']);
         assert.ok(argv.includes(hub.url) && argv.includes(join.token), 'the command names the hub and the token');
         e.args = [...argv.slice(2), '--kubeconfig', e.kube.kubeconfigPath, '--heartbeat', String(HEARTBEAT)];
