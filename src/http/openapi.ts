@@ -14,7 +14,7 @@ import type { App } from './app.js';
  * - its description names the roles allowed, read off `config.allow`;
  * - the error statuses a route can answer are declared with the envelope:
  *   derived (400 and 500/503 everywhere, 401/403 from the auth config, 422 for
- *   any parameter or body, 404 and 414 for a path parameter, 413/415 where a
+ *   any parameter or body, 404 and 414 for a path parameter, 408/413/415 where a
  *   body is read) plus what the table adds (the service's 404/409/429...);
  * - parameters and body fields with a default are not `required`;
  * - validator-only keywords (`errorMessage`) are stripped;
@@ -98,10 +98,17 @@ const ERRORS: Readonly<Record<number, [name: string, description: string]>> = {
   401: ['Unauthenticated', 'Missing, malformed, expired or revoked token (or wrong credentials).'],
   403: ['Forbidden', 'Authenticated, but the role may not do this.'],
   404: ['NotFound', 'No such object, or an object of another business (whose existence is never revealed).'],
+  408: [
+    'RequestTimeout',
+    'The whole request did not arrive within `OTE_REQUEST_TIMEOUT` seconds (default 20); the connection is closed.',
+  ],
   409: ['Conflict', 'A duplicate name, an object in use, or a state that forbids the change.'],
   413: ['PayloadTooLarge', 'The body is over 1 MiB.'],
   414: ['PathParameterTooLong', 'A path parameter is longer than 100 characters.'],
-  415: ['UnsupportedMediaType', 'The body is not `application/json`.'],
+  415: [
+    'UnsupportedMediaType',
+    'The body is not `application/json`, or is sent with a `Content-Encoding` (the hub decodes none).',
+  ],
   422: ['ValidationError', 'A parameter or body field is invalid: `fields` names each one and why.'],
   429: ['TooManyRequests', 'Too many failed attempts: wait the `Retry-After` seconds.'],
   500: ['InternalError', 'Unexpected internal error (no details leak; quote the `requestId`).'],
@@ -158,6 +165,9 @@ export function errorStatuses(route: Pick<RouteOptions, 'method' | 'url' | 'sche
     out.add(414);
   }
   if (BODY_METHODS.has(method)) {
+    // 408: a body that does not arrive within the request timeout. Headers that trickle are
+    // refused before any route is known, so no body-less operation answers it.
+    out.add(408);
     out.add(413);
     out.add(415);
   }

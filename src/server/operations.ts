@@ -5,7 +5,7 @@ import type { OperationTable } from '../http/openapi.js';
  * client's method name), a one-line summary, and the error statuses its
  * service can answer beyond those derived from the route (400, 500 and 503
  * everywhere; 401/403 from `config.allow`; 422 with parameters or a body; 404
- * with a path id; 413/415 where a body is read). Who may call it is read off
+ * with a path id; 408/413/415 where a body is read). Who may call it is read off
  * the route's `config.allow`, not written here. Tags are the route's domain.
  */
 export const OPERATIONS: OperationTable = {

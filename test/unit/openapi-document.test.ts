@@ -62,13 +62,25 @@ describe('the OpenAPI document', () => {
   it('declares the error answers with the envelope: derived, and from the table', () => {
     const statuses = (p: string, m: string) => Object.keys(doc.paths[p][m].responses);
     assert.deepEqual(statuses('/v1/cluster', 'get'), ['200', '400', '401', '403', '422', '500', '503']);
-    assert.deepEqual(statuses('/v1/authorization', 'post'), ['200', '400', '401', '413', '415', '422', '429', '500', '503']);
+    assert.deepEqual(statuses('/v1/authorization', 'post'), [
+      '200',
+      '400',
+      '401',
+      '408',
+      '413',
+      '415',
+      '422',
+      '429',
+      '500',
+      '503',
+    ]);
     assert.deepEqual(statuses('/v1/cluster/{clusterName}', 'delete'), [
       '200',
       '400',
       '401',
       '403',
       '404',
+      '408',
       '413',
       '414',
       '415',
