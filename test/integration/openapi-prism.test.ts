@@ -75,7 +75,8 @@ for (const db of DATABASES) {
     let pending: string;
 
     before(async () => {
-      hub = await startHub(db);
+      // A long first wait after the failures allowed, so the 429 below does not depend on the machine's speed.
+      hub = await startHub(db, { OTE_LOGIN_PAIR_DELAY: '60' });
       dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ote-prism-'));
       // The document this hub serves, as a third party would download it.
       const doc = await (await fetch(`${hub.url}/v1/openapi.json`)).text();
@@ -170,6 +171,24 @@ for (const db of DATABASES) {
         token: tenant.member.token,
         body: { oldPassword: 'Not-the-0ne', password: 'Another-Passw0rd' },
       });
+    });
+
+    it('finds no violation in the answers of the delivery and hardening issues: previews, a streamed audit listing, 429', async () => {
+      const body = { appName: 'prism-web', image: 'docker.io/library/nginx', tag: '1.27', clusterLabel: 'gpu' };
+      const preview = JSON.parse(await through('POST', '/v1/app/preview', 200, { token: tenant.member.token, body }));
+      assert.deepEqual(
+        preview.data.clusters.map((c: { clusterName: string }) => c.clusterName),
+        ['prism-east'],
+      );
+      const created = JSON.parse(await through('POST', '/v1/app', 200, { token: tenant.member.token, body }));
+      await through('GET', `/v1/app/${created.data.id}/preview`, 200, { token: tenant.member.token });
+      await through('GET', `/v1/app/${created.data.id}/preview?revision=9`, 422, { token: tenant.member.token });
+      await through('GET', '/v1/admin/audit?pageSize=0', 200, { token: admin });
+      // Five failures for one name from one address, then the pair waits (API.md §3).
+      for (let i = 0; i < 5; i++) {
+        await through('POST', '/v1/authorization', 401, { body: { user: 'prism-nobody', password: 'Wrong-Passw0rd' } });
+      }
+      await through('POST', '/v1/authorization', 429, { body: { user: 'prism-nobody', password: 'Wrong-Passw0rd' } });
     });
 
     it('is a proxy that really validates: a document without the 401 or with a stricter row is caught', async () => {
