@@ -227,6 +227,7 @@ export type UpdateAppBody = Static<typeof UpdateAppBody>;
 export const AuditAppBody = Type.Object(
   {
     status: Type.Union([Type.Literal(RevisionStatus.approved), Type.Literal(RevisionStatus.rejected)], {
+      description: '1 approve, 2 reject',
       errorMessage: 'must be 1 (approve) or 2 (reject)',
     }),
     comment: Type.String({ maxLength: 1024, default: '', errorMessage: 'must be at most 1024 characters' }),

@@ -15,9 +15,12 @@ export const TokenReply = Type.Object({ token: Type.String(), code: Type.Integer
 export const AuthInfo = Type.Object({
   userId: Type.Integer(),
   businessId: Type.Union([Type.Integer(), Type.Null()]),
-  displayName: Type.String(),
+  displayName: Type.String({ description: 'The user name' }),
   hasRepoAccount: Type.Boolean(),
-  role: Type.Integer(),
+  role: Type.Integer({
+    description:
+      '0 pending user, 1 approved user without a business, 2 business member, 3 business administrator, 4 system administrator',
+  }),
   privateProject: Type.Boolean(),
   enableIngress: Type.Boolean(),
   enableAlert: Type.Boolean(),

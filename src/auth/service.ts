@@ -40,15 +40,12 @@ export class AuthService {
   }
 
   async info(caller: Caller): Promise<AuthInfo> {
-    const [flags, self, repo] = await Promise.all([
-      this.settings.get(),
-      users.findSelf(this.db, caller.userId),
-      this.hasRepoAccount(caller.userId),
-    ]);
+    const [flags, repo] = await Promise.all([this.settings.get(), this.hasRepoAccount(caller.userId)]);
     return {
       userId: caller.userId,
       businessId: caller.businessId,
-      displayName: self?.real_name || caller.userName,
+      // The user name, as the seed's table says ("User name", example `ote_test1`), not the real name.
+      displayName: caller.userName,
       hasRepoAccount: repo,
       role: caller.role,
       ...flags,

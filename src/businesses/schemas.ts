@@ -36,6 +36,7 @@ export const AuditBusinessBody = Type.Object(
   {
     comment: FreeText(1024, 'the audit comment shown to the applicant (may be empty)'),
     status: Type.Union([Type.Literal(1), Type.Literal(2)], {
+      description: '1 approve, 2 disapprove',
       errorMessage: 'must be 1 (approved) or 2 (disapproved)',
     }),
   },

@@ -11,9 +11,17 @@ import { UnsupportedMediaType } from './errors.js';
 export function installJsonBodies(app: App): void {
   // The hub decodes no Content-Encoding: a compressed body was read as JSON text (400) and an
   // unknown coding ignored (200). Both are a 415 (RFC 9110 §15.5.16), before the body is read.
+  // The header describes a body: a request without one, or a GET or HEAD (whose body is never read),
+  // has nothing to decode and is served.
   app.addHook('preParsing', (req, _reply, payload, done) => {
     const coding = req.headers['content-encoding'];
-    if (coding !== undefined && !/^\s*(identity)?\s*$/i.test(coding)) {
+    if (
+      coding !== undefined &&
+      req.method !== 'GET' &&
+      req.method !== 'HEAD' &&
+      hasBody(req.headers) &&
+      !/^\s*(identity)?\s*$/i.test(coding)
+    ) {
       const why = `Content-Encoding ${JSON.stringify(coding.slice(0, 40))} is not supported; send the body uncompressed`;
       done(new UnsupportedMediaType(why));
       return;
@@ -32,4 +40,10 @@ export function installJsonBodies(app: App): void {
     // The default parser answers through `done`; its type also admits a promise-returning parser.
     void parse(req, text, done);
   });
+}
+
+/** Whether the request carries a body (RFC 9112 §6.3: a Transfer-Encoding, or a Content-Length above 0). */
+function hasBody(headers: { 'content-length'?: string; 'transfer-encoding'?: string }): boolean {
+  const length = headers['content-length'];
+  return headers['transfer-encoding'] !== undefined || (length !== undefined && !/^\s*0*\s*$/.test(length));
 }

@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify from 'fastify';
 import { Registry, collectDefaultMetrics } from 'prom-client';
@@ -34,6 +32,7 @@ import type { App } from '../http/app.js';
 import { clientErrorHandler, frameworkErrors, installErrorHandling } from '../http/error-handler.js';
 import { installAuditAndMetrics, installAuth } from '../http/hooks.js';
 import { installJsonBodies } from '../http/json-body.js';
+import { installOpenApi } from '../http/openapi.js';
 import { consoleRoutes } from '../http/static.js';
 import { validatorCompiler } from '../http/validation.js';
 import { nowSeconds } from '../lib/time.js';
@@ -48,6 +47,7 @@ import { bootstrapAdmin } from '../users/bootstrap.js';
 import { usersRoutes } from '../users/routes.js';
 import { UsersService } from '../users/service.js';
 import { installHubMetrics } from './metrics.js';
+import { OPERATIONS, TAGS } from './operations.js';
 import type { Services } from './services.js';
 import { wireReactions } from './wiring.js';
 
@@ -188,16 +188,7 @@ async function assemble(app: App, s: Services, consoleDir?: string): Promise<voi
   installErrorHandling(app);
   installAuth(app, (token) => s.auth.authenticate(token));
   installAuditAndMetrics(app, { metrics: s.metrics, audit: s.audit });
-  await app.register(swagger, {
-    openapi: {
-      info: { title: 'OTE management API', version: '1' },
-      components: {
-        securitySchemes: { token: { type: 'apiKey', in: 'header', name: 'Authorization' } },
-      },
-      security: [{ token: [] }],
-    },
-  });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await installOpenApi(app, { operations: OPERATIONS, tags: TAGS, publicUrl: s.config.OTE_PUBLIC_URL });
   await app.register(healthRoutes, { db: s.db, metrics: s.metrics });
   await app.register(authRoutes, { auth: s.auth });
   await app.register(usersRoutes, { users: s.users });

@@ -7,7 +7,12 @@ export const Password = Type.String({ pattern: PASSWORD_RE.source, errorMessage:
 export const UserName = Type.String({ pattern: USER_NAME_RE.source, errorMessage: USER_NAME_MESSAGE });
 const Phone = Type.String({ pattern: PHONE_RE.source, errorMessage: PHONE_MESSAGE });
 const RealName = Type.String({ minLength: 1, maxLength: 64, errorMessage: 'must be 1-64 characters' });
-const UserStatusValue = Type.Integer({ minimum: 0, maximum: 3, errorMessage: 'must be 0, 1, 2 or 3' });
+const UserStatusValue = Type.Integer({
+  minimum: 0,
+  maximum: 3,
+  description: '0 pending, 1 approved, 2 not approved, 3 forbidden',
+  errorMessage: 'must be 0, 1, 2 or 3',
+});
 
 const newUserFields = {
   user: UserName,
@@ -53,11 +58,14 @@ export type ListUsersQuery = Static<typeof ListUsersQuery>;
 export const UserRow = Type.Object({
   id: Type.Integer(),
   user: Type.String(),
-  status: Type.Integer(),
+  status: Type.Integer({ description: '0 pending, 1 approved, 2 not approved, 3 forbidden' }),
   realName: Type.String(),
   phone: Type.String(),
   isAdmin: Type.Boolean(),
-  role: Type.Integer(),
+  role: Type.Integer({
+    description:
+      '0 pending user, 1 approved user without a business, 2 business member, 3 business administrator, 4 system administrator',
+  }),
   businessId: Type.Union([Type.Integer(), Type.Null()]),
   createTime: Type.Integer(),
   updateTime: Type.Integer(),

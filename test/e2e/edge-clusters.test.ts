@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { CoreV1Api } from '@kubernetes/client-node';
 import { MANAGED_BY } from '../../src/agent-link/protocol.js';
 import { type OteProcess, parseJoinCommand, spawnOte } from '../helpers/agent-process.js';
-import { Api, expectStatus } from '../helpers/client.js';
+import { Api, expectStatus, typedClient } from '../helpers/client.js';
 import { type HubProcess, startHubProcess } from '../helpers/hub-process.js';
 import { ADMIN, DATABASES, TestDatabase } from '../helpers/hub.js';
 import { type KubeCluster, createNode, nodeLabels, startKube } from '../helpers/kube.js';
@@ -79,11 +79,11 @@ for (const db of DATABASES) {
     const startAgent = (e: Edge) => {
       e.agent = spawnOte(e.args, e.env);
     };
+    // The typed client generated from the document (client/), as a third party would use it.
     const clusterRow = async (name: string) => {
-      const body = expectStatus(await api.get('/v1/cluster', { token: admin }), 200);
-      return (body.data as { clusterName: string; isReady: boolean; nodeCount: number; paused: boolean }[]).find(
-        (c) => c.clusterName === name,
-      );
+      const { data, response } = await typedClient(hub!.url, { token: admin }).GET('/v1/cluster');
+      assert.equal(response.status, 200);
+      return data?.data.find((c) => c.clusterName === name);
     };
     const everywhere = (ns: string, want: NsState, timeoutMs = 20_000) =>
       Promise.all(
@@ -140,8 +140,11 @@ for (const db of DATABASES) {
       hub = await startHubProcess(database, hubEnv);
       api = new Api(hub.url);
       admin = await api.login(ADMIN.user, ADMIN.password);
+      const ote = typedClient(hub.url, { token: admin });
       for (const e of edges) {
-        const join = expectStatus(await api.post('/v1/cluster', { token: admin, body: { clusterName: e.name } }), 200).data;
+        const registered = await ote.POST('/v1/cluster', { body: { clusterName: e.name } });
+        assert.equal(registered.response.status, 200, JSON.stringify(registered.error));
+        const join = registered.data!.data;
         api.secrets.add(join.token);
         // The registration's own command line, run as is (`OTE_AGENT_TOKEN=T ote agent --hub URL`).
         const { env, args } = joinCommand(join.command, join.token, hub.url);

@@ -6,7 +6,8 @@
  * and empty strings, unknown and `Object.prototype`-named fields. Whatever
  * comes in, the hub must answer without a 5xx (a 503 of the registry this hub
  * has none of excepted), in the envelope on every error, with a 422 that
- * names a field, and within a second.
+ * names a field, and within a second; and every answer, success or error,
+ * must be one the document declares (helpers/conformance.ts, issue 10).
  *
  * Seeded: OTE_FUZZ_SEED replays a run (the seed is printed on failure);
  * OTE_FUZZ_RUNS sets the runs per operation (default 20), and a time budget
@@ -16,6 +17,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { Api } from '../helpers/client.js';
+import { type Conformance, conformanceOf } from '../helpers/conformance.js';
 import { ADMIN, DATABASES, type TestHub, startHub } from '../helpers/hub.js';
 import { approvedUser, makeTenant, pendingUser } from '../helpers/tenants.js';
 
@@ -240,13 +242,22 @@ function operationsOf(doc: Schema): Operation[] {
 
 interface Answer {
   status: number;
+  contentType: string | null;
   text: string;
   ms: number;
 }
 
-function check(op: Operation, req: Request, a: Answer): void {
+function check(op: Operation, req: Request, a: Answer, conformance: Conformance): void {
   const what = `${op.method} ${req.path} as ${req.role} → ${a.status} ${a.text.slice(0, 300)}`;
   assert.ok(a.ms < MAX_MS, `answered in ${Math.round(a.ms)} ms (limit ${MAX_MS}): ${what}`);
+  const problems = conformance.check({
+    method: op.method,
+    path: req.path,
+    status: a.status,
+    contentType: a.contentType,
+    text: a.text,
+  });
+  assert.deepEqual(problems, [], `the answer breaks the OpenAPI document: ${what}`);
   // The one 5xx allowed: this hub has no registry configured (API.md §1: 503 for a missing dependency).
   const noRegistry = a.status === 503 && /registry not configured/.test(a.text);
   assert.ok(a.status < 500 || noRegistry, `a 5xx: ${what}`);
@@ -275,6 +286,7 @@ for (const db of DATABASES) {
     let hub: TestHub;
     let api: Api;
     let ops: Operation[];
+    let conformance: Conformance;
     const tokens: Record<string, string | null> = { none: null };
     let started = Date.now();
 
@@ -291,6 +303,7 @@ for (const db of DATABASES) {
       tokens.systemAdmin = admin;
       const doc = (await api.get('/v1/openapi.json')).body;
       ops = operationsOf(doc);
+      conformance = await conformanceOf(hub.url);
       assert.ok(ops.length >= 50, `the document lists the operations (${ops.length})`);
     });
     after(() => hub?.close());
@@ -320,7 +333,7 @@ for (const db of DATABASES) {
               const ms = performance.now() - t0;
               sent++;
               slowest = Math.max(slowest, ms);
-              check(op, req, { status: res.status, text, ms });
+              check(op, req, { status: res.status, contentType: res.headers.get('content-type'), text, ms }, conformance);
             }),
             { seed, numRuns: RUNS, interruptAfterTimeLimit: Math.max(1000, left), markInterruptAsFailure: false },
           );

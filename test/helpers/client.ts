@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { type OteClient, type OteClientOptions, createOteClient } from '../../client/index.js';
+import { conformanceOf } from './conformance.js';
 
 export interface ApiResponse {
   readonly status: number;
@@ -16,7 +18,12 @@ export interface CallOptions {
   readonly headers?: Record<string, string>;
 }
 
-/** A thin fetch wrapper over the real HTTP server; every response is checked for leaked secrets. */
+/**
+ * A thin fetch wrapper over the real HTTP server. Every response is checked for
+ * leaked secrets, and against the hub's own OpenAPI document (status declared,
+ * content type, body schema: helpers/conformance.ts), so every test that goes
+ * through it is also a conformance test.
+ */
 export class Api {
   /** Strings that must never appear in any response (passwords used in the test, hashes). */
   readonly secrets = new Set<string>();
@@ -44,6 +51,14 @@ export class Api {
       assert.ok(!text.includes(s), `${method} ${path} answered with a secret in its body`);
     }
     assert.ok(!/\$argon2id\$/.test(text), `${method} ${path} answered with a password hash`);
+    const problems = (await conformanceOf(this.baseUrl)).check({
+      method,
+      path,
+      status: res.status,
+      contentType: res.headers.get('content-type'),
+      text,
+    });
+    assert.ok(problems.length === 0, `the answer breaks the OpenAPI document: ${problems.join('\n')}`);
     return { status: res.status, body: parsed, text, headers: res.headers };
   }
 
@@ -68,4 +83,27 @@ export function expectStatus(res: ApiResponse, status: number, what = ''): ApiRe
     assert.equal(res.body.code, status, 'envelope code equals the HTTP status');
   }
   return res.body;
+}
+
+/**
+ * The typed client (client/index.ts) for tests, with the same conformance check
+ * as `Api`: an answer that breaks the document fails the call.
+ */
+export function typedClient(baseUrl: string, opts: OteClientOptions = {}): OteClient {
+  const client = createOteClient(baseUrl, opts);
+  client.use({
+    async onResponse({ request, response }) {
+      const url = new URL(request.url);
+      const problems = (await conformanceOf(baseUrl)).check({
+        method: request.method,
+        path: url.pathname + url.search,
+        status: response.status,
+        contentType: response.headers.get('content-type'),
+        text: await response.clone().text(),
+      });
+      assert.ok(problems.length === 0, `the answer breaks the OpenAPI document: ${problems.join('\n')}`);
+      return response;
+    },
+  });
+  return client;
 }

@@ -42,7 +42,7 @@ for (const db of DATABASES) {
       assert.equal(info.role, 4);
       assert.equal(info.businessId, null);
       assert.equal(typeof info.userId, 'number');
-      assert.equal(info.displayName, 'System administrator');
+      assert.equal(info.displayName, ADMIN.user, 'displayName is the user name (the seed)');
       assert.equal(info.hasRepoAccount, false);
       assert.equal(info.privateProject, true);
       assert.equal(info.enableIngress, false);
@@ -55,13 +55,13 @@ for (const db of DATABASES) {
       assert.equal(expectStatus(await api.get('/v1/authorization', { token }), 200).data.role, 4);
     });
 
-    it('reports a pending user as role 0 and an approved one as role 1, with its real name', async () => {
+    it('reports a pending user as role 0 and an approved one as role 1, with its user name as displayName', async () => {
       const u = await registerUser(api, { realName: 'Zhang San' });
       const pending = await api.login(u.user, u.password);
       const before = expectStatus(await api.get('/v1/authorization', { token: pending }), 200).data;
       assert.equal(before.role, 0);
       assert.equal(before.userId, u.id);
-      assert.equal(before.displayName, 'Zhang San');
+      assert.equal(before.displayName, u.user, 'the user name, not the real name Zhang San');
       assert.equal(before.businessId, null);
       expectStatus(await api.put(`/v1/admin/user/${u.id}`, { token: admin, body: { status: 1 } }), 200);
       // A token carries identity, not role: the same token now has role 1.
