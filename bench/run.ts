@@ -3,8 +3,12 @@
  * next to a baseline measured in the same run.
  *   1. logins/s through the real HTTP server vs raw argon2id verifications/s
  *      (same parameters, same concurrency: both run on libuv's threadpool);
- *   2. GET /v1/admin/user (a page of 10 of 10,000 users) vs a bare Fastify
- *      route answering the same JSON, with the same autocannon settings.
+ *   2. GET /v1/admin/user (a page of 10 of 10,000 users) and GET /v1/cluster
+ *      (a page of 10 of 1,000 clusters), each vs a minimal hand-written handler
+ *      doing the same necessary work on the same database (bench/minimal.ts:
+ *      token check, one prepared statement for session + user, one for the
+ *      page, one for the count, same envelope), with the same autocannon settings;
+ *   3. a bare Fastify route answering the user page's JSON (the framework's floor).
  * The machine is shared and noisy: every measurement is repeated, the
  * subject and its baseline alternate within each repetition, and the table
  * gives medians, min–max and the median of the per-repetition ratios. Timing
@@ -23,7 +27,7 @@ import { verify } from '@node-rs/argon2';
 import autocannon, { type Instance } from 'autocannon';
 import { ARGON2_PARAMS, hashPassword } from '../src/auth/passwords.js';
 import { ADMIN, type DbKind, TestDatabase } from '../test/helpers/hub.js';
-import { BARE_PATH, TOTAL_USERS } from './common.js';
+import { BARE_PATH, CLUSTER_LIST_PATH, TOTAL_CLUSTERS, TOTAL_USERS, USER_LIST_PATH } from './common.js';
 
 function intSetting(name: string, fallback: number, min: number, max: number): number {
   const raw = process.env[name];
@@ -41,7 +45,6 @@ const WARMUP = intSetting('OTE_BENCH_WARMUP', 1, 0, 60);
 const CONNECTIONS = intSetting('OTE_BENCH_CONNECTIONS', 8, 1, 1000);
 const SERVER_START_TIMEOUT_MS = 120_000;
 const SERVER_STOP_TIMEOUT_MS = 15_000;
-const LIST_PATH = `/v1/admin/user?page=1&pageSize=10`;
 
 const progress = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
 
@@ -111,10 +114,10 @@ async function http(target: HttpTarget, seconds: number): Promise<Sample> {
   const r = await running;
   running = undefined;
   if (r.errors > 0 || r.timeouts > 0 || r.non2xx > 0) {
-    const codes = Object.entries(r.statusCodeStats).map(([code, s]) => `${code}×${s.count}`).join(', ');
-    throw new Error(
-      `${target.method ?? 'GET'} ${target.url}: ${r.errors} errors, ${r.timeouts} timeouts, status codes ${codes}`,
-    );
+    const codes = Object.entries(r.statusCodeStats)
+      .map(([code, s]) => `${code}×${s.count}`)
+      .join(', ');
+    throw new Error(`${target.method ?? 'GET'} ${target.url}: ${r.errors} errors, ${r.timeouts} timeouts, status codes ${codes}`);
   }
   return { rate: r.requests.total / r.duration, p50: r.latency.p50 };
 }
@@ -174,7 +177,7 @@ async function main(): Promise<void> {
   if (login.status !== 200) throw new Error(`admin login failed: ${login.status} ${await login.text()}`);
   const token = ((await login.json()) as { token: string }).token;
 
-  const listRes = await fetch(hub.url + LIST_PATH, { headers: { authorization: token } });
+  const listRes = await fetch(hub.url + USER_LIST_PATH, { headers: { authorization: token } });
   const listText = await listRes.text();
   const list = JSON.parse(listText) as { data: unknown[]; total: number };
   if (listRes.status !== 200 || list.data.length !== 10 || list.total !== TOTAL_USERS) {
@@ -188,6 +191,27 @@ async function main(): Promise<void> {
   const bareText = await (await fetch(bare.url + BARE_PATH)).text();
   if (bareText.length !== listText.length) throw new Error('the bare route does not answer the same JSON');
 
+  // The minimal handlers must answer exactly what the hub answers, or the comparison means nothing.
+  const minimal = await startServer(['minimal', database.dataDir, database.url ?? '']);
+  for (const p of [USER_LIST_PATH, CLUSTER_LIST_PATH]) {
+    const [a, b] = await Promise.all(
+      [hub.url, minimal.url].map(async (base) => {
+        const res = await fetch(base + p, { headers: { authorization: token } });
+        if (res.status !== 200) throw new Error(`${base}${p}: ${res.status} ${await res.text()}`);
+        return res.text();
+      }),
+    );
+    if (a !== b)
+      throw new Error(`the minimal handler answers ${p} differently:\nhub:     ${a.slice(0, 300)}\nminimal: ${b.slice(0, 300)}`);
+  }
+  const clusterPage = JSON.parse(
+    await (await fetch(hub.url + CLUSTER_LIST_PATH, { headers: { authorization: token } })).text(),
+  ) as {
+    data: unknown[];
+    total: number;
+  };
+  if (clusterPage.data.length !== 10 || clusterPage.total !== TOTAL_CLUSTERS) throw new Error('unexpected cluster page');
+
   // Same parameters as every stored hash (src/auth/passwords.ts).
   const hash = await hashPassword(ADMIN.password);
 
@@ -198,7 +222,10 @@ async function main(): Promise<void> {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ user: ADMIN.user, password: ADMIN.password }),
     },
-    list: { url: hub.url + LIST_PATH, headers: { authorization: token } },
+    list: { url: hub.url + USER_LIST_PATH, headers: { authorization: token } },
+    minimalList: { url: minimal.url + USER_LIST_PATH, headers: { authorization: token } },
+    clusters: { url: hub.url + CLUSTER_LIST_PATH, headers: { authorization: token } },
+    minimalClusters: { url: minimal.url + CLUSTER_LIST_PATH, headers: { authorization: token } },
     bare: { url: bare.url + BARE_PATH },
   };
   const measure = {
@@ -206,18 +233,25 @@ async function main(): Promise<void> {
     login: (s: number) => http(targets.login, s),
     bare: (s: number) => http(targets.bare, s),
     list: (s: number) => http(targets.list, s),
+    // The user list once more, back to back with the bare route.
+    listAgain: (s: number) => http(targets.list, s),
+    minimalList: (s: number) => http(targets.minimalList, s),
+    clusters: (s: number) => http(targets.clusters, s),
+    minimalClusters: (s: number) => http(targets.minimalClusters, s),
   };
   type Name = keyof typeof measure;
   const pairs: [Name, Name][] = [
     ['argon2', 'login'],
-    ['bare', 'list'],
+    ['minimalList', 'list'],
+    ['minimalClusters', 'clusters'],
+    ['bare', 'listAgain'],
   ];
 
   if (WARMUP > 0) {
     progress(`warm-up, ${WARMUP} s each`);
-    for (const name of Object.keys(measure) as Name[]) await measure[name](WARMUP);
+    for (const name of Object.keys(measure) as Name[]) if (name !== 'listAgain') await measure[name](WARMUP);
   }
-  const samples: Record<Name, Sample[]> = { argon2: [], login: [], bare: [], list: [] };
+  const samples = Object.fromEntries(Object.keys(measure).map((n) => [n, [] as Sample[]])) as Record<Name, Sample[]>;
   for (let rep = 0; rep < REPS; rep++) {
     progress(`repetition ${rep + 1}/${REPS} (${SECONDS} s per measurement)`);
     for (const pair of pairs) {
@@ -228,9 +262,7 @@ async function main(): Promise<void> {
   }
 
   const dbLabel =
-    DB_KIND === 'sqlite'
-      ? 'SQLite (temp data dir, WAL, synchronous=FULL)'
-      : 'PostgreSQL (127.0.0.1, temp database, pool of 10)';
+    DB_KIND === 'sqlite' ? 'SQLite (temp data dir, WAL, synchronous=FULL)' : 'PostgreSQL (127.0.0.1, temp database, pool of 10)';
   const threadpool = process.env.UV_THREADPOOL_SIZE ?? '4 (default)';
   const elapsed = Math.round((performance.now() - startedAt) / 1000);
   const lines = [
@@ -249,9 +281,17 @@ async function main(): Promise<void> {
     ),
     rateRow('`POST /v1/authorization` (login of the system admin)', samples.login),
     ratioRow('logins / raw verifications', samples.login, samples.argon2),
-    rateRow(`bare Fastify \`GET\` (the same ${listText.length}-byte JSON)`, samples.bare),
+    rateRow('minimal handler `GET /v1/admin/user` (bench/minimal.ts)', samples.minimalList),
     rateRow(`\`GET /v1/admin/user\` (page of 10 of ${TOTAL_USERS.toLocaleString('en-US')} users, admin token)`, samples.list),
-    ratioRow('admin/user / bare Fastify', samples.list, samples.bare),
+    ratioRow('admin/user / minimal handler', samples.list, samples.minimalList),
+    rateRow('minimal handler `GET /v1/cluster` (bench/minimal.ts)', samples.minimalClusters),
+    rateRow(
+      `\`GET /v1/cluster\` (page of 10 of ${TOTAL_CLUSTERS.toLocaleString('en-US')} clusters, admin token)`,
+      samples.clusters,
+    ),
+    ratioRow('cluster / minimal handler', samples.clusters, samples.minimalClusters),
+    rateRow(`bare Fastify \`GET\` (the user page's ${listText.length}-byte JSON)`, samples.bare),
+    ratioRow('admin/user / bare Fastify', samples.listAgain, samples.bare),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }
