@@ -105,13 +105,33 @@ interface Sample {
   readonly rate: number;
   /** Median latency in ms (HTTP only). */
   readonly p50?: number;
+  /** Server CPU time per request in µs (HTTP only): robust to other load on the machine. */
+  readonly cpu?: number;
 }
 
-type HttpTarget = { url: string; method?: string; headers?: Record<string, string>; body?: string };
+/** The server child's CPU time so far (user + system, µs). */
+function cpuOf(child: ChildProcess): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no CPU reading from a server child')), 30_000);
+    const onMessage = (msg: { cpuMicros?: number }) => {
+      if (typeof msg.cpuMicros !== 'number') return;
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      resolve(msg.cpuMicros);
+    };
+    child.on('message', onMessage);
+    child.send('cpu');
+  });
+}
+
+type HttpTarget = { url: string; method?: string; headers?: Record<string, string>; body?: string; child: ChildProcess };
 
 async function http(target: HttpTarget, seconds: number): Promise<Sample> {
-  running = autocannon({ ...target, connections: CONNECTIONS, duration: seconds });
+  const { child, ...request } = target;
+  const cpuBefore = await cpuOf(child);
+  running = autocannon({ ...request, connections: CONNECTIONS, duration: seconds });
   const r = await running;
+  const cpuAfter = await cpuOf(child);
   running = undefined;
   if (r.errors > 0 || r.timeouts > 0 || r.non2xx > 0) {
     const codes = Object.entries(r.statusCodeStats)
@@ -119,7 +139,7 @@ async function http(target: HttpTarget, seconds: number): Promise<Sample> {
       .join(', ');
     throw new Error(`${target.method ?? 'GET'} ${target.url}: ${r.errors} errors, ${r.timeouts} timeouts, status codes ${codes}`);
   }
-  return { rate: r.requests.total / r.duration, p50: r.latency.p50 };
+  return { rate: r.requests.total / r.duration, p50: r.latency.p50, cpu: (cpuAfter - cpuBefore) / r.requests.total };
 }
 
 /** `concurrency` verifications always in flight for `seconds`; counts the completed ones. */
@@ -154,13 +174,18 @@ function rateRow(label: string, samples: readonly Sample[]): string {
   // autocannon records latencies in whole milliseconds.
   const p50 = median(p50s);
   const latency = p50s.length === 0 ? '—' : p50 < 1 ? '< 1 ms' : `${Math.round(p50)} ms`;
-  return `| ${label} | ${fmtRate(median(rates))}/s | ${fmtRate(Math.min(...rates))}–${fmtRate(Math.max(...rates))} | ${latency} |`;
+  const cpus = samples.flatMap((s) => (s.cpu === undefined ? [] : [s.cpu]));
+  const cpu = cpus.length === 0 ? '—' : `${Math.round(median(cpus))} µs`;
+  return `| ${label} | ${fmtRate(median(rates))}/s | ${fmtRate(Math.min(...rates))}–${fmtRate(Math.max(...rates))} | ${latency} | ${cpu} |`;
 }
 
 /** Ratios of the paired repetitions (subject and baseline measured back to back). */
 function ratioRow(label: string, subject: readonly Sample[], baseline: readonly Sample[]): string {
   const ratios = subject.map((s, i) => s.rate / baseline[i].rate);
-  return `| **${label}** | **${fmtRatio(median(ratios))}** | ${fmtRatio(Math.min(...ratios))}–${fmtRatio(Math.max(...ratios))} | |`;
+  // The same ratio from CPU time per request (baseline's cost / subject's cost).
+  const cpuRatios = subject.flatMap((s, i) => (s.cpu && baseline[i].cpu ? [baseline[i].cpu / s.cpu] : []));
+  const cpu = cpuRatios.length === 0 ? '' : `**${fmtRatio(median(cpuRatios))}**`;
+  return `| **${label}** | **${fmtRatio(median(ratios))}** | ${fmtRatio(Math.min(...ratios))}–${fmtRatio(Math.max(...ratios))} | | ${cpu} |`;
 }
 
 async function main(): Promise<void> {
@@ -218,15 +243,16 @@ async function main(): Promise<void> {
   const targets = {
     login: {
       url: `${hub.url}/v1/authorization`,
+      child: hub.child,
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ user: ADMIN.user, password: ADMIN.password }),
     },
-    list: { url: hub.url + USER_LIST_PATH, headers: { authorization: token } },
-    minimalList: { url: minimal.url + USER_LIST_PATH, headers: { authorization: token } },
-    clusters: { url: hub.url + CLUSTER_LIST_PATH, headers: { authorization: token } },
-    minimalClusters: { url: minimal.url + CLUSTER_LIST_PATH, headers: { authorization: token } },
-    bare: { url: bare.url + BARE_PATH },
+    list: { child: hub.child, url: hub.url + USER_LIST_PATH, headers: { authorization: token } },
+    minimalList: { child: minimal.child, url: minimal.url + USER_LIST_PATH, headers: { authorization: token } },
+    clusters: { child: hub.child, url: hub.url + CLUSTER_LIST_PATH, headers: { authorization: token } },
+    minimalClusters: { child: minimal.child, url: minimal.url + CLUSTER_LIST_PATH, headers: { authorization: token } },
+    bare: { child: bare.child, url: bare.url + BARE_PATH },
   };
   const measure = {
     argon2: (s: number) => argon2(hash, ADMIN.password, s),
@@ -271,10 +297,10 @@ async function main(): Promise<void> {
     `- machine: ${os.availableParallelism()} cores (os.availableParallelism()), ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.platform()} ${os.arch()}`,
     `- Node ${process.version}, libuv threadpool ${threadpool}; database: ${dbLabel}`,
     `- ${REPS} repetitions × ${SECONDS} s per measurement after a ${WARMUP} s warm-up; ${CONNECTIONS} autocannon connections (and ${CONNECTIONS} verifications in flight); hub and bare server in child processes; ${elapsed} s in all`,
-    `- ratios: median (min–max) of the per-repetition ratios, subject and baseline measured back to back`,
+    `- ratios: median (min–max) of the per-repetition ratios, subject and baseline measured back to back; the last column gives the server process's CPU time per request (median) and, for ratios, baseline CPU / subject CPU — the figure to trust when the machine is loaded (load average now ${os.loadavg()[0].toFixed(1)})`,
     '',
-    '| measurement | median | min–max | p50 latency |',
-    '|---|---:|---:|---:|',
+    '| measurement | median | min–max | p50 latency | server CPU per request (ratio: by CPU) |',
+    '|---|---:|---:|---:|---:|',
     rateRow(
       `raw argon2id \`verify\` (m=${ARGON2_PARAMS.memoryCost} KiB, t=${ARGON2_PARAMS.timeCost}, p=${ARGON2_PARAMS.parallelism})`,
       samples.argon2,
