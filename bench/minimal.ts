@@ -16,22 +16,31 @@ import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { jwtVerify } from 'jose';
 import pg from 'pg';
 import { Allow, deriveRole, type Role } from '../src/access/roles.js';
-import { deriveKey, loadOrCreateSecret } from '../src/config/secrets.js';
 import { isReady } from '../src/clusters/readiness.js';
+import { deriveKey, loadOrCreateSecret } from '../src/config/secrets.js';
 
+/** A row as the driver answers it (the columns are known from the SQL text). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Row = Record<string, any>;
 /** Runs a statement (written with `?` placeholders) by name; rows as objects. */
-type Query = (name: string, sql: string, params: readonly unknown[]) => Promise<Record<string, any>[]>;
+type Query = (name: string, sql: string, params: readonly unknown[]) => Promise<Row[]>;
 
-function sqliteQuery(dataDir: string): { query: Query; close: () => void } {
+function sqliteQuery(dataDir: string): { query: Query; close: () => Promise<void> } {
   const db = new SQLite(path.join(dataDir, 'ote.db'));
   db.pragma('busy_timeout = 5000');
   const statements = new Map<string, SQLite.Statement>();
-  const query: Query = async (_name, text, params) => {
+  const query: Query = (_name, text, params) => {
     let stmt = statements.get(text);
     if (!stmt) statements.set(text, (stmt = db.prepare(text)));
-    return stmt.all(...params) as Record<string, any>[];
+    return Promise.resolve(stmt.all(...params) as Row[]);
   };
-  return { query, close: () => db.close() };
+  return {
+    query,
+    close: () => {
+      db.close();
+      return Promise.resolve();
+    },
+  };
 }
 
 function postgresQuery(url: string): { query: Query; close: () => Promise<void> } {
@@ -81,15 +90,15 @@ export async function startMinimal(dataDir: string, databaseUrl: string | undefi
     }
     const now = Math.floor(Date.now() / 1000);
     const [user] = await query('m_session', SESSION_SQL, [payload.jti, Number(payload.sub), now]);
-    const role =
-      user &&
-      deriveRole({
-        isSystem: user.is_system === 1,
-        status: user.status,
-        isAdmin: user.is_admin === 1,
-        businessStatus: user.business_status,
-      });
-    if (!user || !allow.includes(role as Role)) {
+    const role: Role | undefined = user
+      ? deriveRole({
+          isSystem: user.is_system === 1,
+          status: user.status,
+          isAdmin: user.is_admin === 1,
+          businessStatus: user.business_status,
+        })
+      : undefined;
+    if (!user || role === undefined || !allow.includes(role)) {
       reply.code(user ? 403 : 401).send({ code: user ? 403 : 401, message: 'no' });
       return false;
     }

@@ -7,6 +7,7 @@ import type { Database, Db } from './types.js';
 
 export type { Db } from './types.js';
 import { migrateToLatest } from './migrate.js';
+import { cachingSqlite, preparingPool } from './statements.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -51,7 +52,7 @@ function openSqlite(dataDir: string): DatabaseHandle {
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingSqlite(sqlite) }) });
   return {
     kysely,
     dialect: 'sqlite',
@@ -70,7 +71,7 @@ function openPostgres(url: string): DatabaseHandle {
   // A checked-out client has no listener of the pool's, and Kysely adds none: a connection lost
   // mid-query would be an uncaught 'error' event that kills the hub. The query itself still fails.
   pool.on('connect', (client) => client.on('error', () => {}));
-  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) });
   const u = new URL(url);
   return {
     kysely,
