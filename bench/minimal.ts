@@ -2,14 +2,14 @@
  * The baseline of the list benchmarks (issue #13): a hand-written Fastify
  * server doing only the work a list request needs, on the hub's own database
  * file (or PostgreSQL database):
- *   - verify the HS256 token (jose, a KeyObject made once);
+ *   - verify the HS256 token (jose, a CryptoKey imported once);
  *   - one prepared statement for session + user (+ its business's status);
  *   - one for the page, one for the count (and, for clusters, one for the
  *     labels of the page's clusters);
  *   - the same JSON envelope, serialized with JSON.stringify.
  * No hooks, no validation library, no query builder, no audit or metrics.
  */
-import { createSecretKey } from 'node:crypto';
+import { webcrypto } from 'node:crypto';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
@@ -75,7 +75,14 @@ const LABELS_SQL = (n: number) =>
   `select cluster_id, label from cluster_labels where cluster_id in (${Array(n).fill('?').join(', ')}) order by label`;
 
 export async function startMinimal(dataDir: string, databaseUrl: string | undefined, graceSeconds: number) {
-  const key = createSecretKey(deriveKey(loadOrCreateSecret(dataDir, 'secret.key'), 'jwt'));
+  // A CryptoKey imported once (jose 6 re-imports raw bytes and secret KeyObjects on every call).
+  const key = await webcrypto.subtle.importKey(
+    'raw',
+    deriveKey(loadOrCreateSecret(dataDir, 'secret.key'), 'jwt'),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['verify'],
+  );
   const db = databaseUrl ? postgresQuery(databaseUrl) : sqliteQuery(dataDir);
   const { query } = db;
 
