@@ -4,6 +4,7 @@ import type { SettingsService } from '../settings/service.js';
 import { approvedBusinesses } from '../businesses/store.js';
 import * as appClusters from './app-cluster-store.js';
 import { buildObjects } from './objects.js';
+import { pacer } from '../lib/slices.js';
 import { placedOn } from './placement.js';
 import * as revisions from './revision-store.js';
 import type { AppSpec } from './schemas.js';
@@ -35,12 +36,53 @@ export function revisionFor(app: PlacedApp, a: ClusterAssignment | undefined): n
 }
 
 /**
+ * The facts of a cluster the renderer reads for this spec, as one key text:
+ * with per-cluster values (`overrides` by cluster label, `${CLUSTER_NAME}`),
+ * which of the overrides' labels the cluster carries, and its name when the
+ * spec names it; '' when the objects are the same in every cluster. Update it
+ * with `buildObjects`: a fact the renderer reads but the key leaves out would
+ * hand one cluster's objects to another.
+ */
+export function renderFactsKey(spec: AppSpec, cluster: Pick<ClusterFacts, 'name' | 'labels'>): string {
+  const uses = usesOf(spec);
+  let key = uses.overrideLabels.map((l) => (placedOn(l, cluster.labels) ? '1' : '0')).join('');
+  if (uses.clusterName) key += `|${cluster.name}`;
+  return key;
+}
+
+const specUses = new WeakMap<AppSpec, { overrideLabels: string[]; clusterName: boolean }>();
+function usesOf(spec: AppSpec): { overrideLabels: string[]; clusterName: boolean } {
+  let u = specUses.get(spec);
+  if (!u) {
+    const overrides = (spec as { overrides?: readonly { clusterLabel?: unknown }[] }).overrides;
+    u = {
+      overrideLabels: Array.isArray(overrides) ? overrides.map((o) => String(o?.clusterLabel)) : [],
+      clusterName: JSON.stringify(spec).includes('${CLUSTER_NAME}'),
+    };
+    specUses.set(spec, u);
+  }
+  return u;
+}
+
+/** Rendered objects kept at most; past it the cache starts over (per-cluster renders of a large fleet). */
+const MAX_RENDERED = 200_000;
+
+/**
  * Application Management's part of each cluster's desired state: the objects
  * of every approved application of an approved business whose clusterLabel
  * matches the cluster. A pure function of the database, read once per
  * recompute for all the clusters asked about.
+ *
+ * Rendered objects are kept between recomputes, keyed by what they are made
+ * of: the application, its revision and replicas, the settings and registry
+ * domain, and the cluster facts the renderer reads (`renderFactsKey`). An
+ * unchanged application hands every recompute the very same objects, whose
+ * JSON and hash the agent link then has already (cost follows the change).
+ * Entries of revisions no longer run are dropped on each recompute.
  */
 export function appsContributor(settings: SettingsService, registryDomain: string | undefined): DesiredStateContributor {
+  const rendered = new Map<string, Record<string, unknown>[]>();
+  let renderedWith = '';
   return {
     name: 'applications',
     async contribute(db: Db, clusters: readonly ClusterFacts[]) {
@@ -48,14 +90,17 @@ export function appsContributor(settings: SettingsService, registryDomain: strin
       if (clusters.length === 0) return out;
       const apps = await runningApps(db);
       if (apps.length === 0) return out;
-      const assignments = await assignmentsOf(db, clusters.map((c) => c.id));
+      const assignments = await assignmentsOf(db, clusters.map((c) => c.id), apps.filter((a) => a.inRollout).map((a) => a.id));
       const specs = await specsOf(db, apps, assignments);
       const { enableIngress } = await settings.get(db);
-      // An application's objects at one revision are the same in every cluster: build them once.
-      const built = new Map<string, Record<string, unknown>[]>();
-      const objectsOf = (app: PlacedApp, revision: number, spec: AppSpec) => {
-        const key = `${app.id}:${revision}`;
-        let objs = built.get(key);
+      const context = JSON.stringify([enableIngress, registryDomain ?? null]);
+      if (context !== renderedWith || rendered.size > MAX_RENDERED) {
+        rendered.clear();
+        renderedWith = context;
+      }
+      const objectsOf = (app: PlacedApp, revision: number, spec: AppSpec, c: ClusterFacts) => {
+        const key = `${app.id}:${revision}:${app.replicas}:${renderFactsKey(spec, c)}`;
+        let objs = rendered.get(key);
         if (!objs) {
           objs = buildObjects({
             appId: app.id,
@@ -67,20 +112,30 @@ export function appsContributor(settings: SettingsService, registryDomain: strin
             registryDomain,
             enableIngress,
           });
-          built.set(key, objs);
+          rendered.set(key, objs);
         }
         return objs;
       };
+      const pace = pacer();
       for (const c of clusters) {
+        const p = pace();
+        if (p) await p;
         const workloads: Record<string, unknown>[] = [];
         for (const app of apps) {
           if (!placedOn(app.clusterLabel, c.labels)) continue;
           const revision = revisionFor(app, assignments.get(`${app.id}:${c.id}`));
           const spec = revision === null ? undefined : specs.get(`${app.id}:${revision}`);
           if (revision === null || !spec) continue;
-          workloads.push(...objectsOf(app, revision, spec));
+          for (const o of objectsOf(app, revision, spec, c)) workloads.push(o);
         }
         if (workloads.length > 0) out.set(c.id, { workloads });
+      }
+      // Renders of revisions (or replicas) no longer run anywhere go; the others stay for the next recompute.
+      const replicas = new Map(apps.map((a) => [a.id, a.replicas]));
+      const current = new Set([...specs.keys()].map((k) => `${k}:${replicas.get(Number(k.split(':')[0]))}`));
+      for (const key of rendered.keys()) {
+        const [appId, revision, count] = key.split(':');
+        if (!current.has(`${appId}:${revision}:${count}`)) rendered.delete(key);
       }
       return out;
     },
@@ -102,8 +157,9 @@ export async function runningApps(db: Db): Promise<PlacedApp[]> {
   }));
 }
 
-async function assignmentsOf(db: Db, clusterIds: readonly number[]): Promise<Map<string, ClusterAssignment>> {
-  const rows = await appClusters.assignmentsOn(db, clusterIds);
+/** The assignments that decide a revision (see `revisionFor`): removals, and rows of applications mid-rollout. */
+async function assignmentsOf(db: Db, clusterIds: readonly number[], rolling: readonly number[]): Promise<Map<string, ClusterAssignment>> {
+  const rows = await appClusters.assignmentsOn(db, clusterIds, rolling);
   return new Map(rows.map((r) => [`${r.app_id}:${r.cluster_id}`, { revision: r.revision, removed: r.removed === 1 }]));
 }
 

@@ -26,7 +26,6 @@ export async function loadDesiredNamespaces(db: store.Db): Promise<string[]> {
 export function namespacesContributor(): DesiredStateContributor {
   return {
     name: 'business-namespaces',
-    keyedAs: 'namespaces',
     async contribute(db, clusters) {
       // One part (one array) for every cluster: the builder serializes it once.
       const part = { namespaces: await loadDesiredNamespaces(db) };
