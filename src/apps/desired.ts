@@ -98,7 +98,15 @@ export function appsContributor(settings: SettingsService, registryDomain: strin
         rendered.clear();
         renderedWith = context;
       }
+      // This recompute's renders of specs that read no cluster fact: one lookup per (app, revision), not per cluster.
+      const alike = new Map<string, Record<string, unknown>[]>();
       const objectsOf = (app: PlacedApp, revision: number, spec: AppSpec, c: ClusterFacts) => {
+        const uses = usesOf(spec);
+        const same = uses.overrideLabels.length === 0 && !uses.clusterName;
+        if (same) {
+          const hit = alike.get(`${app.id}:${revision}`);
+          if (hit) return hit;
+        }
         const key = `${app.id}:${revision}:${app.replicas}:${renderFactsKey(spec, c)}`;
         let objs = rendered.get(key);
         if (!objs) {
@@ -114,6 +122,7 @@ export function appsContributor(settings: SettingsService, registryDomain: strin
           });
           rendered.set(key, objs);
         }
+        if (same) alike.set(`${app.id}:${revision}`, objs);
         return objs;
       };
       const pace = pacer();
@@ -123,7 +132,7 @@ export function appsContributor(settings: SettingsService, registryDomain: strin
         const workloads: Record<string, unknown>[] = [];
         for (const app of apps) {
           if (!placedOn(app.clusterLabel, c.labels)) continue;
-          const revision = revisionFor(app, assignments.get(`${app.id}:${c.id}`));
+          const revision = revisionFor(app, assignments.size === 0 ? undefined : assignments.get(`${app.id}:${c.id}`));
           const spec = revision === null ? undefined : specs.get(`${app.id}:${revision}`);
           if (revision === null || !spec) continue;
           for (const o of objectsOf(app, revision, spec, c)) workloads.push(o);
