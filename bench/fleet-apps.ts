@@ -77,7 +77,7 @@ class HubChild {
     let out = '';
     child.stdout!.setEncoding('utf8');
     const url = new Promise<string>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error('the hub did not start in 60 s')), 60_000);
+      const t = setTimeout(() => reject(new Error('the hub did not start in 180 s')), 180_000);
       hub.waiting.push({
         prefix: 'LISTENING ',
         resolve: (line) => {
