@@ -109,5 +109,92 @@ for (const kind of DATABASES) {
       assert.notEqual(every5[0], every3[0]);
       assert.deepEqual(every5[0], every3[0], 'same content, new render');
     });
+
+    it('never hands one cluster the render of another whose overrides or name differ', async () => {
+      const { db, settings } = hub.hub.services;
+      const k = db.kysely;
+      const contributor = appsContributor(settings, 'registry.test');
+      // A contributor with no cache yet renders every object from scratch: the truth to compare with.
+      const fresh = (cs: ClusterFacts[]) => appsContributor(settings, 'registry.test').contribute(k, cs);
+      const named = (id: number, name: string, labels: string[]): ClusterFacts => ({ id, name, paused: false, labels });
+      const deploy = (m: ReadonlyMap<number, { workloads?: Obj[] }>, cluster: number, app: string) =>
+        objectsOf(m, cluster, app).find((o) => o.kind === 'Deployment');
+      const env = (d: Obj | undefined) =>
+        Object.fromEntries((d?.spec.template.spec.containers[0].env ?? []).map((e: Obj) => [e.name, e.value]));
+      const image = (d: Obj | undefined) => d?.spec.template.spec.containers[0].image as string;
+
+      // No ingress: the test before turned the setting off.
+      const plain = (appName: string) => ({ appName, image: 'proj/x', tag: '1', clusterLabel: 'all' });
+      const tuned = (bigReplicas: number) => ({
+        ...plain('tuned'),
+        env: { SITE: '${CLUSTER_NAME}' },
+        overrides: [
+          { clusterLabel: 'big', replicas: bigReplicas, env: { SIZE: 'big' } },
+          { clusterLabel: 'eu', tag: '9' },
+        ],
+      });
+      // Overrides but no ${CLUSTER_NAME}: clusters with the same matching labels share one render.
+      const sized = { ...plain('sized'), overrides: [{ clusterLabel: 'big', replicas: 4 }] };
+      for (const [name, body] of [
+        ['tuned', tuned(3)],
+        ['sized', sized],
+      ] as const) {
+        ids[name] = expectStatus(await api.post('/v1/app', { token: tenant.admin.token, body }), 200).data.id;
+        expectStatus(await api.put(`/v1/app/${ids[name]}/audit`, { token: admin, body: { status: 1, comment: '' } }), 200);
+      }
+
+      /** The cached contributor answers exactly what a fresh one does, for every cluster and object. */
+      const check = async (cs: ClusterFacts[]) => {
+        const got = await contributor.contribute(k, cs);
+        assert.deepEqual(got, await fresh(cs), 'cached renders equal fresh ones');
+        return got;
+      };
+
+      let clusters = [
+        named(11, 'alpha', ['big']),
+        named(12, 'beta', []),
+        named(13, 'gamma', ['big', 'eu']),
+        named(14, 'delta', ['big']),
+      ];
+      const r1 = await check(clusters);
+      assert.equal(deploy(r1, 11, 'tuned')?.spec.replicas, 3);
+      assert.equal(deploy(r1, 12, 'tuned')?.spec.replicas, 1);
+      assert.deepEqual(env(deploy(r1, 11, 'tuned')), { SITE: 'alpha', SIZE: 'big' });
+      assert.deepEqual(env(deploy(r1, 12, 'tuned')), { SITE: 'beta' });
+      assert.match(image(deploy(r1, 13, 'tuned')), /:9$/);
+      assert.match(image(deploy(r1, 11, 'tuned')), /:1$/);
+      // Same overrides, different names: different objects.
+      assert.deepEqual(env(deploy(r1, 14, 'tuned')), { SITE: 'delta', SIZE: 'big' });
+      assert.notEqual(deploy(r1, 14, 'tuned'), deploy(r1, 11, 'tuned'));
+      // No name in the spec: the same matching overrides share the render, other overrides do not.
+      assert.equal(deploy(r1, 14, 'sized'), deploy(r1, 11, 'sized'));
+      assert.equal(deploy(r1, 13, 'sized')?.spec.replicas, 4);
+      assert.equal(deploy(r1, 12, 'sized')?.spec.replicas, 1);
+
+      // Labels move: beta now takes the big override, alpha loses it; a cluster renamed (same id) gets its name.
+      clusters = [
+        named(11, 'alpha', []),
+        named(12, 'beta', ['big']),
+        named(13, 'gamma', ['big', 'eu']),
+        named(14, 'omega', ['big']),
+      ];
+      const r2 = await check(clusters);
+      assert.deepEqual(env(deploy(r2, 11, 'tuned')), { SITE: 'alpha' });
+      assert.equal(deploy(r2, 11, 'tuned')?.spec.replicas, 1);
+      assert.deepEqual(env(deploy(r2, 12, 'tuned')), { SITE: 'beta', SIZE: 'big' });
+      assert.equal(deploy(r2, 12, 'tuned')?.spec.replicas, 3);
+      assert.deepEqual(env(deploy(r2, 14, 'tuned')), { SITE: 'omega', SIZE: 'big' });
+      assert.equal(deploy(r2, 12, 'sized'), deploy(r1, 11, 'sized'), "beta reuses alpha's earlier render: same facts");
+      assert.equal(deploy(r2, 11, 'sized')?.spec.replicas, 1);
+
+      // A changed override (a new revision): every cluster it applies to gets the new value.
+      expectStatus(await api.put(`/v1/app/${ids.tuned}`, { token: tenant.admin.token, body: tuned(7) }), 200);
+      expectStatus(await api.put(`/v1/app/${ids.tuned}/audit`, { token: admin, body: { status: 1, comment: '' } }), 200);
+      const r3 = await check(clusters);
+      assert.equal(deploy(r3, 12, 'tuned')?.spec.replicas, 7);
+      assert.equal(deploy(r3, 13, 'tuned')?.spec.replicas, 7);
+      assert.equal(deploy(r3, 11, 'tuned')?.spec.replicas, 1);
+      assert.notEqual(deploy(r3, 11, 'tuned'), deploy(r2, 11, 'tuned'), 'a new revision is rendered anew');
+    });
   });
 }

@@ -5,6 +5,7 @@ import { deltaFrame, fullFrame, stateJson } from '../../src/agent-link/frames.js
 import type { DeltaMessage, DesiredMessage, DesiredState } from '../../src/agent-link/protocol.js';
 import { stateHash } from '../../src/agent-link/state-hash.js';
 import { renderFactsKey } from '../../src/apps/desired.js';
+import { buildObjects } from '../../src/apps/objects.js';
 import type { AppSpec } from '../../src/apps/schemas.js';
 
 const deploy = (name: string, image: string) => ({
@@ -145,5 +146,57 @@ describe('render facts (the rendered-object cache key)', () => {
     assert.notEqual(renderFactsKey(s, c('a', [])), renderFactsKey(s, c('a', ['big'])));
     const named = spec({ env: { SITE: '${CLUSTER_NAME}' } });
     assert.notEqual(renderFactsKey(named, c('a', [])), renderFactsKey(named, c('b', [])));
+    const inArgs = spec({ args: ['--site=${CLUSTER_NAME}'] });
+    assert.notEqual(renderFactsKey(inArgs, c('a', [])), renderFactsKey(inArgs, c('b', [])));
+  });
+
+  it("takes the name when only an override's env uses it, and 'all' overrides apply everywhere", () => {
+    const s = spec({ overrides: [{ clusterLabel: 'all', env: { SITE: '${CLUSTER_NAME}' } }] });
+    assert.notEqual(renderFactsKey(s, c('a', [])), renderFactsKey(s, c('b', [])));
+    assert.equal(renderFactsKey(spec({ overrides: [{ clusterLabel: 'all', replicas: 2 }] }), c('a', [])), '1');
+  });
+
+  it('gives equal keys only to clusters the renderer gives equal objects', () => {
+    const s = spec({
+      ports: [],
+      command: [],
+      volumes: [],
+      replicas: 1,
+      kind: 'Deployment',
+      clusterLabel: 'all',
+      env: { A: 'x-${CLUSTER_NAME}' },
+      overrides: [
+        { clusterLabel: 'big', replicas: 3, env: { B: '${CLUSTER_NAME}' } },
+        { clusterLabel: 'eu', tag: '2' },
+      ],
+    });
+    const clusters = [
+      c('a', []),
+      c('a', ['big']),
+      c('a', ['eu', 'x']),
+      c('b', ['big', 'eu']),
+      c('a', ['big', 'eu']),
+      c('a', ['x']),
+    ];
+    const render = (cl: { name: string; labels: string[] }) =>
+      JSON.stringify(
+        buildObjects({
+          appId: 1,
+          businessId: 1,
+          appName: 'web',
+          revision: 1,
+          spec: s,
+          replicas: 1,
+          registryDomain: undefined,
+          enableIngress: false,
+          cluster: cl,
+        }),
+      );
+    for (const x of clusters) {
+      for (const y of clusters) {
+        const sameKey = renderFactsKey(s, x) === renderFactsKey(s, y);
+        assert.equal(sameKey, render(x) === render(y), `${JSON.stringify(x)} vs ${JSON.stringify(y)}`);
+      }
+    }
   });
 });
