@@ -3,9 +3,13 @@
  * next to a baseline measured in the same run.
  *   1. logins/s through the real HTTP server vs raw argon2id verifications/s
  *      (same parameters, same concurrency: both run on libuv's threadpool);
- *   2. GET /v1/admin/user (a page of 10 of 10,000 users) vs a bare Fastify
- *      route answering the same JSON, with the same autocannon settings;
- *   3. GET /healthz p99 (one connection) while six `pageSize=0` audit listings
+ *   2. GET /v1/admin/user (a page of 10 of 10,000 users) and GET /v1/cluster
+ *      (a page of 10 of 1,000 clusters), each vs a minimal hand-written handler
+ *      doing the same necessary work on the same database (bench/minimal.ts:
+ *      token check, one prepared statement for session + user, one for the
+ *      page, one for the count, same envelope), with the same autocannon settings;
+ *   3. a bare Fastify route answering the user page's JSON (the framework's floor);
+ *   4. GET /healthz p99 (one connection) while six `pageSize=0` audit listings
  *      of 100,000 rows run, vs /healthz p99 on the idle hub (issue 11: a
  *      listing must not hold the event loop).
  * The machine is shared and noisy: every measurement is repeated, the
@@ -26,7 +30,15 @@ import { verify } from '@node-rs/argon2';
 import autocannon, { type Instance } from 'autocannon';
 import { ARGON2_PARAMS, hashPassword } from '../src/auth/passwords.js';
 import { ADMIN, type DbKind, TestDatabase } from '../test/helpers/hub.js';
-import { AUDIT_ROWS, BARE_PATH, PARALLEL_LISTINGS, TOTAL_USERS } from './common.js';
+import {
+  AUDIT_ROWS,
+  BARE_PATH,
+  CLUSTER_LIST_PATH,
+  PARALLEL_LISTINGS,
+  TOTAL_CLUSTERS,
+  TOTAL_USERS,
+  USER_LIST_PATH,
+} from './common.js';
 
 function intSetting(name: string, fallback: number, min: number, max: number): number {
   const raw = process.env[name];
@@ -44,7 +56,6 @@ const WARMUP = intSetting('OTE_BENCH_WARMUP', 1, 0, 60);
 const CONNECTIONS = intSetting('OTE_BENCH_CONNECTIONS', 8, 1, 1000);
 const SERVER_START_TIMEOUT_MS = 120_000;
 const SERVER_STOP_TIMEOUT_MS = 15_000;
-const LIST_PATH = `/v1/admin/user?page=1&pageSize=10`;
 
 const progress = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
 
@@ -109,13 +120,33 @@ interface Sample {
   readonly p99?: number;
   /** Whole audit listings completed during the measurement (the health-under-listings one). */
   readonly listings?: number;
+  /** Server CPU time per request in µs (HTTP only): robust to other load on the machine. */
+  readonly cpu?: number;
 }
 
-type HttpTarget = { url: string; method?: string; headers?: Record<string, string>; body?: string };
+/** The server child's CPU time so far (user + system, µs). */
+function cpuOf(child: ChildProcess): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no CPU reading from a server child')), 30_000);
+    const onMessage = (msg: { cpuMicros?: number }) => {
+      if (typeof msg.cpuMicros !== 'number') return;
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      resolve(msg.cpuMicros);
+    };
+    child.on('message', onMessage);
+    child.send('cpu');
+  });
+}
+
+type HttpTarget = { url: string; method?: string; headers?: Record<string, string>; body?: string; child: ChildProcess };
 
 async function http(target: HttpTarget, seconds: number, connections = CONNECTIONS): Promise<Sample> {
-  running = autocannon({ ...target, connections, duration: seconds });
+  const { child, ...request } = target;
+  const cpuBefore = await cpuOf(child);
+  running = autocannon({ ...request, connections, duration: seconds });
   const r = await running;
+  const cpuAfter = await cpuOf(child);
   running = undefined;
   if (r.errors > 0 || r.timeouts > 0 || r.non2xx > 0) {
     const codes = Object.entries(r.statusCodeStats)
@@ -123,11 +154,16 @@ async function http(target: HttpTarget, seconds: number, connections = CONNECTIO
       .join(', ');
     throw new Error(`${target.method ?? 'GET'} ${target.url}: ${r.errors} errors, ${r.timeouts} timeouts, status codes ${codes}`);
   }
-  return { rate: r.requests.total / r.duration, p50: r.latency.p50, p99: r.latency.p99 };
+  return {
+    rate: r.requests.total / r.duration,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    cpu: (cpuAfter - cpuBefore) / r.requests.total,
+  };
 }
 
 /** /healthz on one connection while `PARALLEL_LISTINGS` loops each fetch the whole audit log over and over. */
-async function healthUnderListings(healthUrl: string, listUrl: string, token: string, seconds: number): Promise<Sample> {
+async function healthUnderListings(health: HttpTarget, listUrl: string, token: string, seconds: number): Promise<Sample> {
   let stop = false;
   let listings = 0;
   const loop = async () => {
@@ -144,8 +180,8 @@ async function healthUnderListings(healthUrl: string, listUrl: string, token: st
   };
   const loops = Array.from({ length: PARALLEL_LISTINGS }, loop);
   try {
-    const health = await http({ url: healthUrl }, seconds, 1);
-    return { ...health, listings };
+    const sample = await http(health, seconds, 1);
+    return { ...sample, listings };
   } finally {
     stop = true;
     await Promise.all(loops);
@@ -184,20 +220,26 @@ function rateRow(label: string, samples: readonly Sample[]): string {
   // autocannon records latencies in whole milliseconds.
   const p50 = median(p50s);
   const latency = p50s.length === 0 ? '—' : p50 < 1 ? '< 1 ms' : `${Math.round(p50)} ms`;
-  return `| ${label} | ${fmtRate(median(rates))}/s | ${fmtRate(Math.min(...rates))}–${fmtRate(Math.max(...rates))} | ${latency} |`;
+  const cpus = samples.flatMap((s) => (s.cpu === undefined ? [] : [s.cpu]));
+  const cpu = cpus.length === 0 ? '—' : `${Math.round(median(cpus))} µs`;
+  return `| ${label} | ${fmtRate(median(rates))}/s | ${fmtRate(Math.min(...rates))}–${fmtRate(Math.max(...rates))} | ${latency} | ${cpu} |`;
 }
 
 /** A latency line: median (min–max) of the per-repetition p99 (target: under ~50 ms under load). */
 function p99Row(label: string, samples: readonly Sample[]): string {
   const p99s = samples.map((s) => s.p99 ?? Number.NaN);
   const ms = (x: number) => `${x < 10 ? x.toFixed(1) : Math.round(x)} ms`;
-  return `| ${label} | p99 ${ms(median(p99s))} | ${ms(Math.min(...p99s))}–${ms(Math.max(...p99s))} | ${ms(median(samples.map((s) => s.p50 ?? 0)))} |`;
+  // No CPU per request: under the listings the hub's CPU time is the listings', not /healthz's.
+  return `| ${label} | p99 ${ms(median(p99s))} | ${ms(Math.min(...p99s))}–${ms(Math.max(...p99s))} | ${ms(median(samples.map((s) => s.p50 ?? 0)))} | — |`;
 }
 
 /** Ratios of the paired repetitions (subject and baseline measured back to back). */
 function ratioRow(label: string, subject: readonly Sample[], baseline: readonly Sample[]): string {
   const ratios = subject.map((s, i) => s.rate / baseline[i].rate);
-  return `| **${label}** | **${fmtRatio(median(ratios))}** | ${fmtRatio(Math.min(...ratios))}–${fmtRatio(Math.max(...ratios))} | |`;
+  // The same ratio from CPU time per request (baseline's cost / subject's cost).
+  const cpuRatios = subject.flatMap((s, i) => (s.cpu && baseline[i].cpu ? [baseline[i].cpu / s.cpu] : []));
+  const cpu = cpuRatios.length === 0 ? '' : `**${fmtRatio(median(cpuRatios))}**`;
+  return `| **${label}** | **${fmtRatio(median(ratios))}** | ${fmtRatio(Math.min(...ratios))}–${fmtRatio(Math.max(...ratios))} | | ${cpu} |`;
 }
 
 async function main(): Promise<void> {
@@ -214,7 +256,7 @@ async function main(): Promise<void> {
   if (login.status !== 200) throw new Error(`admin login failed: ${login.status} ${await login.text()}`);
   const token = ((await login.json()) as { token: string }).token;
 
-  const listRes = await fetch(hub.url + LIST_PATH, { headers: { authorization: token } });
+  const listRes = await fetch(hub.url + USER_LIST_PATH, { headers: { authorization: token } });
   const listText = await listRes.text();
   const list = JSON.parse(listText) as { data: unknown[]; total: number };
   if (listRes.status !== 200 || list.data.length !== 10 || list.total !== TOTAL_USERS) {
@@ -228,19 +270,44 @@ async function main(): Promise<void> {
   const bareText = await (await fetch(bare.url + BARE_PATH)).text();
   if (bareText.length !== listText.length) throw new Error('the bare route does not answer the same JSON');
 
+  // The minimal handlers must answer exactly what the hub answers, or the comparison means nothing.
+  const minimal = await startServer(['minimal', database.dataDir, database.url ?? '']);
+  for (const p of [USER_LIST_PATH, CLUSTER_LIST_PATH]) {
+    const [a, b] = await Promise.all(
+      [hub.url, minimal.url].map(async (base) => {
+        const res = await fetch(base + p, { headers: { authorization: token } });
+        if (res.status !== 200) throw new Error(`${base}${p}: ${res.status} ${await res.text()}`);
+        return res.text();
+      }),
+    );
+    if (a !== b)
+      throw new Error(`the minimal handler answers ${p} differently:\nhub:     ${a.slice(0, 300)}\nminimal: ${b.slice(0, 300)}`);
+  }
+  const clusterPage = JSON.parse(
+    await (await fetch(hub.url + CLUSTER_LIST_PATH, { headers: { authorization: token } })).text(),
+  ) as {
+    data: unknown[];
+    total: number;
+  };
+  if (clusterPage.data.length !== 10 || clusterPage.total !== TOTAL_CLUSTERS) throw new Error('unexpected cluster page');
+
   // Same parameters as every stored hash (src/auth/passwords.ts).
   const hash = await hashPassword(ADMIN.password);
 
   const targets = {
     login: {
       url: `${hub.url}/v1/authorization`,
+      child: hub.child,
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ user: ADMIN.user, password: ADMIN.password }),
     },
-    list: { url: hub.url + LIST_PATH, headers: { authorization: token } },
-    bare: { url: bare.url + BARE_PATH },
-    health: { url: `${hub.url}/healthz` },
+    list: { child: hub.child, url: hub.url + USER_LIST_PATH, headers: { authorization: token } },
+    minimalList: { child: minimal.child, url: minimal.url + USER_LIST_PATH, headers: { authorization: token } },
+    clusters: { child: hub.child, url: hub.url + CLUSTER_LIST_PATH, headers: { authorization: token } },
+    minimalClusters: { child: minimal.child, url: minimal.url + CLUSTER_LIST_PATH, headers: { authorization: token } },
+    bare: { child: bare.child, url: bare.url + BARE_PATH },
+    health: { child: hub.child, url: `${hub.url}/healthz` },
   };
   const auditAll = `${hub.url}/v1/admin/audit?pageSize=0`;
   const whole = (await (await fetch(auditAll, { headers: { authorization: token } })).json()) as {
@@ -255,21 +322,28 @@ async function main(): Promise<void> {
     login: (s: number) => http(targets.login, s),
     bare: (s: number) => http(targets.bare, s),
     list: (s: number) => http(targets.list, s),
+    // The user list once more, back to back with the bare route.
+    listAgain: (s: number) => http(targets.list, s),
+    minimalList: (s: number) => http(targets.minimalList, s),
+    clusters: (s: number) => http(targets.clusters, s),
+    minimalClusters: (s: number) => http(targets.minimalClusters, s),
     healthIdle: (s: number) => http(targets.health, s, 1),
-    healthBusy: (s: number) => healthUnderListings(targets.health.url, auditAll, token, s),
+    healthBusy: (s: number) => healthUnderListings(targets.health, auditAll, token, s),
   };
   type Name = keyof typeof measure;
   const pairs: [Name, Name][] = [
     ['argon2', 'login'],
-    ['bare', 'list'],
+    ['minimalList', 'list'],
+    ['minimalClusters', 'clusters'],
+    ['bare', 'listAgain'],
     ['healthIdle', 'healthBusy'],
   ];
 
   if (WARMUP > 0) {
     progress(`warm-up, ${WARMUP} s each`);
-    for (const name of Object.keys(measure) as Name[]) await measure[name](WARMUP);
+    for (const name of Object.keys(measure) as Name[]) if (name !== 'listAgain') await measure[name](WARMUP);
   }
-  const samples: Record<Name, Sample[]> = { argon2: [], login: [], bare: [], list: [], healthIdle: [], healthBusy: [] };
+  const samples = Object.fromEntries(Object.keys(measure).map((n) => [n, [] as Sample[]])) as Record<Name, Sample[]>;
   for (let rep = 0; rep < REPS; rep++) {
     progress(`repetition ${rep + 1}/${REPS} (${SECONDS} s per measurement)`);
     for (const pair of pairs) {
@@ -289,23 +363,31 @@ async function main(): Promise<void> {
     `- machine: ${os.availableParallelism()} cores (os.availableParallelism()), ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.platform()} ${os.arch()}`,
     `- Node ${process.version}, libuv threadpool ${threadpool}; database: ${dbLabel}`,
     `- ${REPS} repetitions × ${SECONDS} s per measurement after a ${WARMUP} s warm-up; ${CONNECTIONS} autocannon connections (and ${CONNECTIONS} verifications in flight); hub and bare server in child processes; ${elapsed} s in all`,
-    `- ratios: median (min–max) of the per-repetition ratios, subject and baseline measured back to back`,
+    `- ratios: median (min–max) of the per-repetition ratios, subject and baseline measured back to back; the last column gives the server process's CPU time per request (median) and, for ratios, baseline CPU / subject CPU — the figure to trust when the machine is loaded`,
     `- load average when done: ${os
       .loadavg()
       .map((l) => l.toFixed(1))
       .join(', ')} (a shared machine: latencies include time the hub was not scheduled)`,
     '',
-    '| measurement | median | min–max | p50 latency |',
-    '|---|---:|---:|---:|',
+    '| measurement | median | min–max | p50 latency | server CPU per request (ratio: by CPU) |',
+    '|---|---:|---:|---:|---:|',
     rateRow(
       `raw argon2id \`verify\` (m=${ARGON2_PARAMS.memoryCost} KiB, t=${ARGON2_PARAMS.timeCost}, p=${ARGON2_PARAMS.parallelism})`,
       samples.argon2,
     ),
     rateRow('`POST /v1/authorization` (login of the system admin)', samples.login),
     ratioRow('logins / raw verifications', samples.login, samples.argon2),
-    rateRow(`bare Fastify \`GET\` (the same ${listText.length}-byte JSON)`, samples.bare),
+    rateRow('minimal handler `GET /v1/admin/user` (bench/minimal.ts)', samples.minimalList),
     rateRow(`\`GET /v1/admin/user\` (page of 10 of ${TOTAL_USERS.toLocaleString('en-US')} users, admin token)`, samples.list),
-    ratioRow('admin/user / bare Fastify', samples.list, samples.bare),
+    ratioRow('admin/user / minimal handler', samples.list, samples.minimalList),
+    rateRow('minimal handler `GET /v1/cluster` (bench/minimal.ts)', samples.minimalClusters),
+    rateRow(
+      `\`GET /v1/cluster\` (page of 10 of ${TOTAL_CLUSTERS.toLocaleString('en-US')} clusters, admin token)`,
+      samples.clusters,
+    ),
+    ratioRow('cluster / minimal handler', samples.clusters, samples.minimalClusters),
+    rateRow(`bare Fastify \`GET\` (the user page's ${listText.length}-byte JSON)`, samples.bare),
+    ratioRow('admin/user / bare Fastify', samples.listAgain, samples.bare),
     p99Row('`GET /healthz` alone (baseline, 1 connection)', samples.healthIdle),
     p99Row(
       `\`GET /healthz\` while ${PARALLEL_LISTINGS} \`pageSize=0\` audit listings of ${AUDIT_ROWS.toLocaleString('en-US')} rows run (${fmtRate(median(samples.healthBusy.map((s) => s.listings ?? 0)) / SECONDS)} listings/s)`,

@@ -12,7 +12,9 @@ if [ "${OTE_BENCH_AGENT:-0}" = 1 ]; then
   node --import tsx bench/run.ts
   # 5,000 WebSockets per process: raise the open-file limit where the hard limit allows.
   ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-  exec node --import tsx bench/agent-load.ts
+  node --import tsx bench/agent-load.ts
+  # The fleet with applications (issue #13): see bench/fleet-apps.ts for its OTE_BENCH_FLEET_* settings.
+  exec node --import tsx bench/fleet-apps.ts
 fi
 # The console's bundle budget and time to interactive with 5,000 clusters (issue #15), against /docs;
 # OTE_BENCH_ONLY=console runs just that one.

@@ -1,54 +1,37 @@
-import type { DesiredState } from './protocol.js';
+import { byteOrder } from './state-hash.js';
 
 /** How contributed parts add up to one desired state, and the one order equal states are written in. */
 
-const EMPTY: DesiredState = { namespaces: [], nodeLabels: {}, pullSecrets: [], workloads: [], paused: false };
-
-/** Node labels of every contributor, united per node. */
-export function unite(records: readonly (Record<string, string[]> | undefined)[]): Record<string, string[]> {
-  let out: Record<string, string[]> = {};
-  for (const r of records) if (r) out = merge({ ...EMPTY, nodeLabels: out }, { nodeLabels: r }).nodeLabels;
+/** Node labels of every contributor, united per node (labels in first-seen order). */
+export function unite(records: readonly (Readonly<Record<string, readonly string[]>> | undefined)[]): Record<string, string[]> {
+  const given = records.filter((r): r is Readonly<Record<string, readonly string[]>> => !!r);
+  const out: Record<string, string[]> = {};
+  for (const r of given) {
+    for (const [node, labels] of Object.entries(r)) out[node] = [...new Set([...(out[node] ?? []), ...labels])];
+  }
   return out;
 }
 
-/** Lists are concatenated, node labels united; `paused` stays the cluster's own. */
-export function merge(a: DesiredState, b: Partial<DesiredState>): DesiredState {
-  const nodeLabels: Record<string, string[]> = { ...a.nodeLabels };
-  for (const [node, labels] of Object.entries(b.nodeLabels ?? {})) {
-    nodeLabels[node] = [...new Set([...(nodeLabels[node] ?? []), ...labels])];
-  }
-  return {
-    namespaces: b.namespaces ? [...new Set([...a.namespaces, ...b.namespaces])] : a.namespaces,
-    nodeLabels,
-    pullSecrets: b.pullSecrets ? [...a.pullSecrets, ...b.pullSecrets] : a.pullSecrets,
-    workloads: b.workloads ? [...a.workloads, ...b.workloads] : a.workloads,
-    paused: a.paused,
-  };
+/** Nodes and their labels in byte order. */
+export function canonicalNodeLabels(r: Readonly<Record<string, readonly string[]>>): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const node of Object.keys(r).sort(byteOrder)) out[node] = [...r[node]].sort(byteOrder);
+  return out;
 }
 
-/** One order for everything, so equal states hash equally whatever order rows came in. */
-export function canonicalize(s: DesiredState): DesiredState {
-  const nodeLabels: Record<string, string[]> = {};
-  for (const node of Object.keys(s.nodeLabels).sort()) nodeLabels[node] = [...s.nodeLabels[node]].sort();
-  return {
-    namespaces: [...s.namespaces].sort(),
-    nodeLabels,
-    pullSecrets: [...s.pullSecrets].sort((x, y) => cmp(`${x.namespace}/${x.name}`, `${y.namespace}/${y.name}`)),
-    workloads: s.workloads,
-    paused: s.paused,
-  };
-}
-
-const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-
-/** A contributed part with its sets in one order, so equal parts key equally whatever order rows came in. */
-export function orderPart(p: Partial<DesiredState> | undefined): Partial<DesiredState> | null {
-  if (!p) return null;
-  return {
-    ...p,
-    ...(p.namespaces ? { namespaces: [...p.namespaces].sort() } : {}),
-    ...(p.pullSecrets
-      ? { pullSecrets: [...p.pullSecrets].sort((x, y) => cmp(`${x.namespace}/${x.name}`, `${y.namespace}/${y.name}`)) }
-      : {}),
+/**
+ * Sums lists into one sorted list. Most lists are the same for every cluster
+ * (one array handed to all): the sum of one such list is sorted once per
+ * recompute, and every cluster gets the same array.
+ */
+export function sharedSorted<T>(order: (a: T, b: T) => number, unique: (a: T[]) => T[] = (a) => a) {
+  const done = new WeakMap<readonly T[], T[]>();
+  const make = (lists: readonly T[][]) => unique(lists.flat()).sort(order);
+  return (lists: readonly (readonly T[] | undefined)[]): T[] => {
+    const given = lists.filter((l): l is readonly T[] => !!l);
+    if (given.length !== 1) return make(given as T[][]);
+    let r = done.get(given[0]);
+    if (!r) done.set(given[0], (r = make(given as T[][])));
+    return r;
   };
 }

@@ -4,11 +4,29 @@ import Type, { type Static } from 'typebox';
  * The agent protocol (API.md §11): JSON text frames over one WebSocket that the
  * agent dials (`GET /v1/agent/connect`, `Authorization: Bearer <join token>`).
  * Shared by the hub (src/agent-link) and the agent (src/agent).
+ *
+ * Deltas (capability `delta`, negotiated in the hello; issue #13). An agent
+ * that lists `delta` in `capabilities` gets, after the full `desired` state
+ * that opens every connection (it then carries the state's `hash`), `delta`
+ * frames: only what changed since the previous frame on this connection —
+ * workloads and pull secrets put (added or changed) or removed by key,
+ * namespaces, node labels and paused replaced when they changed — with the
+ * new generation, the generation it applies to (`baseGeneration`), and the
+ * hash of the whole new state (state-hash.ts). The agent applies it to the
+ * state it holds, checks the hash, and on any doubt (a base it does not hold,
+ * a hash that differs) answers `resync`; the hub then sends the full state
+ * again. An agent that does not announce `delta` (every agent before it) gets
+ * full states only, as before; a hub that does not know the capability
+ * ignores it (frames may carry fields a side does not know), so either side
+ * may be upgraded first. PROTOCOL_VERSION stays 1.
  */
 export const PROTOCOL_VERSION = 1;
 
 /** The longest workload or acknowledgement message a frame carries, in characters. */
 export const MAX_MESSAGE = 4096;
+
+/** Capabilities an agent may announce in its hello. */
+export const Capability = { delta: 'delta' } as const;
 
 /**
  * One schema for the whole protocol, both directions, every field bounded: the
@@ -108,6 +126,8 @@ export const HelloMessage = Type.Object({
   appliedGeneration: Type.Union([Generation, Type.Null()]),
   nodes: Type.Array(NodeReport, { maxItems: MAX_LIST }),
   workloads: Type.Array(WorkloadStatus, { maxItems: MAX_LIST }),
+  /** What this agent understands beyond full states (`delta`); absent: nothing. Unknown ones are ignored. */
+  capabilities: Type.Optional(Type.Array(Text(64), { maxItems: 64 })),
 });
 
 /** Every heartbeat interval (default 10 s) and on change. `nodes`/`workloads` are full lists when present. */
@@ -126,7 +146,13 @@ export const AckMessage = Type.Object({
   error: Type.Optional(Type.String({ maxLength: 64 * 1024 })),
 });
 
-export const AgentMessage = Type.Union([HelloMessage, HeartbeatMessage, AckMessage]);
+/** A delta did not apply (a base it does not hold, or a hash that differs): the hub sends the full state next. */
+export const ResyncMessage = Type.Object({
+  type: Type.Literal('resync'),
+  reason: Type.Optional(Text(2000)),
+});
+
+export const AgentMessage = Type.Union([HelloMessage, HeartbeatMessage, AckMessage, ResyncMessage]);
 export type AgentMessage = Static<typeof AgentMessage>;
 
 // --- hub → agent ---
@@ -135,10 +161,32 @@ export const DesiredMessage = Type.Object({
   type: Type.Literal('desired'),
   generation: Generation,
   state: DesiredState,
+  /** The state's hash (state-hash.ts): sent to agents that take deltas, the base the next delta builds on. */
+  hash: Type.Optional(Text(128)),
 });
 export type DesiredMessage = Static<typeof DesiredMessage>;
 
-export const HubMessage = DesiredMessage;
+/** Objects put (added or replaced whole) and removed, by key (state-hash.ts `workloadKey`, `secretKey`). */
+const Changes = <T extends Parameters<typeof Type.Array>[0]>(item: T) =>
+  Type.Object({ put: Type.Array(item, { maxItems: 100_000 }), remove: Type.Array(Text(1024), { maxItems: 100_000 }) });
+
+/** What changed since `baseGeneration` (to agents that announced `delta`); absent fields did not change. */
+export const DeltaMessage = Type.Object({
+  type: Type.Literal('delta'),
+  generation: Generation,
+  baseGeneration: Generation,
+  /** The hash of the whole new state: the agent checks what it assembled against it. */
+  hash: Text(128),
+  // Bounded as in a full state (DesiredState).
+  namespaces: Type.Optional(DesiredState.properties.namespaces),
+  nodeLabels: Type.Optional(DesiredState.properties.nodeLabels),
+  paused: Type.Optional(Type.Boolean()),
+  pullSecrets: Type.Optional(Changes(PullSecret)),
+  workloads: Type.Optional(Changes(Type.Record(Type.String(), Type.Unknown()))),
+});
+export type DeltaMessage = Static<typeof DeltaMessage>;
+
+export const HubMessage = Type.Union([DesiredMessage, DeltaMessage]);
 export type HubMessage = Static<typeof HubMessage>;
 
 /** WebSocket close codes the hub uses; the agent stops redialing on the token ones. */

@@ -1,13 +1,18 @@
+import { pacer } from '../lib/slices.js';
 import type { LinkContext } from './context.js';
 import { type ClusterFactsReader, type DesiredStateContributor, buildDesired } from './desired-builder.js';
+import { deltaFrame, fullFrame, stateJson } from './frames.js';
 import { bumpGenerations, generations } from './generation-store.js';
 import type { Sessions } from './sessions.js';
 
 /**
  * The desired-state pump: computes the desired state of the clusters whose
  * agents this replica holds, moves the changed ones to a new generation, and
- * pushes it. One recompute at a time; changes that arrive meanwhile are merged
- * into the next round.
+ * pushes it: the full state as the first frame of a connection (and to agents
+ * that take only full states), then deltas from the state last sent to agents
+ * that announced them. One recompute at a time; changes that arrive meanwhile
+ * are merged into the next round. A recompute that finds every hash as it was
+ * (the safety net, mostly) sends nothing and writes nothing.
  */
 export class Pump {
   private pending: Set<number> | 'all' | null = null;
@@ -77,22 +82,29 @@ export class Pump {
     const reread = missed.length > 0 ? await generations(db, missed) : new Map<number, { generation: number; hash: string }>();
     const t2 = performance.now();
     let sent = 0;
-    // Clusters of a fleet mostly share one state: serialize each distinct one once.
-    const json = new Map<string, string>();
+    let deltas = 0;
+    // Clusters that share a state (often a whole fleet): its full frame is written once.
+    const full = new Map<string, string>();
+    const pace = pacer();
     for (const [id, b] of built) {
+      const p = pace();
+      if (p) await p;
       const s = local.get(id);
       if (!s) continue;
       const generation = bumped.get(id) ?? reread.get(id)?.generation ?? s.knownGeneration;
       if (generation === null) continue;
       [s.knownHash, s.knownGeneration] = [b.hash, generation];
       if (s.sentGeneration === generation) continue;
-      let state = json.get(b.hash);
-      if (state === undefined) {
-        state = JSON.stringify(b.state);
-        json.set(b.hash, state);
+      if (s.deltas && s.lastSent && s.sentGeneration !== null) {
+        s.sendRaw(deltaFrame(generation, s.sentGeneration, s.lastSent.state, b.state, b.hash));
+        deltas++;
+      } else {
+        let text = full.get(b.hash);
+        if (text === undefined) full.set(b.hash, (text = stateJson(b.state)));
+        s.sendRaw(fullFrame(generation, text, s.deltas ? b.hash : null));
       }
-      s.sendRaw(`{"type":"desired","generation":${generation},"state":${state}}`);
       s.sentGeneration = generation;
+      s.lastSent = b;
       // A change (not a resend): ote_desired_state_seconds measures it until the agent acknowledges.
       if (bumped.has(id) && s.delivery === null) s.delivery = { generation, since: computedAt };
       sent++;
@@ -103,6 +115,7 @@ export class Pump {
         clusters: ids.length,
         changed: changed.size,
         sent,
+        deltas,
         buildMs: ms(t0, t1),
         generationsMs: ms(t1, t2),
         sendMs: ms(t2, performance.now()),

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Compile from 'typebox/compile';
 import type { WebSocket } from 'ws';
+import type { BuiltState } from './desired-builder.js';
 import { AgentMessage, CloseCode, type DesiredMessage } from './protocol.js';
 import type { AgentCluster } from './store.js';
 
@@ -24,6 +25,10 @@ export class AgentSession {
   active = false;
   /** The generation last sent (null: nothing yet, so the next recompute sends). */
   sentGeneration: number | null = null;
+  /** The agent announced the `delta` capability in its hello. */
+  deltas = false;
+  /** The state last sent (the base of the next delta); null: the next frame is a full state. */
+  lastSent: BuiltState | null = null;
   /** The cluster's desired-state hash and generation in the database, as this replica last saw them. */
   knownHash: string | null = null;
   knownGeneration: number | null = null;

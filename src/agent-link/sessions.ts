@@ -3,7 +3,7 @@ import { nowSeconds } from '../lib/time.js';
 import type { Batcher } from './batcher.js';
 import type { DisconnectReason, LinkContext } from './context.js';
 import { inventoryHash, replaceInventory } from './inventory-store.js';
-import { type AgentMessage, CloseCode, type NodeReport, PROTOCOL_VERSION, type WorkloadStatus } from './protocol.js';
+import { type AgentMessage, Capability, CloseCode, type NodeReport, PROTOCOL_VERSION, type WorkloadStatus } from './protocol.js';
 import { AgentSession, type SessionHandler } from './session.js';
 import * as store from './store.js';
 
@@ -27,7 +27,7 @@ export class Sessions implements SessionHandler {
   constructor(
     private readonly ctx: LinkContext,
     private readonly batcher: Batcher,
-    /** A session now holds its cluster: its full desired state goes out next. */
+    /** A session now holds its cluster (or asked again): its full desired state goes out next. */
     private readonly onHello: (clusterId: number) => void,
     private readonly helloTimeoutMs: number,
   ) {}
@@ -92,7 +92,19 @@ export class Sessions implements SessionHandler {
           await store.recordAckError(this.ctx.db, id, error);
         }
         return;
+      case 'resync':
+        if (!s.active) return;
+        this.ctx.log.info({ cluster: s.cluster.name, reason: msg.reason }, 'agent asked for its full desired state');
+        this.resend(s);
+        return;
     }
+  }
+
+  /** The next frame to this session is its full desired state. */
+  private resend(s: AgentSession): void {
+    s.sentGeneration = null;
+    s.lastSent = null;
+    this.onHello(s.cluster.id);
   }
 
   private async hello(s: AgentSession, msg: Extract<AgentMessage, { type: 'hello' }>): Promise<void> {
@@ -124,9 +136,9 @@ export class Sessions implements SessionHandler {
     this.ctx.log.info({ cluster: s.cluster.name, agentVersion: msg.agentVersion }, 'agent connected');
     await this.intake(s, msg.nodes);
     await this.workloadIntake(id, msg.workloads);
+    s.deltas = msg.capabilities?.includes(Capability.delta) ?? false;
     // The first frame after a hello is the full desired state, whatever was sent before.
-    s.sentGeneration = null;
-    this.onHello(id);
+    this.resend(s);
   }
 
   onFailure(s: AgentSession, err: unknown): void {

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { type AgentMessage, PROTOCOL_VERSION } from '../agent-link/protocol.js';
+import { type AgentMessage, Capability, PROTOCOL_VERSION } from '../agent-link/protocol.js';
 import type { ClusterApi } from './cluster-api.js';
+import { DesiredStateCopy } from './desired-state.js';
 import { HubConnection } from './hub-connection.js';
 import { type Inventory, KubeInventory } from './inventory.js';
 import { KubeClusterApi } from './kube-cluster-api.js';
@@ -63,6 +64,8 @@ export async function startAgent(
     log,
   });
   const version = agentVersion();
+  // Full states and deltas become whole states here; a delta that does not check out asks for the full state.
+  const desired = new DesiredStateCopy();
   let rejectedWith: (reason: string) => void = () => {};
   const rejected = new Promise<string>((resolve) => {
     rejectedWith = resolve;
@@ -75,16 +78,29 @@ export async function startAgent(
     heartbeatMs: opts.heartbeatSeconds * 1000,
     log,
     beforeHello: watch,
-    hello: () => ({
-      type: 'hello',
-      protocol: PROTOCOL_VERSION,
-      agentVersion: version,
-      appliedGeneration: reconciler.appliedGeneration,
-      nodes: inventory.nodes(),
-      workloads: inventory.workloads(),
-    }),
+    hello: () => {
+      desired.reset();
+      return {
+        type: 'hello',
+        protocol: PROTOCOL_VERSION,
+        agentVersion: version,
+        appliedGeneration: reconciler.appliedGeneration,
+        nodes: inventory.nodes(),
+        workloads: inventory.workloads(),
+        capabilities: [Capability.delta],
+      };
+    },
     heartbeat,
-    onDesired: (msg) => reconciler.submit({ generation: msg.generation, state: msg.state }),
+    onDesired: (msg) => {
+      const taken = desired.take(msg);
+      if (taken === null) return;
+      if ('resync' in taken) {
+        log.warn({ generation: msg.generation, reason: taken.resync }, 'asking the hub for the full desired state');
+        link?.send({ type: 'resync', reason: taken.resync });
+        return;
+      }
+      reconciler.submit(taken);
+    },
     onRejected: (reason) => rejectedWith(reason),
   });
   inventory.onChange(() => link?.send(heartbeat()));

@@ -1,6 +1,6 @@
 import Compile from 'typebox/compile';
 import WebSocket from 'ws';
-import { type AgentMessage, CloseCode, type DesiredMessage, HubMessage } from '../agent-link/protocol.js';
+import { type AgentMessage, CloseCode, HubMessage } from '../agent-link/protocol.js';
 import { type BackoffPolicy, DIAL_BACKOFF, backoffDelay } from './backoff.js';
 import type { Logger } from './log.js';
 
@@ -23,7 +23,8 @@ export interface HubConnectionOptions {
   readonly hello: () => AgentMessage;
   /** Every heartbeat carries the full inventory. */
   readonly heartbeat: () => AgentMessage;
-  readonly onDesired: (msg: DesiredMessage) => void;
+  /** A full desired state, or (to an agent that announced `delta` in its hello) a delta. */
+  readonly onDesired: (msg: HubMessage) => void;
   /** The hub refused the join token (HTTP 401/403 or close 4001): redialing cannot help. */
   readonly onRejected: (reason: string) => void;
   readonly backoff?: BackoffPolicy;

@@ -65,8 +65,12 @@ export async function rowsOfApps(db: Db, appIds: readonly number[]): Promise<App
 
 export type Assignment = Pick<AppClusterRecord, 'app_id' | 'cluster_id' | 'revision' | 'removed'>;
 
-/** What is assigned on these clusters (every application). */
-export async function assignmentsOn(db: Db, clusterIds: readonly number[]): Promise<Assignment[]> {
+/**
+ * What decides the revisions on these clusters: removals (every application)
+ * and the rows of the applications given (those mid-rollout). The other rows
+ * (agents' reports) are left out: a fleet holds one per application and cluster.
+ */
+export async function assignmentsOn(db: Db, clusterIds: readonly number[], appIds: readonly number[]): Promise<Assignment[]> {
   const rows: Assignment[] = [];
   for (const ids of chunks(clusterIds)) {
     rows.push(
@@ -74,6 +78,9 @@ export async function assignmentsOn(db: Db, clusterIds: readonly number[]): Prom
         .selectFrom('app_clusters')
         .select(['app_id', 'cluster_id', 'revision', 'removed'])
         .where('cluster_id', 'in', ids)
+        .where((eb) =>
+          appIds.length > 0 ? eb.or([eb('removed', '=', 1), eb('app_id', 'in', [...appIds])]) : eb('removed', '=', 1),
+        )
         .execute()),
     );
   }

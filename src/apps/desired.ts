@@ -1,9 +1,10 @@
 import type { ClusterFacts, DesiredStateContributor } from '../agent-link/desired-builder.js';
 import type { DesiredState } from '../agent-link/protocol.js';
 import { approvedBusinesses } from '../businesses/store.js';
+import { pacer } from '../lib/slices.js';
 import type { SettingsService } from '../settings/service.js';
 import * as appClusters from './app-cluster-store.js';
-import { buildObjects, dependsOnCluster } from './objects.js';
+import { buildObjects, clusterRenderKey, dependsOnCluster } from './objects.js';
 import { placedOn } from './placement.js';
 import * as revisions from './revision-store.js';
 import type { AppSpec } from './schemas.js';
@@ -35,12 +36,40 @@ export function revisionFor(app: PlacedApp, a: ClusterAssignment | undefined): n
 }
 
 /**
+ * The facts of a cluster the renderer reads for this spec, as one key text
+ * (objects.ts `clusterRenderKey`: which overrides apply, and the name when
+ * `${CLUSTER_NAME}` is used); '' when the objects are the same on every cluster.
+ */
+export function renderFactsKey(spec: AppSpec, cluster: Pick<ClusterFacts, 'name' | 'labels'>): string {
+  return clusterRenderKey(spec, cluster);
+}
+
+/** Rendered objects kept at most; past it the cache starts over (per-cluster renders of a large fleet). */
+const MAX_RENDERED = 200_000;
+
+type Obj = Record<string, unknown>;
+
+/**
  * Application Management's part of each cluster's desired state: the objects
  * of every approved application of an approved business whose clusterLabel
  * matches the cluster. A pure function of the database, read once per
  * recompute for all the clusters asked about.
+ *
+ * Rendered objects are kept between recomputes, keyed by everything
+ * `buildObjects` reads: the application (its id fixes its name and business),
+ * its revision (and that revision's spec text: a revision whose text differs
+ * from the cached render's is rendered anew), its effective replicas, the
+ * settings and registry domain, and the cluster facts the renderer reads
+ * (`renderFactsKey`: overrides that apply, the cluster's name when used). An
+ * unchanged application hands every recompute the very same objects, whose
+ * JSON and hash the agent link then has already (cost follows the change).
+ * Renders of revisions no longer run are dropped on each recompute.
  */
 export function appsContributor(settings: SettingsService, registryDomain: string | undefined): DesiredStateContributor {
+  /** `${app}:${revision}:${replicas}` → render facts key → objects. */
+  const rendered = new Map<string, { specText: string; byFacts: Map<string, Obj[]> }>();
+  let renderedCount = 0;
+  let renderedWith = '';
   return {
     name: 'applications',
     async contribute(db: Db, clusters: readonly ClusterFacts[]) {
@@ -51,41 +80,72 @@ export function appsContributor(settings: SettingsService, registryDomain: strin
       const assignments = await assignmentsOf(
         db,
         clusters.map((c) => c.id),
+        apps.filter((a) => a.inRollout).map((a) => a.id),
       );
       const specs = await specsOf(db, apps, assignments);
       const { enableIngress } = await settings.get(db);
-      // An application's objects at one revision are the same in every cluster: build them once.
-      const built = new Map<string, Record<string, unknown>[]>();
-      const objectsOf = (app: PlacedApp, revision: number, spec: AppSpec, cluster: ClusterFacts) => {
-        // Overrides and ${CLUSTER_NAME} make the objects the cluster's own.
-        const key = dependsOnCluster(spec) ? `${app.id}:${revision}:${cluster.id}` : `${app.id}:${revision}`;
-        let objs = built.get(key);
+      const context = JSON.stringify([enableIngress, registryDomain ?? null]);
+      if (context !== renderedWith || renderedCount > MAX_RENDERED) {
+        rendered.clear();
+        renderedCount = 0;
+        renderedWith = context;
+      }
+      // This recompute's renders of specs that read no cluster fact: one lookup per (app, revision), not per cluster.
+      const alike = new Map<string, Obj[]>();
+      const objectsOf = (app: PlacedApp, revision: number, spec: Spec, c: ClusterFacts) => {
+        const appRevision = `${app.id}:${revision}`;
+        if (!spec.perCluster) {
+          const hit = alike.get(appRevision);
+          if (hit) return hit;
+        }
+        const renderKey = `${appRevision}:${app.replicas}`;
+        let entry = rendered.get(renderKey);
+        if (entry?.specText !== spec.text) {
+          if (entry) renderedCount -= entry.byFacts.size;
+          entry = { specText: spec.text, byFacts: new Map() };
+          rendered.set(renderKey, entry);
+        }
+        const factsKey = spec.perCluster ? renderFactsKey(spec.spec, c) : '';
+        let objs = entry.byFacts.get(factsKey);
         if (!objs) {
           objs = buildObjects({
             appId: app.id,
             businessId: app.businessId,
             appName: app.appName,
             revision,
-            spec,
+            spec: spec.spec,
             replicas: app.replicas,
             registryDomain,
             enableIngress,
-            cluster: { name: cluster.name, labels: cluster.labels },
+            cluster: { name: c.name, labels: c.labels },
           });
-          built.set(key, objs);
+          entry.byFacts.set(factsKey, objs);
+          renderedCount++;
         }
+        if (!spec.perCluster) alike.set(appRevision, objs);
         return objs;
       };
+      const pace = pacer();
       for (const c of clusters) {
-        const workloads: Record<string, unknown>[] = [];
+        const p = pace();
+        if (p) await p;
+        const workloads: Obj[] = [];
         for (const app of apps) {
           if (!placedOn(app.clusterLabel, c.labels)) continue;
-          const revision = revisionFor(app, assignments.get(`${app.id}:${c.id}`));
+          const revision = revisionFor(app, assignments.size === 0 ? undefined : assignments.get(`${app.id}:${c.id}`));
           const spec = revision === null ? undefined : specs.get(`${app.id}:${revision}`);
           if (revision === null || !spec) continue;
-          workloads.push(...objectsOf(app, revision, spec, c));
+          for (const o of objectsOf(app, revision, spec, c)) workloads.push(o);
         }
         if (workloads.length > 0) out.set(c.id, { workloads });
+      }
+      // Renders of revisions (or replicas) no longer run anywhere go; the others stay for the next recompute.
+      const replicas = new Map(apps.map((a) => [a.id, a.replicas]));
+      const current = new Set([...specs.keys()].map((k) => `${k}:${replicas.get(Number(k.split(':')[0]))}`));
+      for (const [key, entry] of rendered) {
+        if (current.has(key)) continue;
+        rendered.delete(key);
+        renderedCount -= entry.byFacts.size;
       }
       return out;
     },
@@ -107,9 +167,21 @@ export async function runningApps(db: Db): Promise<PlacedApp[]> {
   }));
 }
 
-async function assignmentsOf(db: Db, clusterIds: readonly number[]): Promise<Map<string, ClusterAssignment>> {
-  const rows = await appClusters.assignmentsOn(db, clusterIds);
+/** The assignments that decide a revision (see `revisionFor`): removals, and rows of applications mid-rollout. */
+async function assignmentsOf(
+  db: Db,
+  clusterIds: readonly number[],
+  rolling: readonly number[],
+): Promise<Map<string, ClusterAssignment>> {
+  const rows = await appClusters.assignmentsOn(db, clusterIds, rolling);
   return new Map(rows.map((r) => [`${r.app_id}:${r.cluster_id}`, { revision: r.revision, removed: r.removed === 1 }]));
+}
+
+/** A revision's spec, its text, and whether its objects differ from cluster to cluster. */
+interface Spec {
+  readonly spec: AppSpec;
+  readonly text: string;
+  readonly perCluster: boolean;
 }
 
 /** The specs of every revision some cluster runs: the running ones, plus older ones mid-rollout. */
@@ -117,18 +189,20 @@ async function specsOf(
   db: Db,
   apps: readonly PlacedApp[],
   assignments: ReadonlyMap<string, ClusterAssignment>,
-): Promise<Map<string, AppSpec>> {
+): Promise<Map<string, Spec>> {
   const wanted = new Set(apps.map((a) => `${a.id}:${a.runningRevision}`));
   const rolling = new Set(apps.filter((a) => a.inRollout).map((a) => a.id));
   for (const [key, a] of assignments) {
     const appId = Number(key.split(':')[0]);
     if (rolling.has(appId) && a.revision !== null) wanted.add(`${appId}:${a.revision}`);
   }
-  const out = new Map<string, AppSpec>();
+  const out = new Map<string, Spec>();
   const appIds = [...new Set([...wanted].map((k) => Number(k.split(':')[0])))];
   for (const r of await revisions.approvedRevisions(db, appIds)) {
     const key = `${r.app_id}:${r.revision}`;
-    if (wanted.has(key)) out.set(key, JSON.parse(r.spec) as AppSpec);
+    if (!wanted.has(key)) continue;
+    const spec = JSON.parse(r.spec) as AppSpec;
+    out.set(key, { spec, text: r.spec, perCluster: dependsOnCluster(spec) });
   }
   return out;
 }

@@ -33,10 +33,39 @@ export interface ClusterContext {
 /** The placeholder that becomes the cluster's name in env values and args (API.md §8.1). */
 export const CLUSTER_NAME_VAR = '${CLUSTER_NAME}';
 
+/** Does an override apply to a cluster with these labels ("all": every cluster)? */
+const overrideApplies = (clusterLabel: string, labels: readonly string[]): boolean =>
+  clusterLabel === 'all' || labels.includes(clusterLabel);
+
+/** Can `${CLUSTER_NAME}` end up where specForCluster substitutes it: args, env, or an override's env? */
+function namesCluster(spec: AppSpec): boolean {
+  const inEnv = (env: Readonly<Record<string, string>> | undefined) =>
+    env !== undefined && Object.values(env).some((v) => v.includes(CLUSTER_NAME_VAR));
+  return (
+    spec.args.some((a) => a.includes(CLUSTER_NAME_VAR)) || inEnv(spec.env) || (spec.overrides ?? []).some((o) => inEnv(o.env))
+  );
+}
+
 /** Do this spec's objects differ from cluster to cluster (overrides, or the cluster's name)? */
 export function dependsOnCluster(spec: AppSpec): boolean {
-  if ((spec.overrides ?? []).length > 0) return true;
-  return spec.args.some((a) => a.includes(CLUSTER_NAME_VAR)) || Object.values(spec.env).some((v) => v.includes(CLUSTER_NAME_VAR));
+  return (spec.overrides ?? []).length > 0 || namesCluster(spec);
+}
+
+/**
+ * Everything of the cluster that `buildObjects` reads for this spec, as one
+ * key text: which of the spec's overrides apply (by the cluster's labels, in
+ * order) and, when `${CLUSTER_NAME}` may be substituted, the cluster's name;
+ * '' when the objects are the same on every cluster. Two clusters with equal
+ * keys get equal objects from the same input, so a render cache may share them
+ * (apps/desired.ts). Kept next to `specForCluster`: a cluster fact the
+ * renderer reads but this key leaves out would hand one cluster another's objects.
+ */
+export function clusterRenderKey(spec: AppSpec, cluster: ClusterContext): string {
+  let key = '';
+  for (const o of spec.overrides ?? []) key += overrideApplies(o.clusterLabel, cluster.labels) ? '1' : '0';
+  // Cluster names never hold '|' (API.md §3), and the override part is only 0s and 1s.
+  if (namesCluster(spec)) key += `|${cluster.name}`;
+  return key;
 }
 
 /**
@@ -49,7 +78,7 @@ export function specForCluster(spec: AppSpec, replicas: number, cluster: Cluster
   let s: AppSpec = spec;
   let n = replicas;
   for (const o of spec.overrides ?? []) {
-    if (o.clusterLabel !== 'all' && !cluster.labels.includes(o.clusterLabel)) continue;
+    if (!overrideApplies(o.clusterLabel, cluster.labels)) continue;
     s = {
       ...s,
       ...(o.tag !== undefined ? { tag: o.tag } : {}),

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomUUID, webcrypto } from 'node:crypto';
 import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
 import { isForeignKeyViolation } from '../db/errors.js';
 import type { Db } from '../db/types.js';
@@ -21,11 +21,20 @@ interface TokenClaims {
  * server-side, across restarts and replicas.
  */
 export class TokenService {
+  /**
+   * A CryptoKey imported once: given raw bytes — or a secret KeyObject, which
+   * jose 6 exports back to bytes — jose imports a CryptoKey on every sign and
+   * verify (`importKey`, `normalizeAlgorithm`: a sixth of a list request's CPU, issue #13).
+   */
+  private readonly key: Promise<webcrypto.CryptoKey>;
+
   constructor(
     private readonly db: Db,
-    private readonly key: Uint8Array,
+    key: Uint8Array,
     private readonly ttlSeconds: number,
-  ) {}
+  ) {
+    this.key = webcrypto.subtle.importKey('raw', key, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+  }
 
   async issue(userId: number): Promise<{ token: string; claims: TokenClaims }> {
     const now = nowSeconds();
@@ -45,14 +54,14 @@ export class TokenService {
       .setIssuer(ISSUER)
       .setIssuedAt(now)
       .setExpirationTime(expiresAt)
-      .sign(this.key);
+      .sign(await this.key);
     return { token, claims: { userId, jti, expiresAt } };
   }
 
   /** Checks signature, algorithm and expiry; the session check is the caller's (one query with the user). */
   async verify(token: string): Promise<TokenClaims> {
     try {
-      const { payload } = await jwtVerify(token, this.key, { algorithms: [ALG], issuer: ISSUER });
+      const { payload } = await jwtVerify(token, await this.key, { algorithms: [ALG], issuer: ISSUER });
       const userId = Number(payload.sub);
       if (!Number.isSafeInteger(userId) || userId < 1 || typeof payload.jti !== 'string' || !payload.exp) {
         throw new Unauthenticated('invalid token');

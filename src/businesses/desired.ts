@@ -27,7 +27,6 @@ export async function loadDesiredNamespaces(db: Db): Promise<string[]> {
 export function namespacesContributor(): DesiredStateContributor {
   return {
     name: 'business-namespaces',
-    keyedAs: 'namespaces',
     async contribute(db, clusters) {
       // One part (one array) for every cluster: the builder serializes it once.
       const part = { namespaces: await loadDesiredNamespaces(db) };

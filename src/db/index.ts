@@ -4,6 +4,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { migrateToLatest } from './migrate.js';
+import { cachingSqlite, preparingPool } from './statements.js';
 import type { Database, Db } from './types.js';
 
 export type { Db } from './types.js';
@@ -55,7 +56,7 @@ function openSqlite(dataDir: string): DatabaseHandle {
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingSqlite(sqlite) }) });
   return {
     kysely,
     dialect: 'sqlite',
@@ -89,7 +90,7 @@ function openPostgres(url: string): DatabaseHandle {
   // A checked-out client has no listener of the pool's, and Kysely adds none: a connection lost
   // mid-query would be an uncaught 'error' event that kills the hub. The query itself still fails.
   pool.on('connect', (client) => client.on('error', () => {}));
-  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) });
   const u = new URL(url);
   return {
     kysely,

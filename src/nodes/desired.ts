@@ -5,7 +5,6 @@ import * as store from './label-store.js';
 export function nodeLabelsContributor(): DesiredStateContributor {
   return {
     name: 'node-labels',
-    keyedAs: 'nodeLabels',
     async contribute(db, clusters) {
       const labels = await store.desiredNodeLabels(
         db,

@@ -1,4 +1,4 @@
-import { type SelectQueryBuilder, sql } from 'kysely';
+import { type CompiledQuery, type SelectQueryBuilder, sql } from 'kysely';
 import type { Scope } from '../access/scope.js';
 import type { Database, Db, NewUser, UserRecord } from '../db/types.js';
 import { type Paging, applyPage, likeContains } from '../http/paging.js';
@@ -23,15 +23,42 @@ export function findByNameKey(db: Db, nameKey: string): Promise<UserWithBusiness
   return withBusiness(db).where('users.name_key', '=', nameKey).executeTakeFirst();
 }
 
-/** The user of a live session: the one query behind every authenticated request. */
-export function findBySession(db: Db, jti: string, userId: number, now: number) {
-  return withBusiness(db)
+const sessionQuery = (db: Db, jti: string, userId: number, now: number) =>
+  withBusiness(db)
     .innerJoin('sessions', 'sessions.user_id', 'users.id')
     .where('sessions.jti', '=', jti)
     .where('users.id', '=', userId)
     .where('sessions.revoked', '=', 0)
-    .where('sessions.expires_at', '>', now)
-    .executeTakeFirst() as Promise<UserWithBusiness | undefined>;
+    .where('sessions.expires_at', '>', now);
+
+/**
+ * The session query compiled once per database (issue #13: building it cost
+ * more than running it): compiled with marker values, whose positions among
+ * the parameters are where each request's values go.
+ */
+const compiledSessionQueries = new WeakMap<Db, { query: CompiledQuery; at: [number, number, number] }>();
+function compiledSessionQuery(db: Db) {
+  let entry = compiledSessionQueries.get(db);
+  if (!entry) {
+    const markers = ['\u0000jti', -7001, -7002] as const;
+    const query = sessionQuery(db, markers[0], markers[1], markers[2]).compile();
+    const at = markers.map((m) => query.parameters.indexOf(m)) as [number, number, number];
+    if (at.some((i) => i < 0) || new Set(at).size !== 3) throw new Error('the session query lost a parameter');
+    entry = { query, at };
+    compiledSessionQueries.set(db, entry);
+  }
+  return entry;
+}
+
+/** The user of a live session: the one query behind every authenticated request. */
+export async function findBySession(db: Db, jti: string, userId: number, now: number): Promise<UserWithBusiness | undefined> {
+  const { query, at } = compiledSessionQuery(db);
+  const parameters = [...query.parameters];
+  parameters[at[0]] = jti;
+  parameters[at[1]] = userId;
+  parameters[at[2]] = now;
+  const { rows } = await db.executeQuery<UserWithBusiness>({ ...query, parameters });
+  return rows[0];
 }
 
 /** The caller's own record (identity, not a tenant read). */

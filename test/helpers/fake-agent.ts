@@ -1,5 +1,13 @@
 import WebSocket from 'ws';
-import { type DesiredMessage, type NodeReport, PROTOCOL_VERSION, type WorkloadStatus } from '../../src/agent-link/protocol.js';
+import { DesiredStateCopy } from '../../src/agent/desired-state.js';
+import {
+  type DeltaMessage,
+  type DesiredMessage,
+  type DesiredState,
+  type NodeReport,
+  PROTOCOL_VERSION,
+  type WorkloadStatus,
+} from '../../src/agent-link/protocol.js';
 
 /**
  * A protocol-level agent: it speaks the real agent protocol (API.md §11) over
@@ -14,10 +22,24 @@ export interface FakeAgentOptions {
   readonly heartbeatMs?: number;
   /** Send a hello at once (default true). */
   readonly hello?: boolean;
+  /** Capabilities announced in the hello (default none: an agent from before deltas). */
+  readonly capabilities?: string[];
+  /** Changes each delta before the agent applies it (to make its hash check fail). */
+  readonly tamper?: (d: DeltaMessage) => DeltaMessage;
 }
 
 export class FakeAgent {
+  /** Full states received. */
   readonly desired: DesiredMessage[] = [];
+  /** Deltas received (agents that announced `delta`). */
+  readonly deltas: DeltaMessage[] = [];
+  /** Every desired-state frame, full or delta, as received. */
+  readonly frames: (DesiredMessage | DeltaMessage)[] = [];
+  /** What the agent holds, assembled as the real agent does (src/agent/desired-state.ts). */
+  readonly copy = new DesiredStateCopy();
+  /** The state assembled from the last frame, and the resync requests sent. */
+  current: { generation: number; state: DesiredState } | null = null;
+  readonly resyncs: string[] = [];
   /** The close code the hub sent (or 1006), once closed. */
   readonly closed: Promise<{ code: number; reason: string }>;
   private waiters: (() => void)[] = [];
@@ -38,9 +60,18 @@ export class FakeAgent {
     });
     ws.on('message', (data) => {
       // ws hands a Buffer (binaryType 'nodebuffer', its default).
-      const msg = JSON.parse((data as Buffer).toString()) as DesiredMessage;
-      if (msg.type === 'desired') {
-        this.desired.push(msg);
+      let msg = JSON.parse((data as Buffer).toString()) as DesiredMessage | DeltaMessage;
+      if (msg.type === 'delta' && opts.tamper) msg = opts.tamper(msg);
+      if (msg.type === 'desired') this.desired.push(msg);
+      else if (msg.type === 'delta') this.deltas.push(msg);
+      else return;
+      this.frames.push(msg);
+      const taken = this.copy.take(msg);
+      if (taken && 'resync' in taken) {
+        this.resyncs.push(taken.resync);
+        this.send({ type: 'resync', reason: taken.resync });
+      } else if (taken) {
+        this.current = taken;
         if (opts.autoAck ?? true) this.send({ type: 'ack', generation: msg.generation, ok: true });
       }
       this.wake();
@@ -78,6 +109,8 @@ export class FakeAgent {
   }
 
   hello(appliedGeneration: number | null = null, workloads: WorkloadStatus[] = []): void {
+    this.copy.reset();
+    const capabilities = this.opts.capabilities ? { capabilities: this.opts.capabilities } : {};
     this.send({
       type: 'hello',
       protocol: PROTOCOL_VERSION,
@@ -85,7 +118,37 @@ export class FakeAgent {
       appliedGeneration,
       nodes: this.nodes,
       workloads,
+      ...capabilities,
     });
+  }
+
+  /** The first assembled state (full or from deltas, already held or to come) that satisfies `pred`. */
+  async waitForState(
+    pred: (s: { generation: number; state: DesiredState }) => boolean,
+    timeoutMs = 10_000,
+    what = 'a state',
+  ): Promise<{ generation: number; state: DesiredState }> {
+    await this.waitFor(() => this.current !== null && pred(this.current), timeoutMs, what);
+    return this.current!;
+  }
+
+  /** Waits until `probe` holds after some frame (or already). */
+  async waitFor(probe: () => boolean, timeoutMs = 10_000, what = 'a frame'): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (probe()) return;
+      if (this.ws.readyState === WebSocket.CLOSED) throw new Error(`connection closed while waiting for ${what}`);
+      const left = deadline - Date.now();
+      if (left <= 0)
+        throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.frames.map((d) => [d.type, d.generation]))}`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
   }
 
   send(msg: unknown): void {

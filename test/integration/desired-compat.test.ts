@@ -1,34 +1,46 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { stateHash } from '../../src/agent-link/state-hash.js';
 import { FakeAgent, nodeReport } from '../helpers/fake-agent.js';
 import { DATABASES, type TestHub, startHub } from '../helpers/hub.js';
 
 /**
  * The desired state and its hash are a pure function of the database, and a
- * hub upgrade must not move any cluster's generation: for one fixed set of
- * rows the hash stored in `clusters.desired_hash` and the state sent to the
- * agent stay exactly these (pinned from the hub before the agent link was
- * split into contributors). A change here moves every generation in the field.
+ * hub upgrade must not change what any cluster runs: for one fixed set of
+ * rows the state sent to the agent stays exactly this (pinned from the hub
+ * before the agent link was split into contributors), and the hash stored in
+ * `clusters.desired_hash` is this one.
+ *
+ * The hash moved once, deliberately (issue #13): it used to be taken of the
+ * builder's inputs as one text; it now combines per-object hashes
+ * (src/agent-link/state-hash.ts, "ote.desired.v2") so the hub pays for the
+ * objects that changed and agents can check states assembled from deltas.
+ * On that upgrade every cluster moves to a new generation once, with the same
+ * content: its agent reconciles a state it already has (nothing changes in
+ * the cluster) and acknowledges it. The old hashes are kept below to test
+ * exactly that. A further change here moves every generation in the field.
  */
 const PINNED: Record<string, { hash: string; state: string }> = {
   'compat-1': {
-    hash: '42598349865c71cdb7f217004ac3a73e30246ede690768eeae18e92019c0bef7',
+    hash: '2a336c3497c11c2a4d3ec92d27bd1306144d54d61c4c39e8ebb74b9bb4e449d1',
     state: '33a446fef1846230c5e1c112a2f799c1bb7a6bad9f5d48a3fb1c6c2edef0a4ee',
   },
   'compat-2': {
-    hash: 'bbc40992ceb5f322184b9c64bed09ebb8965af906842b8130481ff21f06ef456',
+    hash: '8e835057818bd16b2496e556bfaf9ea2ade05d93e1aa568572592288ba4d8ea6',
     state: 'c92df41add8128ce649bf932b3881c32f302946fc8efcf60b939362d0b5fa385',
   },
   'compat-3': {
-    hash: '9cb6d848645ea1b70f67c37ff62e34d801766c86309c82c5e4a4dbad81847ff1',
+    hash: '99ab09d738f992dfac931b266ec5ef0ecba94916f5afa6eff918f05e6b724c22',
     state: 'c2c1184ca61e1098933cd7dc7c4644b64634beef8872ce6f48ec312b4ae1b913',
   },
   'compat-4': {
-    hash: '1ab16b1db38b811e022a4d3ce117bd2d90653f70fa350a3d2f6efd2d2e92ced5',
+    hash: 'e0094e1e47c18a89fdf9bd003a3b8daeb9cdb1a34b5a034dae3bb8dfedb7db16',
     state: '91da1bf4f08d02918c7ae4238a8f51857fee3a9f140f45b05c62d98a12f57502',
   },
 };
+/** compat-4's hash under the first scheme (before issue #13). */
+const V1_HASH_OF_4 = '1ab16b1db38b811e022a4d3ce117bd2d90653f70fa350a3d2f6efd2d2e92ced5';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 const token = (i: number) => `compat-token-${i}-${'x'.repeat(40)}`;
@@ -105,6 +117,11 @@ for (const kind of DATABASES) {
         [4, 0],
       ] as const)
         await db.insertInto('clusters').values(cluster(i, paused)).execute();
+      // compat-5 is compat-4 (same facts) as a hub before issue #13 left it: generation 7 under the old hash.
+      await db
+        .insertInto('clusters')
+        .values({ ...cluster(5, 0), generation: 7, desired_hash: V1_HASH_OF_4, acked_generation: 7 })
+        .execute();
       const ids = await db.selectFrom('clusters').select(['id', 'name']).orderBy('id').execute();
       const id = (i: number) => ids.find((r) => r.name === `compat-${i}`)!.id;
       await db
@@ -175,6 +192,34 @@ for (const kind of DATABASES) {
       }
       if (process.env.OTE_PRINT_PINNED) console.log(JSON.stringify(got, null, 2));
       assert.deepEqual(got, PINNED);
+      for (const [i, a] of agents.entries()) {
+        assert.equal(
+          stateHash(a.desired[0].state),
+          got[`compat-${i + 1}`].hash,
+          'the agent can check the state it holds against the stored hash',
+        );
+      }
+    });
+
+    it('an upgrade from the old hash moves a cluster once, to the same content', async () => {
+      const db = hub.hub.services.db.kysely;
+      let a = await FakeAgent.connect(hub.url, token(5), { nodes: [nodeReport('n-a'), nodeReport('n-b')] });
+      try {
+        const first = await a.waitForDesired(() => true);
+        assert.equal(first.generation, 8, 'one new generation');
+        assert.equal(sha(JSON.stringify(first.state)), PINNED['compat-4'].state, 'the same state as before the upgrade');
+        const row = await db
+          .selectFrom('clusters')
+          .select(['desired_hash', 'generation'])
+          .where('name', '=', 'compat-5')
+          .executeTakeFirstOrThrow();
+        assert.equal(row.desired_hash, PINNED['compat-4'].hash);
+        a.close();
+        a = await FakeAgent.connect(hub.url, token(5), { nodes: [nodeReport('n-a'), nodeReport('n-b')] });
+        assert.equal((await a.waitForDesired(() => true)).generation, 8, 'a reconnect does not move it again');
+      } finally {
+        a.close();
+      }
     });
   });
 }

@@ -10,7 +10,7 @@ import { afterEach, describe, it } from 'node:test';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { HubConnection, type HubConnectionOptions } from '../../src/agent/hub-connection.js';
 import { silentLogger } from '../../src/agent/log.js';
-import type { AgentMessage, DesiredMessage } from '../../src/agent-link/protocol.js';
+import type { AgentMessage, HubMessage } from '../../src/agent-link/protocol.js';
 import { eventually } from '../helpers/wait.js';
 
 interface HubOpts {
@@ -75,7 +75,7 @@ afterEach(async () => {
 
 async function setup(overrides: Partial<HubConnectionOptions> = {}, hubOpts: HubOpts = {}) {
   const hub = await ScriptedHub.start(hubOpts);
-  const desired: DesiredMessage[] = [];
+  const desired: HubMessage[] = [];
   const rejected: string[] = [];
   let hellos = 0;
   const conn = new HubConnection({
@@ -122,6 +122,7 @@ describe('HubConnection', () => {
     ws.send(JSON.stringify({ type: 'desired', generation: 5, state }));
     await eventually('the desired state', () => desired.length === 1);
     assert.equal(desired[0].generation, 5);
+    assert.ok(desired[0].type === 'desired');
     assert.deepEqual(desired[0].state.namespaces, ['ns1']);
   });
 
@@ -243,7 +244,7 @@ describe('HubConnection', () => {
         token: 't',
         ca,
         heartbeatMs: 1000,
-        log: { ...silentLogger, warn: (f: object | string) => void warnings.push((f as { error?: string }).error ?? '') },
+        log: { ...silentLogger, warn: (f: object | string) => void warnings.push(String((f as { error?: string }).error ?? '')) },
         hello: () => ({ type: 'hello', protocol: 1, agentVersion: 't', appliedGeneration: null, nodes: [], workloads: [] }),
         heartbeat: () => ({ type: 'heartbeat' }),
         onDesired: () => {},

@@ -5,6 +5,7 @@ import type { Kysely } from 'kysely';
 import { type DesiredStateContributor, buildDesired, stableJson } from '../../src/agent-link/desired-builder.js';
 import { inventoryHash } from '../../src/agent-link/inventory-store.js';
 import type { DesiredState, NodeReport } from '../../src/agent-link/protocol.js';
+import { stateHash } from '../../src/agent-link/state-hash.js';
 import type { Database } from '../../src/db/types.js';
 import { chunks } from '../../src/lib/chunks.js';
 
@@ -62,12 +63,8 @@ describe('buildDesired (contributors, no database)', () => {
   ];
   const ns = ['ns2', 'ns1'];
   const contributors: DesiredStateContributor[] = [
-    { name: 'ns', keyedAs: 'namespaces', contribute: async (_db, cs) => new Map(cs.map((c) => [c.id, { namespaces: ns }])) },
-    {
-      name: 'labels',
-      keyedAs: 'nodeLabels',
-      contribute: async () => new Map([[1, { nodeLabels: { n2: ['gpu', 'camera'], n1: ['x'] } }]]),
-    },
+    { name: 'ns', contribute: async (_db, cs) => new Map(cs.map((c) => [c.id, { namespaces: ns }])) },
+    { name: 'labels', contribute: async () => new Map([[1, { nodeLabels: { n2: ['gpu', 'camera'], n1: ['x'] } }]]) },
     {
       name: 'secrets',
       contribute: async (_db, cs) =>
@@ -88,15 +85,32 @@ describe('buildDesired (contributors, no database)', () => {
     assert.equal(built.get(2)?.state.paused, true);
   });
 
-  it('hashes the frozen key layout: namespaces, then node labels, the other parts in order, paused', async () => {
+  it('hashes the state by its objects: the layout of state-hash.ts, whatever order objects come in', async () => {
     const built = await buildDesired(db, facts, contributors);
-    const own = {
-      nodeLabels: { n2: ['gpu', 'camera'], n1: ['x'] },
-      parts: [{ pullSecrets: [{ namespace: 'ns1', name: 'z', dockerConfigJson: '{}' }] }],
-      paused: false,
-    };
-    const key = `${stableJson(['ns1', 'ns2'])}\n${stableJson(own)}`;
-    assert.equal(built.get(1)?.hash, createHash('sha256').update(key).digest('hex'));
+    const sha = (x: string) => createHash('sha256').update(x).digest('hex');
+    const secret = { namespace: 'ns1', name: 'z', dockerConfigJson: '{}' };
+    const lines = [
+      'ote.desired.v2',
+      `namespaces ${sha('["ns1","ns2"]')}`,
+      `nodeLabels ${sha('[["n1",["x"]],["n2",["camera","gpu"]]]')}`,
+      'paused 0',
+      `secret ns1/z ${sha(stableJson(secret))}`,
+    ];
+    assert.equal(built.get(1)?.hash, sha(lines.join('\n')));
+    assert.equal(built.get(1)?.hash, stateHash(built.get(1)!.state));
     assert.notEqual(built.get(1)?.hash, built.get(2)?.hash);
+    const a = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'a', namespace: 'ns1' } };
+    const b = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { namespace: 'ns1', name: 'b' }, spec: { replicas: 1 } };
+    const base = built.get(1)!.state;
+    assert.equal(
+      stateHash({ ...base, workloads: [a, b] }),
+      stateHash({ ...base, workloads: [structuredClone(b), structuredClone(a)] }),
+    );
+    assert.notEqual(
+      stateHash({ ...base, workloads: [a, b] }),
+      stateHash({ ...base, workloads: [a, { ...b, spec: { replicas: 2 } }] }),
+    );
+    assert.notEqual(stateHash({ ...base, workloads: [a, b] }), stateHash({ ...base, workloads: [a] }));
+    assert.notEqual(stateHash(base), stateHash({ ...base, paused: true }));
   });
 });

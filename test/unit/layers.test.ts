@@ -3,8 +3,9 @@
  * against the layer table below. The hub, bottom to top: lib, db, access →
  * http, config → agent-link → domains (which may use each other) → server →
  * cli. The agent is a program of its own: it may use lib, config and the wire
- * protocol it shares with the hub (agent-link/protocol.ts), and nothing those
- * pull in may reach further.
+ * protocol it shares with the hub (agent-link/protocol.ts: the frames, and
+ * agent-link/state-hash.ts: the state hash both ends compute, which the agent
+ * checks deltas against), and nothing those pull in may reach further.
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -41,8 +42,10 @@ const LAYER_NAMES = ['lib/db/access', 'http/config', 'agent-link', 'domains', 's
 const AGENT = 'agent';
 /** Who may import the agent program: only the command line that starts it. */
 const AGENT_IMPORTERS = new Set(['cli']);
+/** The wire protocol the agent shares with the hub: the frames, and the state hash both ends compute (issue #13). */
+const WIRE = new Set(['agent-link/protocol.ts', 'agent-link/state-hash.ts']);
 /** What the agent may import besides itself. */
-const agentMayUse = (file: string) => ['lib', 'config'].includes(folderOf(file)) || file === 'agent-link/protocol.ts';
+const agentMayUse = (file: string) => ['lib', 'config'].includes(folderOf(file)) || WIRE.has(file);
 
 /** `apps/service.ts` → `apps`. Paths are relative to src/, with forward slashes. */
 export function folderOf(file: string): string {
@@ -72,7 +75,9 @@ export function violation(from: string, to: string): string | null {
   }
   if (f === t) return null;
   if (f === AGENT) {
-    return agentMayUse(to) ? null : `the agent may use only lib, config and agent-link/protocol.ts, not ${describeLayer(t)}`;
+    return agentMayUse(to)
+      ? null
+      : `the agent may use only lib, config and the wire protocol (agent-link/protocol.ts, state-hash.ts), not ${describeLayer(t)}`;
   }
   if (t === AGENT) return AGENT_IMPORTERS.has(f) ? null : `only the cli may import the agent program`;
   if (HUB_LAYERS[t] > HUB_LAYERS[f]) return `${describeLayer(f)} may not import ${describeLayer(t)} (a higher layer)`;
@@ -129,6 +134,7 @@ describe('layers', () => {
     assert.equal(violation('server/app.ts', 'apps/routes.ts'), null);
     assert.equal(violation('cli/agent.ts', 'agent/agent.ts'), null);
     assert.equal(violation('agent/agent.ts', 'agent-link/protocol.ts'), null);
+    assert.equal(violation('agent/desired-state.ts', 'agent-link/state-hash.ts'), null);
     assert.equal(violation('agent/reconcile.ts', 'agent/log.ts'), null);
     // Up: refused, and the message says which layers.
     assert.match(violation('http/hooks.ts', 'apps/service.ts') ?? '', /http\/config may not import layer domains/);
@@ -181,7 +187,7 @@ describe('layers', () => {
         const outside = folderOf(i.to) !== AGENT;
         if (outside && !agentMayUse(i.to)) {
           const chain = [...via, `src/${i.from}:${i.line}`, `src/${i.to}`].join(' → ');
-          bad.push(`${chain}: the agent may use only lib, config and agent-link/protocol.ts`);
+          bad.push(`${chain}: the agent may use only lib, config and the wire protocol (agent-link/protocol.ts, state-hash.ts)`);
           continue;
         }
         queue.push({ file: i.to, via: outside || via.length > 0 ? [...via, `src/${i.from}:${i.line}`] : [] });
