@@ -2,7 +2,7 @@ import { MantineProvider } from '@mantine/core';
 import { cleanup, render, screen, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { diffSpecs } from './diff';
-import { RevisionDiff } from './pages/AppReview';
+import { RevisionDiff } from './preview';
 
 afterEach(cleanup);
 
