@@ -93,7 +93,7 @@ describe('ClusterPreview', () => {
     expect(within(added).queryByRole('table')).toBeNull();
     expect(added.querySelectorAll('[data-object]').length).toBe(2);
     expect(within(added).getByText('Service vision')).toBeTruthy();
-    expect(screen.getByText(/3 cluster\(s\), 2 distinct change\(s\)/)).toBeTruthy();
+    expect(screen.getByText(/3 cluster\(s\) in 2 group\(s\)/)).toBeTruthy();
   });
 
   it('a new spec: the objects each cluster would get', () => {

@@ -149,10 +149,7 @@ export function ClusterPreview({ clusters, label }: { clusters: readonly Preview
     <Stack gap="sm" data-testid="cluster-preview" aria-label={label} role="group">
       <Text size="sm">
         {clusters.length} cluster(s)
-        {all.length < clusters.length
-          ? `, ${all.length} distinct change(s): clusters with the same change are shown together`
-          : ''}
-        .
+        {all.length < clusters.length ? ` in ${all.length} group(s): clusters that would get the very same are shown once` : ''}.
       </Text>
       {all.map(({ clusters: members, sample }) => {
         const entries = sample.diff ?? [];
