@@ -48,7 +48,7 @@ export interface Paging {
 }
 
 /** The page and its size: search parameters (deep links), or `local` state for a table in a modal. */
-export function usePaging(defaultSize = 20, local = false): Paging {
+function usePaging(defaultSize = 20, local = false): Paging {
   const [page, setPage] = useParam('page', '1');
   const [size, setSize] = useParam('pageSize', String(defaultSize));
   const [state, setState] = useState({ page: 1, pageSize: defaultSize });
