@@ -105,7 +105,15 @@ function ObjectView({ object, verb }: { object: Record<string, unknown>; verb?: 
           </Text>
         )}
       </Box>
-      <Code block mt={4} style={{ maxHeight: 360, overflow: 'auto' }}>
+      {/* A scrolling region takes focus, so a keyboard scrolls it too (axe: scrollable-region-focusable). */}
+      <Code
+        block
+        mt={4}
+        style={{ maxHeight: 360, overflow: 'auto' }}
+        tabIndex={0}
+        role="region"
+        aria-label={`${objectName(object)} as JSON`}
+      >
         {JSON.stringify(object, null, 2)}
       </Code>
     </Box>
