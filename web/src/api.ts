@@ -61,25 +61,3 @@ export async function call<T>(pending: Promise<Answer<T>>): Promise<T> {
   }
   return data;
 }
-
-/** The API's message for one field of a 422 (or undefined). */
-export function fieldError(err: unknown, field: string): string | undefined {
-  if (!(err instanceof ApiError)) return undefined;
-  return (
-    err.fields[field] ?? Object.entries(err.fields).find(([k]) => k.startsWith(`${field}.`) || k.startsWith(`${field}[`))?.[1]
-  );
-}
-
-/** The message to show above a form: the whole message unless every field it names has its own place. */
-export function formError(err: unknown, shownFields: readonly string[]): string | undefined {
-  if (!err) return undefined;
-  if (!(err instanceof ApiError)) return err instanceof Error ? err.message : 'Unexpected error';
-  const named = Object.keys(err.fields);
-  if (
-    named.length > 0 &&
-    named.every((f) => shownFields.some((s) => f === s || f.startsWith(`${s}.`) || f.startsWith(`${s}[`)))
-  ) {
-    return undefined;
-  }
-  return err.message;
-}

@@ -3,7 +3,6 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { MemoryRouter } from 'react-router';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { diffSpecs } from './diff';
 import { RegisterPage, passwordChecks } from './pages/SignIn';
 import { refreshDelayMs, session, tokenExpiry } from './session';
 
@@ -77,14 +76,5 @@ describe('session', () => {
     session.end('bye');
     expect(sessionStorage.getItem('ote.token')).toBeNull();
     expect(session.notice()).toBe('bye');
-  });
-});
-
-describe('revision diff', () => {
-  it('lists changed leaves as JSON pointers', () => {
-    expect(diffSpecs({ tag: 'v1', env: { A: '1' }, ports: [] }, { tag: 'v2', env: { A: '1', B: '2' }, ports: [] })).toEqual([
-      { path: '/env/B', from: undefined, to: '2' },
-      { path: '/tag', from: 'v1', to: 'v2' },
-    ]);
   });
 });

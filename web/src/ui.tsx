@@ -1,5 +1,5 @@
 import { Alert, Badge, Button, Center, Group, Loader, Pagination, Select, Table, Text, UnstyledButton } from '@mantine/core';
-import type { Query, UseQueryResult } from '@tanstack/react-query';
+import { type Query, type UseQueryResult, keepPreviousData, useQuery } from '@tanstack/react-query';
 import {
   type ColumnDef,
   type RowSelectionState,
@@ -8,7 +8,7 @@ import {
   getCoreRowModel,
   useReactTable,
 } from '@tanstack/react-table';
-import { type ReactNode, useCallback } from 'react';
+import { type ReactNode, useCallback, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { ApiError } from './api';
 
@@ -40,15 +40,66 @@ export function useParam(name: string, fallback = ''): [string, (v: string | nul
   return [value, set];
 }
 
-export function usePaging(defaultSize = 20) {
+export interface Paging {
+  page: number;
+  pageSize: number;
+  setPage: (p: number) => void;
+  setPageSize: (s: number) => void;
+}
+
+/** The page and its size: search parameters (deep links), or `local` state for a table in a modal. */
+function usePaging(defaultSize = 20, local = false): Paging {
   const [page, setPage] = useParam('page', '1');
   const [size, setSize] = useParam('pageSize', String(defaultSize));
+  const [state, setState] = useState({ page: 1, pageSize: defaultSize });
+  if (local) {
+    return {
+      ...state,
+      setPage: (p) => setState((s) => ({ ...s, page: p })),
+      setPageSize: (n) => setState({ page: 1, pageSize: n }),
+    };
+  }
   return {
     page: Math.max(1, Number(page) || 1),
     pageSize: Math.min(1000, Math.max(1, Number(size) || defaultSize)),
-    setPage: (p: number) => setPage(String(p)),
-    setPageSize: (s: number) => setSize(String(s)),
+    setPage: (p) => setPage(String(p)),
+    setPageSize: (n) => setSize(String(n)),
   };
+}
+
+/** One page of a list as the API answers it (API.md §1): the rows in `data`, the count of all in `total`. */
+export interface ApiPage {
+  data: unknown[];
+  total: number;
+}
+
+export interface Paged<P extends ApiPage> {
+  paging: Paging;
+  query: UseQueryResult<P>;
+}
+
+/**
+ * One page of a server-paged list: `fetch` is called with the page and its size (the rest of
+ * the query — filters, sort — is the caller's, and part of `key`). The previous page stays on
+ * screen while the next one loads.
+ */
+export function usePagedQuery<P extends ApiPage>(opts: {
+  key: readonly unknown[];
+  fetch: (page: { page: number; pageSize: number }) => Promise<P>;
+  pageSize?: number;
+  local?: boolean;
+  refetchInterval?: number | false | ((q: Query<P, Error, P, readonly unknown[]>) => number | false);
+  enabled?: boolean;
+}): Paged<P> {
+  const paging = usePaging(opts.pageSize ?? 20, opts.local);
+  const query = useQuery({
+    queryKey: [...opts.key, paging.page, paging.pageSize],
+    queryFn: () => opts.fetch({ page: paging.page, pageSize: paging.pageSize }),
+    placeholderData: keepPreviousData,
+    refetchInterval: opts.refetchInterval,
+    enabled: opts.enabled,
+  });
+  return { paging, query };
 }
 
 /** A horizontally scrolling region for wide tables: focusable, so keyboard users can scroll it (axe: scrollable-region-focusable). */
@@ -149,20 +200,15 @@ export function time(sec: number | null | undefined): string {
   return new Date(sec * 1000).toISOString().replace('T', ' ').slice(0, 19);
 }
 
-export interface Page<T> {
-  rows: T[];
-  total: number;
-}
-
 /**
- * A server-paged table (TanStack Table in manual mode): the page, its size and
- * the sort are the server's, so 5,000 clusters or 100,000 nodes cost one page.
+ * The server-paged table (TanStack Table in manual mode) of every list: the page, its size and
+ * the sort are the server's, so 5,000 clusters or 100,000 nodes cost one page; the count and
+ * the pager come from the API's `total`.
  */
-export function DataTable<T>(props: {
+export function PagedTable<T>(props: {
   label: string;
   columns: ColumnDef<T, any>[];
-  query: UseQueryResult<Page<T>>;
-  paging: ReturnType<typeof usePaging>;
+  paged: Paged<{ data: T[]; total: number }>;
   empty: ReactNode;
   rowId: (row: T) => string;
   sorting?: SortingState;
@@ -170,8 +216,8 @@ export function DataTable<T>(props: {
   selection?: RowSelectionState;
   onSelection?: (s: RowSelectionState) => void;
 }) {
-  const { query, paging } = props;
-  const rows = query.data?.rows ?? [];
+  const { query, paging } = props.paged;
+  const rows = query.data?.data ?? [];
   const total = query.data?.total ?? 0;
   const pages = Math.max(1, Math.ceil(total / paging.pageSize));
   const table = useReactTable({
@@ -283,4 +329,33 @@ export function selectColumn<T>(): ColumnDef<T, unknown> {
       />
     ),
   };
+}
+
+/**
+ * The "Actions" column of a list whose rows can be deleted: one button per row, confirmed
+ * first. None at all for a role that may not delete (controls are absent, not disabled).
+ */
+export function deleteColumn<T>(
+  allowed: boolean,
+  opts: { verb?: string; what: (row: T) => string; confirm: (row: T) => string; onDelete: (row: T) => void },
+): ColumnDef<T, unknown>[] {
+  if (!allowed) return [];
+  const verb = opts.verb ?? 'Delete';
+  return [
+    {
+      id: 'del',
+      header: 'Actions',
+      cell: ({ row }) => (
+        <Button
+          size="xs"
+          color="red"
+          variant="subtle"
+          onClick={() => window.confirm(opts.confirm(row.original)) && opts.onDelete(row.original)}
+          aria-label={`${verb} ${opts.what(row.original)}`}
+        >
+          {verb}
+        </Button>
+      ),
+    },
+  ];
 }

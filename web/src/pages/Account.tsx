@@ -1,140 +1,62 @@
-import { Alert, Button, Paper, PasswordInput, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
-import { api, call, fieldError, formError } from '../api';
+import { Alert, Paper, PasswordInput, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
+import { useQueryClient } from '@tanstack/react-query';
+import { api, call } from '../api';
+import { ApiFormView, useApiForm } from '../form';
 import { ROLE_NAMES, Role, useMe } from '../me';
-import { PasswordPolicy } from './SignIn';
+import { NewPasswordInput } from './SignIn';
 
 function ChangePassword() {
-  const [oldPassword, setOld] = useState('');
-  const [password, setPassword] = useState('');
-  const change = useMutation({
-    mutationFn: async () => call(api.PUT('/v1/user', { body: { oldPassword, password } })),
-    onSuccess: () => {
-      setOld('');
-      setPassword('');
-    },
+  const f = useApiForm({
+    initialValues: { oldPassword: '', password: '' },
+    submit: (body) => call(api.PUT('/v1/user', { body })),
+    resetOnSuccess: true,
   });
-  const err = formError(change.error, ['oldPassword', 'password']);
   return (
-    <Paper
-      withBorder
-      p="md"
-      component="form"
-      aria-label="Change password"
-      onSubmit={(e) => {
-        e.preventDefault();
-        change.mutate();
-      }}
+    <ApiFormView
+      f={f}
+      label="Change password"
+      title="Change password"
+      submit="Change password"
+      success="Password changed; your other sessions were signed out."
+      framed
     >
-      <Stack>
-        <Title order={2} size="h4">
-          Change password
-        </Title>
-        {change.isSuccess && (
-          <Alert color="teal.9" role="status">
-            Password changed; your other sessions were signed out.
-          </Alert>
-        )}
-        {err && (
-          <Alert color="red" role="alert">
-            {err}
-          </Alert>
-        )}
-        <PasswordInput
-          label="Current password"
-          autoComplete="current-password"
-          value={oldPassword}
-          onChange={(e) => setOld(e.currentTarget.value)}
-          error={fieldError(change.error, 'oldPassword')}
-          required
-        />
-        <PasswordInput
-          label="New password"
-          autoComplete="new-password"
-          value={password}
-          onChange={(e) => setPassword(e.currentTarget.value)}
-          error={fieldError(change.error, 'password')}
-          aria-describedby="new-password-policy"
-          required
-        />
-        <PasswordPolicy value={password} id="new-password-policy" />
-        <Button type="submit" loading={change.isPending}>
-          Change password
-        </Button>
-      </Stack>
-    </Paper>
+      <PasswordInput label="Current password" autoComplete="current-password" {...f.form.getInputProps('oldPassword')} required />
+      <NewPasswordInput label="New password" {...f.form.getInputProps('password')} />
+    </ApiFormView>
   );
 }
 
 function RegistryAccount() {
   const me = useMe();
   const qc = useQueryClient();
-  const [user, setUser] = useState('');
-  const [password, setPassword] = useState('');
-  const save = useMutation({
-    mutationFn: async () =>
+  const f = useApiForm({
+    initialValues: { user: '', password: '' },
+    submit: ({ user, password }) =>
       me.hasRepoAccount
         ? call(api.PUT('/v1/repository/user/password', { body: { password } }))
         : call(api.POST('/v1/repository/user', { body: { user, password } })),
     onSuccess: () => {
-      setPassword('');
+      f.form.setFieldValue('password', '');
       void qc.invalidateQueries({ queryKey: ['me'] });
     },
   });
-  const err = formError(save.error, ['user', 'password']);
   return (
-    <Paper
-      withBorder
-      p="md"
-      component="form"
-      aria-label="Registry account"
-      onSubmit={(e) => {
-        e.preventDefault();
-        save.mutate();
-      }}
+    <ApiFormView
+      f={f}
+      label="Registry account"
+      title="Registry account"
+      submit={me.hasRepoAccount ? 'Change registry password' : 'Create registry account'}
+      success="Saved."
+      framed
     >
-      <Stack>
-        <Title order={2} size="h4">
-          Registry account
-        </Title>
-        <Text size="sm" c="dimmed">
-          {me.hasRepoAccount
-            ? 'You have a registry account (docker login with it). Set a new password:'
-            : 'Create your account for docker push and pull.'}
-        </Text>
-        {save.isSuccess && (
-          <Alert color="teal.9" role="status">
-            Saved.
-          </Alert>
-        )}
-        {err && (
-          <Alert color="red" role="alert">
-            {err}
-          </Alert>
-        )}
-        {!me.hasRepoAccount && (
-          <TextInput
-            label="Registry user name"
-            value={user}
-            onChange={(e) => setUser(e.currentTarget.value)}
-            error={fieldError(save.error, 'user')}
-            required
-          />
-        )}
-        <PasswordInput
-          label="Registry password"
-          autoComplete="new-password"
-          value={password}
-          onChange={(e) => setPassword(e.currentTarget.value)}
-          error={fieldError(save.error, 'password')}
-          required
-        />
-        <Button type="submit" loading={save.isPending}>
-          {me.hasRepoAccount ? 'Change registry password' : 'Create registry account'}
-        </Button>
-      </Stack>
-    </Paper>
+      <Text size="sm" c="dimmed">
+        {me.hasRepoAccount
+          ? 'You have a registry account (docker login with it). Set a new password:'
+          : 'Create your account for docker push and pull.'}
+      </Text>
+      {!me.hasRepoAccount && <TextInput label="Registry user name" {...f.form.getInputProps('user')} required />}
+      <PasswordInput label="Registry password" autoComplete="new-password" {...f.form.getInputProps('password')} required />
+    </ApiFormView>
   );
 }
 

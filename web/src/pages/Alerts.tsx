@@ -1,9 +1,8 @@
 import { Alert, Badge, Stack, Title } from '@mantine/core';
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import type { ColumnDef } from '@tanstack/react-table';
 import { api, call } from '../api';
 import { useMe } from '../me';
-import { DataTable, poll, time, usePaging } from '../ui';
+import { PagedTable, poll, time, usePagedQuery } from '../ui';
 
 interface AlertRow {
   kind: string;
@@ -16,16 +15,9 @@ interface AlertRow {
 
 export default function Alerts() {
   const me = useMe();
-  const paging = usePaging(20);
-  const query = useQuery({
-    queryKey: ['alerts', paging.page, paging.pageSize],
-    queryFn: async () => {
-      const r = await call(
-        api.GET('/v1/alert', { params: { query: { page: paging.page, pageSize: paging.pageSize, order: 'asc' } } }),
-      );
-      return { rows: r.data, total: r.total };
-    },
-    placeholderData: keepPreviousData,
+  const paged = usePagedQuery({
+    key: ['alerts'],
+    fetch: (page) => call(api.GET('/v1/alert', { params: { query: { ...page, order: 'asc' } } })),
     refetchInterval: poll(5_000),
   });
   const columns: ColumnDef<AlertRow, any>[] = [
@@ -46,11 +38,10 @@ export default function Alerts() {
     <Stack>
       <Title order={1}>Alerts</Title>
       {!me.enableAlert && <Alert color="gray">Alerts are switched off in the platform settings.</Alert>}
-      <DataTable
+      <PagedTable
         label="Alerts"
         columns={columns}
-        query={query}
-        paging={paging}
+        paged={paged}
         rowId={(r) => `${r.kind}/${r.clusterName}/${r.name}`}
         empty="No alerts: every cluster, node and application is fine."
       />

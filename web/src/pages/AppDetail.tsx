@@ -16,10 +16,11 @@ import {
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { lazy, Suspense, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
-import { api, call, fieldError } from '../api';
+import { api, call } from '../api';
+import { FormMessage, useApiForm } from '../form';
 import { Role, owns, useMe } from '../me';
+import { RevisionDiff } from '../preview';
 import { ErrorState, Loading, StateBadge, poll, time, Scroll } from '../ui';
-import { RevisionDiff } from './AppReview';
 import type { AppRow } from './Apps';
 
 const Bars = lazy(() => import('../charts').then((m) => ({ default: m.Bars })));
@@ -50,38 +51,24 @@ export interface RevisionRow {
 
 function Scale({ app }: { app: AppDetailData }) {
   const qc = useQueryClient();
-  const [replicas, setReplicas] = useState<number | string>(app.replicas);
-  const scale = useMutation({
-    mutationFn: async () =>
+  const f = useApiForm({
+    initialValues: { replicas: app.replicas },
+    submit: ({ replicas }) =>
       call(api.PUT('/v1/app/{id}/replicas', { params: { path: { id: app.id } }, body: { replicas: Number(replicas) } })),
     onSuccess: () => void qc.invalidateQueries({ queryKey: ['app', app.id] }),
   });
   return (
-    <Group
-      align="flex-end"
-      component="form"
-      onSubmit={(e) => {
-        e.preventDefault();
-        scale.mutate();
-      }}
-      aria-label="Scale"
-    >
-      <NumberInput
-        label="Replicas"
-        value={replicas}
-        onChange={setReplicas}
-        min={0}
-        max={100}
-        w={120}
-        error={
-          fieldError(scale.error, 'replicas') ??
-          (scale.error && !fieldError(scale.error, 'replicas') ? scale.error.message : undefined)
-        }
-      />
-      <Button type="submit" loading={scale.isPending}>
-        Scale
-      </Button>
-    </Group>
+    <form onSubmit={f.handler()} aria-label="Scale">
+      <Stack gap="xs">
+        <FormMessage message={f.message} />
+        <Group align="flex-end">
+          <NumberInput label="Replicas" {...f.form.getInputProps('replicas')} min={0} max={100} w={120} />
+          <Button type="submit" loading={f.mutation.isPending}>
+            Scale
+          </Button>
+        </Group>
+      </Stack>
+    </form>
   );
 }
 
@@ -91,7 +78,7 @@ function Revisions({ app, canAct }: { app: AppDetailData; canAct: boolean }) {
   const revisions = useQuery({
     queryKey: ['app-revisions', app.id],
     queryFn: async () =>
-      (await call(api.GET('/v1/app/{id}/revision', { params: { path: { id: app.id } } }))).data as unknown as RevisionRow[],
+      (await call(api.GET('/v1/app/{id}/revision', { params: { path: { id: app.id } } }))).data as RevisionRow[],
     refetchInterval: poll(10_000),
   });
   const rollback = useMutation({
@@ -108,11 +95,7 @@ function Revisions({ app, canAct }: { app: AppDetailData; canAct: boolean }) {
   const running = rows.find((r) => r.revision === app.runningRevision);
   return (
     <Stack>
-      {rollback.isError && (
-        <Alert color="red" role="alert">
-          {rollback.error.message}
-        </Alert>
-      )}
+      {rollback.isError && <ErrorState error={rollback.error} />}
       <Scroll label="Revision history (scrolls sideways)">
         <Table miw={500} aria-label="Revision history">
           <Table.Thead>
@@ -187,7 +170,7 @@ export default function AppDetail() {
   const navigate = useNavigate();
   const app = useQuery({
     queryKey: ['app', id],
-    queryFn: async () => (await call(api.GET('/v1/app/{id}', { params: { path: { id } } }))).data as unknown as AppDetailData,
+    queryFn: async () => (await call(api.GET('/v1/app/{id}', { params: { path: { id } } }))).data as AppDetailData,
     refetchInterval: poll(2_000),
   });
   const del = useMutation({
@@ -235,11 +218,7 @@ export default function AppDetail() {
           )}
         </Group>
       </Group>
-      {del.isError && (
-        <Alert color="red" role="alert">
-          {del.error.message}
-        </Alert>
-      )}
+      {del.isError && <ErrorState error={del.error} />}
       {a.message && (
         <Alert color="orange" title="Rollout">
           {a.message}

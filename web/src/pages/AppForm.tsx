@@ -14,16 +14,20 @@ import {
   Textarea,
   Title,
 } from '@mantine/core';
+import type { UseFormReturnType } from '@mantine/form';
 import { useDebouncedValue } from '@mantine/hooks';
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
-import { ApiError, api, call, fieldError, formError } from '../api';
+import type { operations } from '../../../client/schema';
+import { ApiError, api, call } from '../api';
+import { FormMessage, useApiForm, useApiSubmit } from '../form';
 import { Role, useMe } from '../me';
+import { ClusterPreview } from '../preview';
 import { ErrorState, Loading, ReadyBadge } from '../ui';
 import type { AppDetailData } from './AppDetail';
 
-interface Form {
+type Form = {
   appName: string;
   description: string;
   image: string;
@@ -37,7 +41,7 @@ interface Form {
   nodeLabel: string;
   batchSize: number | string;
   businessId: number | string;
-}
+};
 
 const EMPTY: Form = {
   appName: '',
@@ -79,7 +83,12 @@ function fromSpec(name: string, s: Record<string, unknown>): Form {
   };
 }
 
-/** The body of POST/PUT /v1/app from the form (only fields the user set). */
+type CreateBody = operations['createApp']['requestBody']['content']['application/json'];
+
+/** API fields the form names otherwise: a 422 about them lands on these inputs. */
+const FIELD_NAMES = { memory: 'memoryMiB', rollout: 'batchSize' };
+
+/** The body of POST/PUT /v1/app (and of the preview) from the form (only fields the user set). */
 function toBody(f: Form, withBusiness: boolean): Record<string, unknown> {
   const body: Record<string, unknown> = {
     appName: f.appName,
@@ -114,7 +123,9 @@ function toBody(f: Form, withBusiness: boolean): Record<string, unknown> {
 }
 
 /** Project → image → tag, from the platform registry; a full reference can be typed instead. */
-function ImagePicker({ form, set, error }: { form: Form; set: (p: Partial<Form>) => void; error: unknown }) {
+function ImagePicker({ f }: { f: UseFormReturnType<Form> }) {
+  const form = f.values;
+  const set = (p: Partial<Form>) => f.setValues(p);
   const [project, setProject] = useState<string | null>(
     form.image.includes('/') && !form.image.split('/')[0].includes('.') ? form.image.split('/')[0] : null,
   );
@@ -198,19 +209,17 @@ function ImagePicker({ form, set, error }: { form: Form; set: (p: Partial<Form>)
           onChange={(v) => set({ tag: v ?? '' })}
           disabled={!tags.data}
           searchable
-          error={fieldError(error, 'tag')}
+          error={f.errors.tag}
         />
       </SimpleGrid>
       <SimpleGrid cols={{ base: 1, sm: 2 }} mt="xs">
         <TextInput
           label="Image reference"
-          value={form.image}
-          onChange={(e) => set({ image: e.currentTarget.value })}
-          error={fieldError(error, 'image')}
+          {...f.getInputProps('image')}
           description="project/repo, or a full reference"
           required
         />
-        <TextInput label="Tag (typed)" value={form.tag} onChange={(e) => set({ tag: e.currentTarget.value })} required />
+        <TextInput label="Tag (typed)" {...f.getInputProps('tag', { withError: false })} required />
       </SimpleGrid>
     </Paper>
   );
@@ -268,17 +277,44 @@ export default function AppForm() {
   const me = useMe();
   const qc = useQueryClient();
   const navigate = useNavigate();
-  const [form, setForm] = useState<Form>(EMPTY);
-  const set = (p: Partial<Form>) => setForm((f) => ({ ...f, ...p }));
   const existing = useQuery({
     queryKey: ['app', id],
-    queryFn: async () =>
-      (await call(api.GET('/v1/app/{id}', { params: { path: { id: id! } } }))).data as unknown as AppDetailData,
+    queryFn: async () => (await call(api.GET('/v1/app/{id}', { params: { path: { id: id! } } }))).data as AppDetailData,
     enabled: id !== null,
   });
+  const isSystem = me.role === Role.systemAdmin;
+  const f = useApiForm({
+    initialValues: EMPTY,
+    submit: async (values) => {
+      const body = toBody(values, isSystem && id === null) as CreateBody;
+      if (id === null) return (await call(api.POST('/v1/app', { body }))).data;
+      await call(api.PUT('/v1/app/{id}', { params: { path: { id } }, body }));
+      return { id };
+    },
+    onSuccess: (r) => {
+      void qc.invalidateQueries({ queryKey: ['apps'] });
+      void qc.invalidateQueries({ queryKey: ['app', r.id] });
+      void navigate(`/apps/${r.id}`);
+    },
+    fieldNames: FIELD_NAMES,
+  });
+  // The author's preview (POST /v1/app/preview): the same body, the same field errors, nothing stored.
+  const preview = useApiSubmit(f.form, {
+    submit: async (values: Form) => {
+      const body = toBody(values, isSystem && id === null);
+      // The system administrator previews for a business: the application's own when editing.
+      if (isSystem && id !== null && existing.data) body.businessId = existing.data.businessId;
+      return {
+        body: JSON.stringify(body),
+        clusters: (await call(api.POST('/v1/app/preview', { body: body as CreateBody }))).data.clusters,
+      };
+    },
+    fieldNames: FIELD_NAMES,
+  });
+  const { initialize } = f.form;
   useEffect(() => {
-    if (existing.data) setForm(fromSpec(existing.data.appName, existing.data.spec));
-  }, [existing.data]);
+    if (existing.data) initialize(fromSpec(existing.data.appName, existing.data.spec));
+  }, [existing.data, initialize]);
   const labels = useQuery({
     queryKey: ['cluster-labels'],
     queryFn: async () => (await call(api.GET('/v1/cluster/label'))).data,
@@ -287,166 +323,82 @@ export default function AppForm() {
     queryKey: ['node-labels', ''],
     queryFn: async () => (await call(api.GET('/v1/node/label', { params: { query: {} } }))).data,
   });
-  const save = useMutation({
-    mutationFn: async () => {
-      const body = toBody(form, me.role === Role.systemAdmin && id === null);
-      if (id === null) return (await call(api.POST('/v1/app', { body: body as never }))).data;
-      await call(api.PUT('/v1/app/{id}', { params: { path: { id } }, body: body as never }));
-      return { id };
-    },
-    onSuccess: (r) => {
-      void qc.invalidateQueries({ queryKey: ['apps'] });
-      void qc.invalidateQueries({ queryKey: ['app', r.id] });
-      void navigate(`/apps/${r.id}`);
-    },
-  });
   if (id !== null && existing.isError) return <ErrorState error={existing.error} />;
   if (id !== null && !existing.data) return <Loading />;
-  const e = save.error;
-  const shown = [
-    'appName',
-    'description',
-    'image',
-    'tag',
-    'replicas',
-    'ports',
-    'env',
-    'cpu',
-    'memory',
-    'clusterLabel',
-    'nodeLabel',
-    'rollout',
-    'businessId',
-  ];
-  const err = formError(e, shown);
+  const input = f.form.getInputProps;
+  const shown = preview.mutation.data;
+  const stale = shown !== undefined && shown.body !== JSON.stringify(toBody(f.form.values, isSystem && id === null));
   return (
     <Stack>
       <Anchor component={Link} to={id ? `/apps/${id}` : '/apps'}>
         ← Back
       </Anchor>
-      <Title order={1}>{id ? `Edit ${form.appName}` : 'New application'}</Title>
+      <Title order={1}>{id ? `Edit ${f.form.values.appName}` : 'New application'}</Title>
       <Text size="sm" c="dimmed">
         {me.enableAdminAutoDeploy && me.role >= Role.businessAdmin
           ? 'As an administrator your revision is approved at once.'
           : 'A system administrator reviews each revision before it runs.'}
       </Text>
-      <form
-        aria-label="Application"
-        onSubmit={(ev) => {
-          ev.preventDefault();
-          save.mutate();
-        }}
-      >
+      <form aria-label="Application" onSubmit={f.handler()}>
         <Stack>
-          {err && (
-            <Alert color="red" role="alert">
-              {err}
-            </Alert>
-          )}
+          <FormMessage message={f.message ?? preview.message} />
           <SimpleGrid cols={{ base: 1, sm: 2 }}>
-            <TextInput
-              label="Name"
-              value={form.appName}
-              onChange={(ev) => set({ appName: ev.currentTarget.value })}
-              error={fieldError(e, 'appName')}
-              disabled={id !== null}
-              required
-            />
-            {me.role === Role.systemAdmin && id === null && (
-              <NumberInput
-                label="Business id"
-                value={form.businessId}
-                onChange={(v) => set({ businessId: v })}
-                error={fieldError(e, 'businessId')}
-                min={1}
-                required
-              />
-            )}
+            <TextInput label="Name" {...input('appName')} disabled={id !== null} required />
+            {isSystem && id === null && <NumberInput label="Business id" {...input('businessId')} min={1} required />}
           </SimpleGrid>
-          <Textarea
-            label="Description"
-            value={form.description}
-            onChange={(ev) => set({ description: ev.currentTarget.value })}
-            error={fieldError(e, 'description')}
-          />
-          <ImagePicker form={form} set={set} error={e} />
+          <Textarea label="Description" {...input('description')} />
+          <ImagePicker f={f.form} />
           <SimpleGrid cols={{ base: 2, sm: 4 }}>
-            <NumberInput
-              label="Replicas per cluster"
-              value={form.replicas}
-              onChange={(v) => set({ replicas: v })}
-              min={0}
-              max={100}
-              error={fieldError(e, 'replicas')}
-            />
-            <NumberInput
-              label="CPU (cores)"
-              value={form.cpu}
-              onChange={(v) => set({ cpu: v })}
-              min={0}
-              step={0.1}
-              decimalScale={3}
-              error={fieldError(e, 'cpu')}
-            />
-            <NumberInput
-              label="Memory (MiB)"
-              value={form.memoryMiB}
-              onChange={(v) => set({ memoryMiB: v })}
-              min={1}
-              error={fieldError(e, 'memory')}
-            />
-            <TextInput
-              label="Container ports"
-              placeholder="80,443"
-              value={form.ports}
-              onChange={(ev) => set({ ports: ev.currentTarget.value })}
-              error={fieldError(e, 'ports')}
-            />
+            <NumberInput label="Replicas per cluster" {...input('replicas')} min={0} max={100} />
+            <NumberInput label="CPU (cores)" {...input('cpu')} min={0} step={0.1} decimalScale={3} />
+            <NumberInput label="Memory (MiB)" {...input('memoryMiB')} min={1} />
+            <TextInput label="Container ports" placeholder="80,443" {...input('ports')} />
           </SimpleGrid>
-          <Textarea
-            label="Environment (NAME=value per line)"
-            value={form.env}
-            onChange={(ev) => set({ env: ev.currentTarget.value })}
-            error={fieldError(e, 'env')}
-            autosize
-            minRows={2}
-          />
+          <Textarea label="Environment (NAME=value per line)" {...input('env')} autosize minRows={2} />
           <SimpleGrid cols={{ base: 1, sm: 3 }}>
             <Select
               label="Cluster label"
               data={['all', ...(labels.data ?? [])]}
-              value={form.clusterLabel}
-              onChange={(v) => set({ clusterLabel: v ?? 'all' })}
-              error={fieldError(e, 'clusterLabel')}
+              {...input('clusterLabel')}
+              onChange={(v: string | null) => f.form.setFieldValue('clusterLabel', v ?? 'all')}
               searchable
               allowDeselect={false}
             />
             <Select
               label="Node label (optional)"
               data={nodeLabels.data ?? []}
-              value={form.nodeLabel || null}
-              onChange={(v) => set({ nodeLabel: v ?? '' })}
-              error={fieldError(e, 'nodeLabel')}
+              {...input('nodeLabel')}
+              value={f.form.values.nodeLabel || null}
+              onChange={(v: string | null) => f.form.setFieldValue('nodeLabel', v ?? '')}
               searchable
               clearable
             />
-            <NumberInput
-              label="Rollout batch size (clusters)"
-              value={form.batchSize}
-              onChange={(v) => set({ batchSize: v })}
-              min={1}
-              error={fieldError(e, 'rollout')}
-              description="empty: all at once"
-            />
+            <NumberInput label="Rollout batch size (clusters)" {...input('batchSize')} min={1} description="empty: all at once" />
           </SimpleGrid>
-          <PlacementPreview clusterLabel={form.clusterLabel} />
+          <PlacementPreview clusterLabel={f.form.values.clusterLabel} />
           <Group>
-            <Button type="submit" loading={save.isPending}>
+            <Button type="submit" loading={f.mutation.isPending}>
               {id ? 'Submit new revision' : 'Create application'}
+            </Button>
+            <Button variant="default" loading={preview.mutation.isPending} onClick={() => preview.run()}>
+              Preview objects per cluster
             </Button>
           </Group>
         </Stack>
       </form>
+      {shown && (
+        <Paper withBorder p="md" component="section" aria-label="Objects per cluster">
+          <Title order={2} size="h4" mb="xs">
+            What would run on each cluster now
+          </Title>
+          {stale && (
+            <Alert color="yellow" mb="sm" role="status">
+              The form changed since this preview: preview again to see the change.
+            </Alert>
+          )}
+          <ClusterPreview clusters={shown.clusters} label="Objects per cluster" />
+        </Paper>
+      )}
     </Stack>
   );
 }

@@ -1,10 +1,9 @@
 import { Anchor, Button, Group, Progress, Select, Stack, Text, TextInput, Title } from '@mantine/core';
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import type { ColumnDef } from '@tanstack/react-table';
 import { Link } from 'react-router';
 import { api, call } from '../api';
 import { Role, useMe } from '../me';
-import { DataTable, StateBadge, poll, time, useParam, usePaging } from '../ui';
+import { PagedTable, StateBadge, poll, time, useParam, usePagedQuery } from '../ui';
 
 export interface AppRow {
   id: number;
@@ -44,20 +43,18 @@ export function ClusterProgress({ ready, target }: { ready: number; target: numb
 
 export default function Apps() {
   const me = useMe();
-  const paging = usePaging(20);
   const [name, setName] = useParam('appName');
   const [status, setStatus] = useParam('status');
   const [sort, setSort] = useParam('sort', 'id:desc');
   const [orderBy, order] = sort.split(':') as ['id' | 'appName', 'asc' | 'desc'];
-  const query = useQuery({
-    queryKey: ['apps', paging.page, paging.pageSize, name, status, sort],
-    queryFn: async () => {
-      const r = await call(
+  const paged = usePagedQuery({
+    key: ['apps', name, status, sort],
+    fetch: (page) =>
+      call(
         api.GET('/v1/app', {
           params: {
             query: {
-              page: paging.page,
-              pageSize: paging.pageSize,
+              ...page,
               order,
               orderBy,
               ...(name ? { appName: name } : {}),
@@ -65,10 +62,7 @@ export default function Apps() {
             },
           },
         }),
-      );
-      return { rows: r.data, total: r.total };
-    },
-    placeholderData: keepPreviousData,
+      ),
     refetchInterval: poll(3_000),
   });
   const columns: ColumnDef<AppRow, any>[] = [
@@ -125,18 +119,17 @@ export default function Apps() {
         <TextInput label="Name contains" value={name} onChange={(e) => setName(e.currentTarget.value)} w={200} />
         <Select
           label="Status"
-          data={['pending', 'approved', 'rejected']}
+          data={['pending', 'approved', 'rejected', 'failed']}
           value={status || null}
           onChange={setStatus}
           clearable
           w={160}
         />
       </Group>
-      <DataTable
+      <PagedTable
         label="Applications"
         columns={columns}
-        query={query}
-        paging={paging}
+        paged={paged}
         rowId={(r) => String(r.id)}
         empty="No applications yet."
         sorting={[{ id: orderBy, desc: order === 'desc' }]}

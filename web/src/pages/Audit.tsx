@@ -1,8 +1,7 @@
 import { Group, NumberInput, Stack, TextInput, Title } from '@mantine/core';
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import type { ColumnDef } from '@tanstack/react-table';
 import { api, call } from '../api';
-import { DataTable, time, useParam, usePaging } from '../ui';
+import { PagedTable, time, useParam, usePagedQuery } from '../ui';
 
 interface AuditRow {
   id: number;
@@ -16,28 +15,18 @@ interface AuditRow {
 }
 
 export default function Audit() {
-  const paging = usePaging(20);
   const [userId, setUserId] = useParam('userId');
   const [action, setAction] = useParam('action');
-  const query = useQuery({
-    queryKey: ['audit', paging.page, paging.pageSize, userId, action],
-    queryFn: async () => {
-      const r = await call(
+  const paged = usePagedQuery({
+    key: ['audit', userId, action],
+    fetch: (page) =>
+      call(
         api.GET('/v1/admin/audit', {
           params: {
-            query: {
-              page: paging.page,
-              pageSize: paging.pageSize,
-              order: 'desc',
-              ...(userId ? { userId: Number(userId) } : {}),
-              ...(action ? { action } : {}),
-            },
+            query: { ...page, order: 'desc', ...(userId ? { userId: Number(userId) } : {}), ...(action ? { action } : {}) },
           },
         }),
-      );
-      return { rows: r.data, total: r.total };
-    },
-    placeholderData: keepPreviousData,
+      ),
   });
   const columns: ColumnDef<AuditRow, any>[] = [
     { header: 'Time', cell: (c) => time(c.row.original.createTime) },
@@ -60,14 +49,7 @@ export default function Audit() {
           w={260}
         />
       </Group>
-      <DataTable
-        label="Audit log"
-        columns={columns}
-        query={query}
-        paging={paging}
-        rowId={(r) => String(r.id)}
-        empty="Nothing recorded yet."
-      />
+      <PagedTable label="Audit log" columns={columns} paged={paged} rowId={(r) => String(r.id)} empty="Nothing recorded yet." />
     </Stack>
   );
 }

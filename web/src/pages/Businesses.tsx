@@ -1,10 +1,10 @@
-import { ActionIcon, Alert, Badge, Button, Group, Menu, Paper, Stack, TextInput, Textarea, Title } from '@mantine/core';
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { ActionIcon, Badge, Button, Group, Menu, Stack, TextInput, Textarea, Title } from '@mantine/core';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import type { ColumnDef } from '@tanstack/react-table';
-import { useState } from 'react';
-import { api, call, fieldError, formError } from '../api';
+import { api, call } from '../api';
+import { ApiFormView, useApiForm } from '../form';
 import { Role, useMe } from '../me';
-import { DataTable, time, useParam, usePaging } from '../ui';
+import { ErrorState, PagedTable, time, useParam, usePagedQuery } from '../ui';
 
 export interface BusinessRow {
   id: number;
@@ -29,67 +29,26 @@ export function BusinessStatus({ status }: { status: number }) {
 
 function CreateBusiness() {
   const qc = useQueryClient();
-  const [form, setForm] = useState({ name: '', introduce: '', objective: '', scale: '' });
-  const create = useMutation({
-    mutationFn: async () => call(api.POST('/v1/business', { body: form })),
-    onSuccess: () => {
-      setForm({ name: '', introduce: '', objective: '', scale: '' });
-      void qc.invalidateQueries({ queryKey: ['businesses'] });
-    },
+  const f = useApiForm({
+    initialValues: { name: '', introduce: '', objective: '', scale: '' },
+    submit: (body) => call(api.POST('/v1/business', { body })),
+    onSuccess: () => void qc.invalidateQueries({ queryKey: ['businesses'] }),
+    resetOnSuccess: true,
   });
-  const set = (k: keyof typeof form) => (e: { currentTarget: { value: string } }) =>
-    setForm({ ...form, [k]: e.currentTarget.value });
-  const err = formError(create.error, Object.keys(form));
   return (
-    <Paper
-      withBorder
-      p="md"
-      component="form"
-      aria-label="Create a business"
-      onSubmit={(e) => {
-        e.preventDefault();
-        create.mutate();
-      }}
+    <ApiFormView
+      f={f}
+      label="Create a business"
+      title="Create your business"
+      submit="Submit for review"
+      success="Submitted: a system administrator reviews it."
+      framed
     >
-      <Stack>
-        <Title order={2} size="h4">
-          Create your business
-        </Title>
-        {create.isSuccess && (
-          <Alert color="teal.9" role="status">
-            Submitted: a system administrator reviews it.
-          </Alert>
-        )}
-        {err && (
-          <Alert color="red" role="alert">
-            {err}
-          </Alert>
-        )}
-        <TextInput
-          label="Business name"
-          value={form.name}
-          onChange={set('name')}
-          error={fieldError(create.error, 'name')}
-          required
-        />
-        <Textarea
-          label="Introduction"
-          value={form.introduce}
-          onChange={set('introduce')}
-          error={fieldError(create.error, 'introduce')}
-        />
-        <TextInput
-          label="Objective"
-          value={form.objective}
-          onChange={set('objective')}
-          error={fieldError(create.error, 'objective')}
-        />
-        <TextInput label="Expected scale" value={form.scale} onChange={set('scale')} error={fieldError(create.error, 'scale')} />
-        <Button type="submit" loading={create.isPending}>
-          Submit for review
-        </Button>
-      </Stack>
-    </Paper>
+      <TextInput label="Business name" {...f.form.getInputProps('name')} required />
+      <Textarea label="Introduction" {...f.form.getInputProps('introduce')} />
+      <TextInput label="Objective" {...f.form.getInputProps('objective')} />
+      <TextInput label="Expected scale" {...f.form.getInputProps('scale')} />
+    </ApiFormView>
   );
 }
 
@@ -98,22 +57,11 @@ export function BusinessesTable({ reviewMode }: { reviewMode?: boolean }) {
   const me = useMe();
   const isSys = me.role === Role.systemAdmin;
   const qc = useQueryClient();
-  const paging = usePaging(20);
   const [name, setName] = useParam('name');
-  const [err, setErr] = useState<string | null>(null);
-  const query = useQuery({
-    queryKey: ['businesses', paging.page, paging.pageSize, name],
-    queryFn: async () => {
-      const r = await call(
-        api.GET('/v1/business', {
-          params: {
-            query: { page: paging.page, pageSize: paging.pageSize, order: 'desc', orderBy: 'id', ...(name ? { name } : {}) },
-          },
-        }),
-      );
-      return { rows: r.data, total: r.total };
-    },
-    placeholderData: keepPreviousData,
+  const paged = usePagedQuery({
+    key: ['businesses', name],
+    fetch: (page) =>
+      call(api.GET('/v1/business', { params: { query: { ...page, order: 'desc', orderBy: 'id', ...(name ? { name } : {}) } } })),
     refetchInterval: 5_000,
   });
   const act = useMutation({
@@ -126,11 +74,7 @@ export function BusinessesTable({ reviewMode }: { reviewMode?: boolean }) {
               body: { status: what, comment: what === 1 ? 'approved' : 'disapproved' },
             }),
           ),
-    onSuccess: () => {
-      setErr(null);
-      void qc.invalidateQueries({ queryKey: ['businesses'] });
-    },
-    onError: (e) => setErr(e.message),
+    onSuccess: () => void qc.invalidateQueries({ queryKey: ['businesses'] }),
   });
   const columns: ColumnDef<BusinessRow, any>[] = [
     { header: 'Id', accessorKey: 'id' },
@@ -193,19 +137,8 @@ export function BusinessesTable({ reviewMode }: { reviewMode?: boolean }) {
   return (
     <Stack>
       <TextInput label="Name contains" value={name} onChange={(e) => setName(e.currentTarget.value)} w={220} />
-      {err && (
-        <Alert color="red" role="alert">
-          {err}
-        </Alert>
-      )}
-      <DataTable
-        label="Businesses"
-        columns={columns}
-        query={query}
-        paging={paging}
-        rowId={(r) => String(r.id)}
-        empty="No businesses."
-      />
+      {act.isError && <ErrorState error={act.error} />}
+      <PagedTable label="Businesses" columns={columns} paged={paged} rowId={(r) => String(r.id)} empty="No businesses." />
     </Stack>
   );
 }

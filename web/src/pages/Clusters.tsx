@@ -1,6 +1,5 @@
 import {
   ActionIcon,
-  Alert,
   Anchor,
   Badge,
   Button,
@@ -17,13 +16,15 @@ import {
   TextInput,
   Title,
 } from '@mantine/core';
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { ColumnDef, RowSelectionState } from '@tanstack/react-table';
 import { lazy, Suspense, useState } from 'react';
 import { Link } from 'react-router';
-import { api, call, fieldError, formError } from '../api';
+import { api, call } from '../api';
+import { ModalForm, useApiForm } from '../form';
+import { LabelEditor } from '../labels';
 import { Role, useMe } from '../me';
-import { DataTable, ErrorState, ReadyBadge, poll, selectColumn, time, useParam, usePaging } from '../ui';
+import { ErrorState, PagedTable, ReadyBadge, poll, selectColumn, time, useParam, usePagedQuery } from '../ui';
 
 const ReadyDonut = lazy(() => import('../charts').then((m) => ({ default: m.ReadyDonut })));
 const Bars = lazy(() => import('../charts').then((m) => ({ default: m.Bars })));
@@ -74,90 +75,20 @@ export function JoinCommand({ join, onClose }: { join: { clusterName: string; co
 }
 
 function RegisterCluster({ onJoin }: { onJoin: (j: { clusterName: string; command: string }) => void }) {
-  const [open, setOpen] = useState(false);
-  const [name, setName] = useState('');
   const qc = useQueryClient();
-  const reg = useMutation({
-    mutationFn: async () => (await call(api.POST('/v1/cluster', { body: { clusterName: name } }))).data,
+  const f = useApiForm({
+    initialValues: { clusterName: '' },
+    submit: async (body) => (await call(api.POST('/v1/cluster', { body }))).data,
     onSuccess: (d) => {
-      setOpen(false);
-      setName('');
       onJoin({ clusterName: d.clusterName, command: d.command });
       void qc.invalidateQueries({ queryKey: ['clusters'] });
     },
+    resetOnSuccess: true,
   });
   return (
-    <>
-      <Button onClick={() => setOpen(true)}>Register cluster</Button>
-      <Modal opened={open} onClose={() => setOpen(false)} title="Register a cluster">
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            reg.mutate();
-          }}
-        >
-          <Stack>
-            {formError(reg.error, ['clusterName']) && (
-              <Alert color="red" role="alert">
-                {formError(reg.error, ['clusterName'])}
-              </Alert>
-            )}
-            <TextInput
-              label="Cluster name"
-              value={name}
-              onChange={(e) => setName(e.currentTarget.value)}
-              error={fieldError(reg.error, 'clusterName')}
-              data-autofocus
-              required
-            />
-            <Button type="submit" loading={reg.isPending}>
-              Register
-            </Button>
-          </Stack>
-        </form>
-      </Modal>
-    </>
-  );
-}
-
-function LabelSelected({ names, done }: { names: string[]; done: () => void }) {
-  const [label, setLabel] = useState('');
-  const qc = useQueryClient();
-  const change = useMutation({
-    mutationFn: async (how: 'add' | 'remove') => {
-      const body = { clusterLabel: label, clusterName: names };
-      return call(how === 'add' ? api.POST('/v1/cluster/label', { body }) : api.DELETE('/v1/cluster/label', { body }));
-    },
-    onSuccess: () => {
-      setLabel('');
-      done();
-      void qc.invalidateQueries({ queryKey: ['clusters'] });
-      void qc.invalidateQueries({ queryKey: ['cluster-labels'] });
-    },
-  });
-  const other = formError(change.error, ['clusterLabel']);
-  return (
-    <Paper withBorder p="sm" aria-label="Label the selected clusters" component="section">
-      <Group align="flex-end">
-        <TextInput
-          label={`Label for ${names.length} selected cluster(s)`}
-          value={label}
-          onChange={(e) => setLabel(e.currentTarget.value)}
-          error={fieldError(change.error, 'clusterLabel')}
-        />
-        <Button disabled={!label} loading={change.isPending} onClick={() => change.mutate('add')}>
-          Add label
-        </Button>
-        <Button disabled={!label} variant="default" loading={change.isPending} onClick={() => change.mutate('remove')}>
-          Remove label
-        </Button>
-      </Group>
-      {other && (
-        <Text c="red.9" size="sm" role="alert">
-          {other}
-        </Text>
-      )}
-    </Paper>
+    <ModalForm f={f} button="Register cluster" title="Register a cluster" submit="Register">
+      <TextInput label="Cluster name" {...f.form.getInputProps('clusterName')} data-autofocus required />
+    </ModalForm>
   );
 }
 
@@ -214,28 +145,20 @@ function RowActions({ row, onJoin }: { row: ClusterRow; onJoin: (j: { clusterNam
 export function ClustersPage() {
   const me = useMe();
   const isAdmin = me.role === Role.systemAdmin;
-  const paging = usePaging(20);
+  const qc = useQueryClient();
   const [label, setLabel] = useParam('label', 'all');
   const [order, setOrder] = useParam('order', 'asc');
   const [selection, setSelection] = useState<RowSelectionState>({});
   const [join, setJoin] = useState<{ clusterName: string; command: string } | null>(null);
   const labels = useClusterLabels();
-  const query = useQuery({
-    queryKey: ['clusters', paging.page, paging.pageSize, label, order],
-    queryFn: async () => {
-      const r = await call(
-        api.GET('/v1/cluster', {
-          params: {
-            query: { page: paging.page, pageSize: paging.pageSize, order: order as 'asc' | 'desc', clusterLabel: label },
-          },
-        }),
-      );
-      return { rows: r.data, total: r.total };
-    },
-    placeholderData: keepPreviousData,
+  const paged = usePagedQuery({
+    key: ['clusters', label, order],
+    fetch: (page) =>
+      call(api.GET('/v1/cluster', { params: { query: { ...page, order: order as 'asc' | 'desc', clusterLabel: label } } })),
     refetchInterval: poll(3_000),
   });
-  const rows = query.data?.rows ?? [];
+  const query = paged.query;
+  const rows = query.data?.data ?? [];
   const readyHere = rows.filter((r) => r.isReady).length;
   const columns: ColumnDef<ClusterRow, any>[] = [
     ...(isAdmin ? [selectColumn<ClusterRow>()] : []),
@@ -325,12 +248,25 @@ export function ClustersPage() {
         />
       </Group>
       {labels.isError && <ErrorState error={labels.error} />}
-      {isAdmin && selected.length > 0 && <LabelSelected names={selected} done={() => setSelection({})} />}
-      <DataTable
+      {isAdmin && selected.length > 0 && (
+        <LabelEditor
+          label={`Label for ${selected.length} selected cluster(s)`}
+          field="clusterLabel"
+          apply={(clusterLabel, how) => {
+            const body = { clusterLabel, clusterName: selected };
+            return call(how === 'add' ? api.POST('/v1/cluster/label', { body }) : api.DELETE('/v1/cluster/label', { body }));
+          }}
+          done={() => {
+            setSelection({});
+            void qc.invalidateQueries({ queryKey: ['clusters'] });
+            void qc.invalidateQueries({ queryKey: ['cluster-labels'] });
+          }}
+        />
+      )}
+      <PagedTable
         label="Clusters"
         columns={columns}
-        query={query}
-        paging={paging}
+        paged={paged}
         rowId={(r) => r.clusterName}
         empty={isAdmin ? 'No clusters yet: register one to get its agent command.' : 'No clusters match.'}
         sorting={[{ id: 'clusterName', desc: order === 'desc' }]}

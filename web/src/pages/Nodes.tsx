@@ -1,11 +1,12 @@
-import { Badge, Button, Group, Paper, Select, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Badge, Group, Select, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { ColumnDef, RowSelectionState } from '@tanstack/react-table';
 import { useEffect, useState } from 'react';
-import { api, call, fieldError, formError } from '../api';
+import { api, call } from '../api';
+import { LabelEditor } from '../labels';
 import { Role, useMe } from '../me';
-import { DataTable, ReadyBadge, bytes, poll, selectColumn, useParam, usePaging } from '../ui';
+import { PagedTable, ReadyBadge, bytes, poll, selectColumn, useParam, usePagedQuery } from '../ui';
 
 export interface NodeRow {
   nodeName: string;
@@ -21,55 +22,11 @@ export interface NodeRow {
   labels: string[];
 }
 
-function NodeLabels({ cluster, names, done }: { cluster: string; names: string[]; done: () => void }) {
-  const [label, setLabel] = useState('');
-  const qc = useQueryClient();
-  const change = useMutation({
-    mutationFn: async (how: 'add' | 'remove') => {
-      const body = { nodeLabel: label, clusterName: cluster, nodeName: names };
-      return call(
-        how === 'add'
-          ? api.POST('/v1/node/label', { body })
-          : api.DELETE('/v1/node/label', { body: { ...body, deleteDeploy: false } }),
-      );
-    },
-    onSuccess: () => {
-      setLabel('');
-      done();
-      void qc.invalidateQueries({ queryKey: ['nodes'] });
-    },
-  });
-  const other = formError(change.error, ['nodeLabel']);
-  return (
-    <Paper withBorder p="sm" component="section" aria-label="Label the selected nodes">
-      <Group align="flex-end">
-        <TextInput
-          label={`Label for ${names.length} selected node(s) of ${cluster}`}
-          value={label}
-          onChange={(e) => setLabel(e.currentTarget.value)}
-          error={fieldError(change.error, 'nodeLabel')}
-        />
-        <Button disabled={!label} loading={change.isPending} onClick={() => change.mutate('add')}>
-          Add label
-        </Button>
-        <Button disabled={!label} variant="default" loading={change.isPending} onClick={() => change.mutate('remove')}>
-          Remove label
-        </Button>
-      </Group>
-      {other && (
-        <Text c="red.9" size="sm" role="alert">
-          {other}
-        </Text>
-      )}
-    </Paper>
-  );
-}
-
 /** Nodes, paged and filtered by the server (100,000 nodes cost one page). */
 export function NodesTable({ fixedCluster }: { fixedCluster?: string }) {
   const me = useMe();
   const isAdmin = me.role === Role.systemAdmin;
-  const paging = usePaging(20);
+  const qc = useQueryClient();
   const [clusterParam, setCluster] = useParam('cluster');
   const cluster = fixedCluster ?? clusterParam;
   const [nameParam, setName] = useParam('node');
@@ -85,15 +42,15 @@ export function NodesTable({ fixedCluster }: { fixedCluster?: string }) {
     queryFn: async () =>
       (await call(api.GET('/v1/node/label', { params: { query: cluster ? { clusterName: cluster } : {} } }))).data,
   });
-  const query = useQuery({
-    queryKey: ['nodes', paging.page, paging.pageSize, cluster, nameParam, label],
-    queryFn: async () => {
+  const paged = usePagedQuery({
+    key: ['nodes', cluster, nameParam, label],
+    // Without `field` every row has every column (the projection makes them optional in the document).
+    fetch: async (page) => {
       const r = await call(
         api.GET('/v1/node', {
           params: {
             query: {
-              page: paging.page,
-              pageSize: paging.pageSize,
+              ...page,
               order: 'asc',
               ...(cluster ? { clusterName: cluster } : {}),
               ...(nameParam ? { nodeName: nameParam } : {}),
@@ -102,15 +59,11 @@ export function NodesTable({ fixedCluster }: { fixedCluster?: string }) {
           },
         }),
       );
-      return {
-        rows: r.data as NodeRow[],
-        total: r.total,
-        ready: (r as { meta?: { readyNodeCount: number } }).meta?.readyNodeCount ?? 0,
-      };
+      return { ...r, data: r.data as NodeRow[] };
     },
-    placeholderData: keepPreviousData,
     refetchInterval: poll(5_000),
   });
+  const query = paged.query;
   const canLabel = isAdmin && !!cluster;
   const columns: ColumnDef<NodeRow, any>[] = [
     ...(canLabel ? [selectColumn<NodeRow>()] : []),
@@ -161,7 +114,7 @@ export function NodesTable({ fixedCluster }: { fixedCluster?: string }) {
           w={180}
         />
         <Text size="sm" aria-live="polite" data-testid="ready-nodes">
-          {query.data ? `${query.data.ready} of ${query.data.total} ready` : ''}
+          {query.data ? `${query.data.meta?.readyNodeCount ?? 0} of ${query.data.total} ready` : ''}
         </Text>
       </Group>
       {isAdmin && !cluster && (
@@ -169,12 +122,28 @@ export function NodesTable({ fixedCluster }: { fixedCluster?: string }) {
           Filter by one cluster to label its nodes.
         </Text>
       )}
-      {canLabel && selected.length > 0 && <NodeLabels cluster={cluster} names={selected} done={() => setSelection({})} />}
-      <DataTable
+      {canLabel && selected.length > 0 && (
+        <LabelEditor
+          label={`Label for ${selected.length} selected node(s) of ${cluster}`}
+          field="nodeLabel"
+          apply={(nodeLabel, how) => {
+            const body = { nodeLabel, clusterName: cluster, nodeName: selected };
+            return call(
+              how === 'add'
+                ? api.POST('/v1/node/label', { body })
+                : api.DELETE('/v1/node/label', { body: { ...body, deleteDeploy: false } }),
+            );
+          }}
+          done={() => {
+            setSelection({});
+            void qc.invalidateQueries({ queryKey: ['nodes'] });
+          }}
+        />
+      )}
+      <PagedTable
         label="Nodes"
         columns={columns}
-        query={query}
-        paging={paging}
+        paged={paged}
         rowId={(r) => r.nodeName}
         empty="No nodes match: an agent reports its cluster's nodes once it connects."
         selection={selection}

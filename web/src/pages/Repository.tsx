@@ -1,25 +1,12 @@
-import {
-  ActionIcon,
-  Alert,
-  Anchor,
-  Badge,
-  Button,
-  Checkbox,
-  CopyButton,
-  Group,
-  Modal,
-  Stack,
-  Text,
-  TextInput,
-  Title,
-} from '@mantine/core';
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { ActionIcon, Anchor, Badge, Checkbox, CopyButton, Group, Modal, Stack, Text, TextInput, Title } from '@mantine/core';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import type { ColumnDef } from '@tanstack/react-table';
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
-import { api, call, fieldError, formError } from '../api';
+import { api, call } from '../api';
+import { ModalForm, useApiForm } from '../form';
 import { Role, useMe } from '../me';
-import { DataTable, bytes, time, useParam, usePaging } from '../ui';
+import { ErrorState, PagedTable, bytes, deleteColumn, time, useParam, usePagedQuery } from '../ui';
 
 interface ProjectRow {
   projectId: number;
@@ -62,55 +49,21 @@ function Copy({ value, label }: { value: string; label: string }) {
 function CreateProject() {
   const me = useMe();
   const qc = useQueryClient();
-  const [open, setOpen] = useState(false);
-  const [projectName, setName] = useState('');
-  const [pub, setPub] = useState(!me.privateProject);
-  const create = useMutation({
-    mutationFn: async () => call(api.POST('/v1/repository/project', { body: { projectName, public: pub } as never })),
-    onSuccess: () => {
-      setOpen(false);
-      setName('');
-      void qc.invalidateQueries({ queryKey: ['projects'] });
-    },
+  const f = useApiForm({
+    initialValues: { projectName: '', public: !me.privateProject },
+    submit: (body) => call(api.POST('/v1/repository/project', { body })),
+    onSuccess: () => void qc.invalidateQueries({ queryKey: ['projects'] }),
+    resetOnSuccess: true,
   });
-  const err = formError(create.error, ['projectName', 'public']);
   return (
-    <>
-      <Button onClick={() => setOpen(true)}>Create project</Button>
-      <Modal opened={open} onClose={() => setOpen(false)} title="Create a project">
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            create.mutate();
-          }}
-        >
-          <Stack>
-            {err && (
-              <Alert color="red" role="alert">
-                {err}
-              </Alert>
-            )}
-            <TextInput
-              label="Project name"
-              value={projectName}
-              onChange={(e) => setName(e.currentTarget.value)}
-              error={fieldError(create.error, 'projectName')}
-              required
-            />
-            <Checkbox
-              label="Public (anyone may pull)"
-              checked={pub}
-              onChange={(e) => setPub(e.currentTarget.checked)}
-              error={fieldError(create.error, 'public')}
-              disabled={!me.privateProject}
-            />
-            <Button type="submit" loading={create.isPending}>
-              Create
-            </Button>
-          </Stack>
-        </form>
-      </Modal>
-    </>
+    <ModalForm f={f} button="Create project" title="Create a project" submit="Create">
+      <TextInput label="Project name" {...f.form.getInputProps('projectName')} required />
+      <Checkbox
+        label="Public (anyone may pull)"
+        {...f.form.getInputProps('public', { type: 'checkbox' })}
+        disabled={!me.privateProject}
+      />
+    </ModalForm>
   );
 }
 
@@ -118,30 +71,19 @@ function Projects() {
   const me = useMe();
   const canManage = me.role >= Role.businessAdmin;
   const qc = useQueryClient();
-  const paging = usePaging(20);
   const [name, setName] = useParam('projectName');
-  const [err, setErr] = useState<string | null>(null);
-  const query = useQuery({
-    queryKey: ['projects', paging.page, paging.pageSize, name],
-    queryFn: async () => {
-      const r = await call(
+  const paged = usePagedQuery({
+    key: ['projects', name],
+    fetch: (page) =>
+      call(
         api.GET('/v1/repository/project', {
-          params: {
-            query: { page: paging.page, pageSize: paging.pageSize, order: 'asc', ...(name ? { projectName: name } : {}) },
-          },
+          params: { query: { ...page, order: 'asc', ...(name ? { projectName: name } : {}) } },
         }),
-      );
-      return { rows: r.data, total: r.total };
-    },
-    placeholderData: keepPreviousData,
+      ),
   });
   const del = useMutation({
     mutationFn: async (p: ProjectRow) => call(api.DELETE('/v1/repository/project', { body: { projectId: [p.projectId] } })),
-    onSuccess: () => {
-      setErr(null);
-      void qc.invalidateQueries({ queryKey: ['projects'] });
-    },
-    onError: (e) => setErr(e.message),
+    onSuccess: () => void qc.invalidateQueries({ queryKey: ['projects'] }),
   });
   const columns: ColumnDef<ProjectRow, any>[] = [
     {
@@ -162,25 +104,11 @@ function Projects() {
     },
     { header: 'Images', accessorKey: 'imageCount' },
     { header: 'Updated', cell: (c) => time(c.row.original.updateTime) },
-    ...(canManage
-      ? [
-          {
-            id: 'del',
-            header: 'Actions',
-            cell: ({ row }: { row: { original: ProjectRow } }) => (
-              <Button
-                size="xs"
-                color="red"
-                variant="subtle"
-                onClick={() => window.confirm(`Delete project ${row.original.projectName}?`) && del.mutate(row.original)}
-                aria-label={`Delete project ${row.original.projectName}`}
-              >
-                Delete
-              </Button>
-            ),
-          },
-        ]
-      : []),
+    ...deleteColumn<ProjectRow>(canManage, {
+      what: (p) => `project ${p.projectName}`,
+      confirm: (p) => `Delete project ${p.projectName}?`,
+      onDelete: (p) => del.mutate(p),
+    }),
   ];
   return (
     <Stack>
@@ -189,19 +117,8 @@ function Projects() {
         {canManage && <CreateProject />}
       </Group>
       <TextInput label="Project name contains" value={name} onChange={(e) => setName(e.currentTarget.value)} w={220} />
-      {err && (
-        <Alert color="red" role="alert">
-          {err}
-        </Alert>
-      )}
-      <DataTable
-        label="Projects"
-        columns={columns}
-        query={query}
-        paging={paging}
-        rowId={(r) => String(r.projectId)}
-        empty="No projects yet."
-      />
+      {del.isError && <ErrorState error={del.error} />}
+      <PagedTable label="Projects" columns={columns} paged={paged} rowId={(r) => String(r.projectId)} empty="No projects yet." />
     </Stack>
   );
 }
@@ -209,17 +126,11 @@ function Projects() {
 function Tags({ image, onClose }: { image: ImageRow | null; onClose: () => void }) {
   const me = useMe();
   const qc = useQueryClient();
-  const [page, setPage] = useState(1);
-  const query = useQuery({
-    queryKey: ['tags', image?.imageName, page],
-    queryFn: async () => {
-      const r = await call(
-        api.GET('/v1/repository/image/tag', {
-          params: { query: { page, pageSize: 20, order: 'desc', imageName: image!.imageName } },
-        }),
-      );
-      return { rows: r.data, total: r.total };
-    },
+  const paged = usePagedQuery({
+    key: ['tags', image?.imageName],
+    fetch: (page) =>
+      call(api.GET('/v1/repository/image/tag', { params: { query: { ...page, order: 'desc', imageName: image!.imageName } } })),
+    local: true,
     enabled: !!image,
   });
   const del = useMutation({
@@ -227,7 +138,6 @@ function Tags({ image, onClose }: { image: ImageRow | null; onClose: () => void 
       call(api.DELETE('/v1/repository/image/tag', { body: { imageName: image!.imageName, tag: [t.tag] } })),
     onSuccess: () => void qc.invalidateQueries({ queryKey: ['tags'] }),
   });
-  const paging = { page, pageSize: 20, setPage, setPageSize: () => {} };
   const columns: ColumnDef<TagRow, any>[] = [
     { header: 'Tag', accessorKey: 'tag' },
     {
@@ -241,36 +151,16 @@ function Tags({ image, onClose }: { image: ImageRow | null; onClose: () => void 
     },
     { header: 'Size', cell: (c) => bytes(c.row.original.size) },
     { header: 'Pushed', cell: (c) => time(c.row.original.updateTime) },
-    ...(me.role >= Role.businessAdmin
-      ? [
-          {
-            id: 'del',
-            header: 'Actions',
-            cell: ({ row }: { row: { original: TagRow } }) => (
-              <Button
-                size="xs"
-                color="red"
-                variant="subtle"
-                onClick={() =>
-                  window.confirm(`Delete tag ${row.original.tag}? The manifest it points to is removed too.`) &&
-                  del.mutate(row.original)
-                }
-              >
-                Delete
-              </Button>
-            ),
-          },
-        ]
-      : []),
+    ...deleteColumn<TagRow>(me.role >= Role.businessAdmin, {
+      what: (t) => `tag ${t.tag}`,
+      confirm: (t) => `Delete tag ${t.tag}? The manifest it points to is removed too.`,
+      onDelete: (t) => del.mutate(t),
+    }),
   ];
   return (
     <Modal opened={!!image} onClose={onClose} title={`Tags of ${image?.imageName ?? ''}`} size="xl">
-      {del.isError && (
-        <Alert color="red" role="alert">
-          {del.error.message}
-        </Alert>
-      )}
-      <DataTable label="Tags" columns={columns} query={query} paging={paging} rowId={(r) => r.tag} empty="No tags." />
+      {del.isError && <ErrorState error={del.error} />}
+      <PagedTable label="Tags" columns={columns} paged={paged} rowId={(r) => r.tag} empty="No tags." />
     </Modal>
   );
 }
@@ -278,29 +168,18 @@ function Tags({ image, onClose }: { image: ImageRow | null; onClose: () => void 
 function Images({ project }: { project: string }) {
   const me = useMe();
   const qc = useQueryClient();
-  const paging = usePaging(20);
   const [name, setName] = useParam('imageName');
   const [open, setOpen] = useState<ImageRow | null>(null);
-  const query = useQuery({
-    queryKey: ['images', project, paging.page, paging.pageSize, name],
-    queryFn: async () => {
-      const r = await call(
+  const paged = usePagedQuery({
+    key: ['images', project, name],
+    fetch: (page) =>
+      call(
         api.GET('/v1/repository/image', {
           params: {
-            query: {
-              page: paging.page,
-              pageSize: paging.pageSize,
-              order: 'desc',
-              orderBy: 'id',
-              projectName: project,
-              ...(name ? { imageName: name } : {}),
-            },
+            query: { ...page, order: 'desc', orderBy: 'id', projectName: project, ...(name ? { imageName: name } : {}) },
           },
         }),
-      );
-      return { rows: r.data, total: r.total };
-    },
-    placeholderData: keepPreviousData,
+      ),
   });
   const del = useMutation({
     mutationFn: async (i: ImageRow) => call(api.DELETE('/v1/repository/image', { body: { imageName: [i.imageName] } })),
@@ -328,24 +207,11 @@ function Images({ project }: { project: string }) {
     },
     { header: 'Tags', accessorKey: 'tagCount' },
     { header: 'Updated', cell: (c) => time(c.row.original.updateTime) },
-    ...(me.role >= Role.businessAdmin
-      ? [
-          {
-            id: 'del',
-            header: 'Actions',
-            cell: ({ row }: { row: { original: ImageRow } }) => (
-              <Button
-                size="xs"
-                color="red"
-                variant="subtle"
-                onClick={() => window.confirm(`Delete ${row.original.imageName} with every tag?`) && del.mutate(row.original)}
-              >
-                Delete
-              </Button>
-            ),
-          },
-        ]
-      : []),
+    ...deleteColumn<ImageRow>(me.role >= Role.businessAdmin, {
+      what: (i) => i.imageName,
+      confirm: (i) => `Delete ${i.imageName} with every tag?`,
+      onDelete: (i) => del.mutate(i),
+    }),
   ];
   return (
     <Stack>
@@ -354,16 +220,11 @@ function Images({ project }: { project: string }) {
       </Anchor>
       <Title order={1}>Project {project}</Title>
       <TextInput label="Image name contains" value={name} onChange={(e) => setName(e.currentTarget.value)} w={220} />
-      {del.isError && (
-        <Alert color="red" role="alert">
-          {del.error.message}
-        </Alert>
-      )}
-      <DataTable
+      {del.isError && <ErrorState error={del.error} />}
+      <PagedTable
         label="Images"
         columns={columns}
-        query={query}
-        paging={paging}
+        paged={paged}
         rowId={(r) => r.imageName}
         empty={`No images in ${project}: docker push ${'<registry>'}/${project}/<name>:<tag> to add one.`}
       />

@@ -1,26 +1,16 @@
 import { Anchor, Stack, Tabs, Title } from '@mantine/core';
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import type { ColumnDef } from '@tanstack/react-table';
 import { Link, useNavigate, useParams } from 'react-router';
 import { api, call } from '../api';
-import { DataTable, StateBadge, poll, time, usePaging } from '../ui';
+import { PagedTable, StateBadge, poll, time, usePagedQuery } from '../ui';
 import type { AppRow } from './Apps';
 import { BusinessesTable } from './Businesses';
 import { UsersTable } from './Users';
 
 function PendingApps() {
-  const paging = usePaging(20);
-  const query = useQuery({
-    queryKey: ['apps', 'pending', paging.page, paging.pageSize],
-    queryFn: async () => {
-      const r = await call(
-        api.GET('/v1/app', {
-          params: { query: { page: paging.page, pageSize: paging.pageSize, order: 'asc', orderBy: 'id', status: 'pending' } },
-        }),
-      );
-      return { rows: r.data, total: r.total };
-    },
-    placeholderData: keepPreviousData,
+  const paged = usePagedQuery({
+    key: ['apps', 'pending'],
+    fetch: (page) => call(api.GET('/v1/app', { params: { query: { ...page, order: 'asc', orderBy: 'id', status: 'pending' } } })),
     refetchInterval: poll(5_000),
   });
   const columns: ColumnDef<AppRow, any>[] = [
@@ -40,11 +30,10 @@ function PendingApps() {
     { header: 'Submitted', cell: (c) => time(c.row.original.updateTime) },
   ];
   return (
-    <DataTable
+    <PagedTable
       label="Application revisions waiting for review"
       columns={columns}
-      query={query}
-      paging={paging}
+      paged={paged}
       rowId={(r) => String(r.id)}
       empty="No revision waits for review."
     />

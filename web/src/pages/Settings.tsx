@@ -1,4 +1,4 @@
-import { Alert, Paper, Stack, Switch, Title } from '@mantine/core';
+import { Paper, Stack, Switch, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, call } from '../api';
 import { ErrorState, Loading } from '../ui';
@@ -27,11 +27,7 @@ export default function Settings() {
       <Title order={1}>Platform settings</Title>
       {q.isPending && <Loading />}
       {q.isError && <ErrorState error={q.error} retry={() => q.refetch()} />}
-      {save.isError && (
-        <Alert color="red" role="alert">
-          {save.error.message}
-        </Alert>
-      )}
+      {save.isError && <ErrorState error={save.error} />}
       {q.data && (
         <Paper withBorder p="md">
           <Stack>

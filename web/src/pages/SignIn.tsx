@@ -1,21 +1,20 @@
 import {
   Alert,
   Anchor,
-  Button,
   Checkbox,
   Container,
   List,
   Paper,
   PasswordInput,
-  Stack,
+  type PasswordInputProps,
   Text,
   TextInput,
   Title,
 } from '@mantine/core';
-import { useMutation } from '@tanstack/react-query';
-import { type FormEvent, useState, useSyncExternalStore } from 'react';
+import { useSyncExternalStore } from 'react';
 import { Link, useNavigate } from 'react-router';
-import { api, call, fieldError, formError } from '../api';
+import { api, call } from '../api';
+import { ApiFormView, useApiForm } from '../form';
 import { session } from '../session';
 
 /** The password policy (API.md §1), checked as one types. */
@@ -28,9 +27,9 @@ export function passwordChecks(pw: string) {
   ];
 }
 
-export function PasswordPolicy({ value, id }: { value: string; id: string }) {
+function PasswordPolicy({ value }: { value: string }) {
   return (
-    <List size="xs" id={id} aria-live="polite" spacing={0}>
+    <List size="xs" aria-live="polite" spacing={0} aria-label="Password policy">
       {passwordChecks(value).map((c) => (
         <List.Item key={c.label} c={c.ok ? 'teal.9' : 'dimmed'}>
           {c.ok ? '✓' : '○'} {c.label}
@@ -40,86 +39,73 @@ export function PasswordPolicy({ value, id }: { value: string; id: string }) {
   );
 }
 
+/** A new password's input, with the policy checked as one types under it. */
+export function NewPasswordInput(props: PasswordInputProps) {
+  return (
+    <>
+      <PasswordInput label="Password" autoComplete="new-password" {...props} required />
+      <PasswordPolicy value={typeof props.value === 'string' ? props.value : ''} />
+    </>
+  );
+}
+
 export function LoginPage({ next }: { next: string }) {
   const notice = useSyncExternalStore(session.subscribe, session.notice);
-  const [user, setUser] = useState('');
-  const [password, setPassword] = useState('');
   const navigate = useNavigate();
-  const login = useMutation({
-    mutationFn: async () => (await call(api.POST('/v1/authorization', { body: { user, password } }))) as { token: string },
-    onSuccess: (r) => {
-      session.start(r.token);
+  const f = useApiForm({
+    initialValues: { user: '', password: '' },
+    submit: async (body) => (await call(api.POST('/v1/authorization', { body }))).token,
+    onSuccess: (token) => {
+      session.start(token);
       void navigate(next, { replace: true });
     },
   });
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    login.mutate();
-  };
-  const err = formError(login.error, ['user', 'password']);
   return (
     <Container size={420} py="xl">
       <main>
-        <Title order={1} ta="center">
+        <Title order={1} ta="center" mb="lg">
           Sign in to OTE
         </Title>
-        <Paper withBorder p="lg" mt="lg" component="form" onSubmit={submit} aria-label="Sign in">
-          <Stack>
-            {notice && !login.error && <Alert color="blue">{notice}</Alert>}
-            {err && (
-              <Alert color="red" role="alert">
-                {err}
-              </Alert>
-            )}
-            <TextInput
-              label="User name"
-              autoComplete="username"
-              value={user}
-              onChange={(e) => setUser(e.currentTarget.value)}
-              error={fieldError(login.error, 'user')}
-              required
-            />
-            <PasswordInput
-              label="Password"
-              autoComplete="current-password"
-              value={password}
-              onChange={(e) => setPassword(e.currentTarget.value)}
-              error={fieldError(login.error, 'password')}
-              required
-            />
-            <Button type="submit" loading={login.isPending}>
-              Sign in
-            </Button>
+        {notice && !f.mutation.error && (
+          <Alert color="blue" mb="md">
+            {notice}
+          </Alert>
+        )}
+        <ApiFormView
+          f={f}
+          label="Sign in"
+          submit="Sign in"
+          framed
+          after={
             <Text size="sm">
               No account?{' '}
               <Anchor component={Link} to="/register">
                 Register
               </Anchor>
             </Text>
-          </Stack>
-        </Paper>
+          }
+        >
+          <TextInput label="User name" autoComplete="username" {...f.form.getInputProps('user')} required />
+          <PasswordInput label="Password" autoComplete="current-password" {...f.form.getInputProps('password')} required />
+        </ApiFormView>
       </main>
     </Container>
   );
 }
 
 export function RegisterPage() {
-  const [form, setForm] = useState({ user: '', password: '', phone: '', realName: '', isAdmin: true });
-  const set = (k: keyof typeof form) => (e: { currentTarget: { value: string } }) =>
-    setForm({ ...form, [k]: e.currentTarget.value });
-  const register = useMutation({
-    mutationFn: async () => call(api.POST('/v1/user', { body: form })),
+  const f = useApiForm({
+    initialValues: { user: '', password: '', phone: '', realName: '', isAdmin: true },
+    submit: (body) => call(api.POST('/v1/user', { body })),
   });
-  const fields = ['user', 'password', 'phone', 'realName', 'isAdmin'];
-  const err = formError(register.error, fields);
   return (
     <Container size={460} py="xl">
       <main>
-        <Title order={1} ta="center">
+        <Title order={1} ta="center" mb="lg">
           Create an account
         </Title>
-        {register.isSuccess ? (
-          <Paper withBorder p="lg" mt="lg">
+        {f.mutation.isSuccess ? (
+          <Paper withBorder p="lg">
             <Alert color="teal.9" title="Registered" role="status">
               Your account waits for a system administrator's approval. You can sign in now; the console opens up once you are
               approved.
@@ -129,73 +115,29 @@ export function RegisterPage() {
             </Anchor>
           </Paper>
         ) : (
-          <Paper
-            withBorder
-            p="lg"
-            mt="lg"
-            component="form"
-            aria-label="Register"
-            onSubmit={(e: FormEvent) => {
-              e.preventDefault();
-              register.mutate();
-            }}
-          >
-            <Stack>
-              {err && (
-                <Alert color="red" role="alert">
-                  {err}
-                </Alert>
-              )}
-              <TextInput
-                label="User name"
-                autoComplete="username"
-                value={form.user}
-                onChange={set('user')}
-                error={fieldError(register.error, 'user')}
-                required
-              />
-              <PasswordInput
-                label="Password"
-                autoComplete="new-password"
-                value={form.password}
-                onChange={set('password')}
-                error={fieldError(register.error, 'password')}
-                aria-describedby="password-policy"
-                required
-              />
-              <PasswordPolicy value={form.password} id="password-policy" />
-              <TextInput
-                label="Real name"
-                value={form.realName}
-                onChange={set('realName')}
-                error={fieldError(register.error, 'realName')}
-                required
-              />
-              <TextInput
-                label="Phone"
-                type="tel"
-                value={form.phone}
-                onChange={set('phone')}
-                error={fieldError(register.error, 'phone')}
-                required
-              />
-              <Checkbox
-                label="I will administer a business (create one after approval)"
-                checked={form.isAdmin}
-                onChange={(e) => setForm({ ...form, isAdmin: e.currentTarget.checked })}
-                error={fieldError(register.error, 'isAdmin')}
-              />
-              <Button type="submit" loading={register.isPending}>
-                Register
-              </Button>
+          <ApiFormView
+            f={f}
+            label="Register"
+            submit="Register"
+            framed
+            after={
               <Text size="sm">
                 Have an account?{' '}
                 <Anchor component={Link} to="/login">
                   Sign in
                 </Anchor>
               </Text>
-            </Stack>
-          </Paper>
+            }
+          >
+            <TextInput label="User name" autoComplete="username" {...f.form.getInputProps('user')} required />
+            <NewPasswordInput {...f.form.getInputProps('password')} />
+            <TextInput label="Real name" {...f.form.getInputProps('realName')} required />
+            <TextInput label="Phone" type="tel" {...f.form.getInputProps('phone')} required />
+            <Checkbox
+              label="I will administer a business (create one after approval)"
+              {...f.form.getInputProps('isAdmin', { type: 'checkbox' })}
+            />
+          </ApiFormView>
         )}
       </main>
     </Container>

@@ -1,27 +1,26 @@
 import {
-  Alert,
+  ActionIcon,
   Badge,
   Button,
   Checkbox,
   Group,
   Menu,
-  ActionIcon,
   Modal,
   NumberInput,
-  PasswordInput,
   Select,
   Stack,
   Text,
   TextInput,
   Title,
 } from '@mantine/core';
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import type { ColumnDef, SortingState } from '@tanstack/react-table';
 import { useState } from 'react';
-import { api, call, fieldError, formError } from '../api';
+import { api, call } from '../api';
+import { ApiFormView, ModalForm, useApiForm } from '../form';
 import { ROLE_NAMES, Role, useMe } from '../me';
-import { DataTable, time, useParam, usePaging } from '../ui';
-import { PasswordPolicy } from './SignIn';
+import { ErrorState, PagedTable, time, useParam, usePagedQuery } from '../ui';
+import { NewPasswordInput } from './SignIn';
 
 export interface UserRow {
   id: number;
@@ -50,142 +49,41 @@ export function UserStatus({ status }: { status: number }) {
 function CreateUser() {
   const me = useMe();
   const qc = useQueryClient();
-  const [open, setOpen] = useState(false);
-  const [form, setForm] = useState({
-    user: '',
-    password: '',
-    phone: '',
-    realName: '',
-    isAdmin: false,
-    businessId: '' as number | string,
+  const f = useApiForm({
+    initialValues: { user: '', password: '', phone: '', realName: '', isAdmin: false, businessId: '' },
+    submit: ({ businessId, ...rest }) =>
+      call(
+        api.POST('/v1/admin/user', { body: me.role === Role.systemAdmin ? { ...rest, businessId: Number(businessId) } : rest }),
+      ),
+    onSuccess: () => void qc.invalidateQueries({ queryKey: ['users'] }),
+    resetOnSuccess: true,
   });
-  const create = useMutation({
-    mutationFn: async () => {
-      const { businessId, ...rest } = form;
-      const body = me.role === Role.systemAdmin ? { ...rest, businessId: Number(businessId) } : rest;
-      return call(api.POST('/v1/admin/user', { body: body as never }));
-    },
-    onSuccess: () => {
-      setOpen(false);
-      setForm({ user: '', password: '', phone: '', realName: '', isAdmin: false, businessId: '' });
-      void qc.invalidateQueries({ queryKey: ['users'] });
-    },
-  });
-  const shown = ['user', 'password', 'phone', 'realName', 'isAdmin', 'businessId'];
-  const err = formError(create.error, shown);
-  const text = (k: 'user' | 'phone' | 'realName') => (e: { currentTarget: { value: string } }) =>
-    setForm({ ...form, [k]: e.currentTarget.value });
   return (
-    <>
-      <Button onClick={() => setOpen(true)}>Create sub-user</Button>
-      <Modal opened={open} onClose={() => setOpen(false)} title="Create a sub-user">
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            create.mutate();
-          }}
-        >
-          <Stack>
-            {err && (
-              <Alert color="red" role="alert">
-                {err}
-              </Alert>
-            )}
-            <TextInput
-              label="User name"
-              value={form.user}
-              onChange={text('user')}
-              error={fieldError(create.error, 'user')}
-              required
-            />
-            <PasswordInput
-              label="Password"
-              autoComplete="new-password"
-              value={form.password}
-              onChange={(e) => setForm({ ...form, password: e.currentTarget.value })}
-              error={fieldError(create.error, 'password')}
-              aria-describedby="sub-policy"
-              required
-            />
-            <PasswordPolicy value={form.password} id="sub-policy" />
-            <TextInput
-              label="Real name"
-              value={form.realName}
-              onChange={text('realName')}
-              error={fieldError(create.error, 'realName')}
-              required
-            />
-            <TextInput
-              label="Phone"
-              value={form.phone}
-              onChange={text('phone')}
-              error={fieldError(create.error, 'phone')}
-              required
-            />
-            {me.role === Role.systemAdmin && (
-              <NumberInput
-                label="Business id"
-                value={form.businessId}
-                onChange={(v) => setForm({ ...form, businessId: v })}
-                error={fieldError(create.error, 'businessId')}
-                min={1}
-                required
-              />
-            )}
-            <Checkbox
-              label="Business administrator"
-              checked={form.isAdmin}
-              onChange={(e) => setForm({ ...form, isAdmin: e.currentTarget.checked })}
-            />
-            <Button type="submit" loading={create.isPending}>
-              Create
-            </Button>
-          </Stack>
-        </form>
-      </Modal>
-    </>
+    <ModalForm f={f} button="Create sub-user" title="Create a sub-user" submit="Create">
+      <TextInput label="User name" {...f.form.getInputProps('user')} required />
+      <NewPasswordInput {...f.form.getInputProps('password')} />
+      <TextInput label="Real name" {...f.form.getInputProps('realName')} required />
+      <TextInput label="Phone" {...f.form.getInputProps('phone')} required />
+      {me.role === Role.systemAdmin && (
+        <NumberInput label="Business id" {...f.form.getInputProps('businessId')} min={1} required />
+      )}
+      <Checkbox label="Business administrator" {...f.form.getInputProps('isAdmin', { type: 'checkbox' })} />
+    </ModalForm>
   );
 }
 
 function ResetPassword({ user, onClose }: { user: UserRow | null; onClose: () => void }) {
-  const [password, setPassword] = useState('');
-  const reset = useMutation({
-    mutationFn: async () =>
+  const f = useApiForm({
+    initialValues: { password: '' },
+    submit: ({ password }) =>
       call(api.PUT('/v1/admin/user/{userId}/password', { params: { path: { userId: user!.id } }, body: { password } })),
-    onSuccess: () => {
-      setPassword('');
-      onClose();
-    },
+    resetOnSuccess: true,
   });
   return (
     <Modal opened={!!user} onClose={onClose} title={`Reset the password of ${user?.user ?? ''}`}>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          reset.mutate();
-        }}
-      >
-        <Stack>
-          {formError(reset.error, ['password']) && (
-            <Alert color="red" role="alert">
-              {formError(reset.error, ['password'])}
-            </Alert>
-          )}
-          <PasswordInput
-            label="New password"
-            autoComplete="new-password"
-            value={password}
-            onChange={(e) => setPassword(e.currentTarget.value)}
-            error={fieldError(reset.error, 'password')}
-            aria-describedby="reset-policy"
-            required
-          />
-          <PasswordPolicy value={password} id="reset-policy" />
-          <Button type="submit" loading={reset.isPending}>
-            Reset password
-          </Button>
-        </Stack>
-      </form>
+      <ApiFormView f={f} label="Reset password" submit="Reset password" onDone={onClose}>
+        <NewPasswordInput label="New password" {...f.form.getInputProps('password')} />
+      </ApiFormView>
     </Modal>
   );
 }
@@ -195,34 +93,22 @@ export function UsersTable({ statusFilter, reviewMode }: { statusFilter?: number
   const me = useMe();
   const isSys = me.role === Role.systemAdmin;
   const qc = useQueryClient();
-  const paging = usePaging(20);
   const [name, setName] = useParam('user');
   const [statusParam, setStatus] = useParam('status');
   const status = statusFilter ?? (statusParam === '' ? undefined : Number(statusParam));
   const [sort, setSort] = useParam('sort', 'id:desc');
   const [orderBy, order] = sort.split(':') as ['id' | 'user_name', 'asc' | 'desc'];
   const [resetting, setResetting] = useState<UserRow | null>(null);
-  const [actionError, setActionError] = useState<string | null>(null);
-  const query = useQuery({
-    queryKey: ['users', paging.page, paging.pageSize, name, status, sort],
-    queryFn: async () => {
-      const r = await call(
+  const paged = usePagedQuery({
+    key: ['users', name, status, sort],
+    fetch: (page) =>
+      call(
         api.GET('/v1/admin/user', {
           params: {
-            query: {
-              page: paging.page,
-              pageSize: paging.pageSize,
-              order,
-              orderBy,
-              ...(name ? { user: name } : {}),
-              ...(status !== undefined ? { status } : {}),
-            },
+            query: { ...page, order, orderBy, ...(name ? { user: name } : {}), ...(status !== undefined ? { status } : {}) },
           },
         }),
-      );
-      return { rows: r.data, total: r.total };
-    },
-    placeholderData: keepPreviousData,
+      ),
     refetchInterval: reviewMode ? 5_000 : false,
   });
   const act = useMutation({
@@ -230,11 +116,7 @@ export function UsersTable({ statusFilter, reviewMode }: { statusFilter?: number
       what === 'delete'
         ? call(api.DELETE('/v1/admin/user/{userId}', { params: { path: { userId: u.id } } }))
         : call(api.PUT('/v1/admin/user/{userId}', { params: { path: { userId: u.id } }, body: { status: s! } })),
-    onSuccess: () => {
-      setActionError(null);
-      void qc.invalidateQueries({ queryKey: ['users'] });
-    },
-    onError: (e) => setActionError(e.message),
+    onSuccess: () => void qc.invalidateQueries({ queryKey: ['users'] }),
   });
   const sorting: SortingState = [{ id: orderBy === 'user_name' ? 'user' : 'id', desc: order === 'desc' }];
   const columns: ColumnDef<UserRow, any>[] = [
@@ -322,16 +204,11 @@ export function UsersTable({ statusFilter, reviewMode }: { statusFilter?: number
           />
         )}
       </Group>
-      {actionError && (
-        <Alert color="red" role="alert">
-          {actionError}
-        </Alert>
-      )}
-      <DataTable
+      {act.isError && <ErrorState error={act.error} />}
+      <PagedTable
         label={reviewMode ? 'Registrations waiting for review' : 'Users'}
         columns={columns}
-        query={query}
-        paging={paging}
+        paged={paged}
         rowId={(r) => String(r.id)}
         empty={reviewMode ? 'No registration waits for review.' : 'No users match.'}
         sorting={sorting}
