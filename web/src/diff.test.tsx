@@ -3,6 +3,7 @@ import { cleanup, render, screen, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { diffSpecs } from './diff';
 import { RevisionDiff } from './preview';
+import { bodyRows } from './test-utils';
 
 afterEach(cleanup);
 
@@ -47,14 +48,7 @@ describe('RevisionDiff', () => {
       .getAllByRole('columnheader')
       .map((h) => h.textContent);
     expect(header).toEqual(['Field', 'nothing', 'revision 1']);
-    const rows = within(table)
-      .getAllByRole('row')
-      .slice(1)
-      .map((r) =>
-        within(r)
-          .getAllByRole('cell')
-          .map((c) => c.textContent),
-      );
+    const rows = bodyRows(table);
     expect(rows).toEqual([
       ['/image', '—', '"p/vision"'],
       ['/tag', '—', '"v1"'],

@@ -2,6 +2,7 @@ import { MantineProvider } from '@mantine/core';
 import { cleanup, render, screen, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClusterPreview, type PreviewCluster } from './preview';
+import { bodyRows } from './test-utils';
 
 afterEach(cleanup);
 
@@ -74,14 +75,7 @@ describe('ClusterPreview', () => {
     const [updated, added] = sections;
     expect(within(updated).getByText('would change')).toBeTruthy();
     expect(within(updated).getByText('paused')).toBeTruthy();
-    const rows = within(updated)
-      .getAllByRole('row')
-      .slice(1)
-      .map((r) =>
-        within(r)
-          .getAllByRole('cell')
-          .map((c) => c.textContent),
-      );
+    const rows = bodyRows(updated);
     expect(rows).toContainEqual([
       'Deployment vision',
       '/spec/template/spec/containers/0/image',
