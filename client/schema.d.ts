@@ -1878,7 +1878,12 @@ export interface operations {
                         data: {
                             clusterName: string;
                             token: string;
+                            /** @description the agent command line to run next to the cluster: OTE_AGENT_TOKEN=<token> ote agent --hub <OTE_PUBLIC_URL> (the token in the environment, not in the process list) */
                             command: string;
+                            /** @description true when the command targets a loopback hub address that no other machine can reach: set OTE_PUBLIC_URL */
+                            hubIsLoopback: boolean;
+                            /** @description present when something about the command needs attention (a loopback hub) */
+                            warning?: string;
                         };
                     };
                 };
@@ -1954,7 +1959,12 @@ export interface operations {
                         data: {
                             clusterName: string;
                             token: string;
+                            /** @description the agent command line to run next to the cluster: OTE_AGENT_TOKEN=<token> ote agent --hub <OTE_PUBLIC_URL> (the token in the environment, not in the process list) */
                             command: string;
+                            /** @description true when the command targets a loopback hub address that no other machine can reach: set OTE_PUBLIC_URL */
+                            hubIsLoopback: boolean;
+                            /** @description present when something about the command needs attention (a loopback hub) */
+                            warning?: string;
                         };
                     };
                 };
@@ -3134,6 +3144,12 @@ export interface operations {
                             businessId: number | null;
                             message: string;
                             since: number;
+                            /** @description critical or warning for the hub's own alerts; Alertmanager's severity label (else warning) for external ones */
+                            severity: string;
+                            /** @description Alertmanager's labels for external alerts; for the hub's own, alertname and what it is about */
+                            labels: {
+                                [key: string]: string;
+                            };
                         }[];
                         total: number;
                     };
