@@ -141,8 +141,11 @@ function suite(db: 'sqlite' | 'postgres', replicas: 1 | 2): void {
         (password, i) => login(url(i), u.user, password, `127.0.1.${(i % 50) + 2}`),
         u.password,
       );
-      // Per name: NAME_FAILURES, then one attempt of the interval (all of this is within one interval).
-      assert.ok(verified(statuses) <= NAME_FAILURES + 1, `verified ${verified(statuses)} of 100`);
+      // Per name: NAME_FAILURES, then one attempt of the interval (all of this is within one interval);
+      // as one by one, a right password among them frees its own mark, so one more wrong guess gets in.
+      const bound = NAME_FAILURES + 1 + (statuses.includes(200) ? 1 : 0);
+      assert.ok(verified(statuses) <= bound, `verified ${verified(statuses)} of 100: ${statuses.join(',')}`);
+      assert.ok(verified(statuses) >= NAME_FAILURES, 'the name limit, not a tighter one, decided');
     });
 
     it(`verifies no more of 100 parallel registry Basic credentials than of 100 sent one by one (GET /v1/registry/token)`, async () => {
