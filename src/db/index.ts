@@ -1,9 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { migrateToLatest } from './migrate.js';
+import { PacedSqliteDialect } from './paced-sqlite.js';
 import { cachingSqlite, preparingPool } from './statements.js';
 import type { Database, Db } from './types.js';
 
@@ -56,7 +57,7 @@ function openSqlite(dataDir: string): DatabaseHandle {
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingSqlite(sqlite) }) });
+  const kysely = new Kysely<Database>({ dialect: new PacedSqliteDialect({ database: cachingSqlite(sqlite) }) });
   return {
     kysely,
     dialect: 'sqlite',

@@ -33,7 +33,10 @@ for (const db of DATABASES) {
         const clusterName = uniqueName('c');
         const reg = expectStatus(await api.post('/v1/cluster', { token: admin, body: { clusterName } }), 200, 'register cluster');
         api.secrets.add(reg.data.token);
-        agents.push(await FakeAgent.connect(hub.url, reg.data.token, { nodes: [nodeReport(`${clusterName}-n1`)] }));
+        const agent = await FakeAgent.connect(hub.url, reg.data.token, { nodes: [nodeReport(`${clusterName}-n1`)] });
+        // The first state, so that `latest` has one to read on a loaded machine too.
+        await agent.waitForDesired(() => true);
+        agents.push(agent);
         clusters.push(clusterName);
       }
     });
