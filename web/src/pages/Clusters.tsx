@@ -1,5 +1,6 @@
 import {
   ActionIcon,
+  Alert,
   Anchor,
   Badge,
   Button,
@@ -46,8 +47,20 @@ export function useClusterLabels() {
   });
 }
 
+/**
+ * What the console keeps of a registration or token rotation: the command, and the hub's
+ * warning when the command names a loopback hub (API.md §5: `hubIsLoopback`, `warning`).
+ */
+export interface Join {
+  clusterName: string;
+  command: string;
+  warning?: string;
+}
+
+const joinOf = (d: Join): Join => ({ clusterName: d.clusterName, command: d.command, warning: d.warning });
+
 /** A join command: shown once, with a copy button (the token is not kept by the console). */
-export function JoinCommand({ join, onClose }: { join: { clusterName: string; command: string } | null; onClose: () => void }) {
+export function JoinCommand({ join, onClose }: { join: Join | null; onClose: () => void }) {
   return (
     <Modal opened={!!join} onClose={onClose} title={`Agent command for ${join?.clusterName ?? ''}`} size="lg">
       <Stack>
@@ -57,6 +70,11 @@ export function JoinCommand({ join, onClose }: { join: { clusterName: string; co
         <Code block data-testid="join-command" style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-all' }}>
           {join?.command}
         </Code>
+        {join?.warning && (
+          <Alert color="yellow" title="The hub address is a loopback address" data-testid="join-warning">
+            {join.warning}
+          </Alert>
+        )}
         <Group justify="flex-end">
           <CopyButton value={join?.command ?? ''}>
             {({ copied, copy }) => (
@@ -74,13 +92,13 @@ export function JoinCommand({ join, onClose }: { join: { clusterName: string; co
   );
 }
 
-function RegisterCluster({ onJoin }: { onJoin: (j: { clusterName: string; command: string }) => void }) {
+function RegisterCluster({ onJoin }: { onJoin: (j: Join) => void }) {
   const qc = useQueryClient();
   const f = useApiForm({
     initialValues: { clusterName: '' },
     submit: async (body) => (await call(api.POST('/v1/cluster', { body }))).data,
     onSuccess: (d) => {
-      onJoin({ clusterName: d.clusterName, command: d.command });
+      onJoin(joinOf(d));
       void qc.invalidateQueries({ queryKey: ['clusters'] });
     },
     resetOnSuccess: true,
@@ -92,7 +110,7 @@ function RegisterCluster({ onJoin }: { onJoin: (j: { clusterName: string; comman
   );
 }
 
-function RowActions({ row, onJoin }: { row: ClusterRow; onJoin: (j: { clusterName: string; command: string }) => void }) {
+function RowActions({ row, onJoin }: { row: ClusterRow; onJoin: (j: Join) => void }) {
   const qc = useQueryClient();
   const [err, setErr] = useState<string | null>(null);
   const refresh = () => void qc.invalidateQueries({ queryKey: ['clusters'] });
@@ -105,7 +123,7 @@ function RowActions({ row, onJoin }: { row: ClusterRow; onJoin: (j: { clusterNam
     },
     onSuccess: (d, what) => {
       setErr(null);
-      if (what === 'token') onJoin(d as { clusterName: string; command: string });
+      if (what === 'token') onJoin(joinOf(d as Join));
       refresh();
     },
     onError: (e) => setErr(e.message),
@@ -149,7 +167,7 @@ export function ClustersPage() {
   const [label, setLabel] = useParam('label', 'all');
   const [order, setOrder] = useParam('order', 'asc');
   const [selection, setSelection] = useState<RowSelectionState>({});
-  const [join, setJoin] = useState<{ clusterName: string; command: string } | null>(null);
+  const [join, setJoin] = useState<Join | null>(null);
   const labels = useClusterLabels();
   const paged = usePagedQuery({
     key: ['clusters', label, order],
