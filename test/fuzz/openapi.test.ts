@@ -6,7 +6,9 @@
  * and empty strings, unknown and `Object.prototype`-named fields. Whatever
  * comes in, the hub must answer without a 5xx (a 503 of the registry this hub
  * has none of excepted), in the envelope on every error, with a 422 that
- * names a field, and within a second; and every answer, success or error,
+ * names a field, and within a second (a slow read or refusal is sent again
+ * twice before it counts: a busy machine is slow once, a bad input every
+ * time); and every answer, success or error,
  * must be one the document declares (helpers/conformance.ts, issue 10).
  *
  * Seeded: OTE_FUZZ_SEED replays a run (the seed is printed on failure);
@@ -25,6 +27,8 @@ const SEED = process.env.OTE_FUZZ_SEED ? Number(process.env.OTE_FUZZ_SEED) : Mat
 const RUNS = Number(process.env.OTE_FUZZ_RUNS ?? 20);
 const BUDGET_MS = Number(process.env.OTE_FUZZ_BUDGET_MS ?? 75_000);
 const MAX_MS = Number(process.env.OTE_FUZZ_MAX_MS ?? 1000);
+/** A request slower than MAX_MS is sent again up to this many times: an input that makes the hub slow is slow every time, a busy machine (CI runs two test files at once) is not. */
+const SLOW_RETRIES = 2;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON Schema fragments of the OpenAPI document are read loosely
 type Schema = any;
@@ -321,21 +325,34 @@ for (const db of DATABASES) {
         try {
           await fc.assert(
             fc.asyncProperty(requestOf(op, roles), async (req) => {
-              const t0 = performance.now();
               const headers: Record<string, string> = {};
               if (tokens[req.role]) headers.authorization = tokens[req.role] as string;
               let body: string | undefined;
               if (req.rawBody !== null) body = req.rawBody;
               else if (req.body !== undefined) body = JSON.stringify(req.body);
               if (body !== undefined) headers['content-type'] = 'application/json';
-              const res = await fetch(hub.url + req.path, { method: op.method, headers, body });
-              const text = await res.text();
-              const ms = performance.now() - t0;
-              sent++;
-              slowest = Math.max(slowest, ms);
-              check(op, req, { status: res.status, contentType: res.headers.get('content-type'), text, ms }, conformance);
+              const send = async (): Promise<Answer> => {
+                const t0 = performance.now();
+                const res = await fetch(hub.url + req.path, { method: op.method, headers, body });
+                const text = await res.text();
+                sent++;
+                return { status: res.status, contentType: res.headers.get('content-type'), text, ms: performance.now() - t0 };
+              };
+              let answer = await send();
+              // Only a read or a refused request can be sent again as is (a successful write may have created something).
+              const replayable = (a: Answer) => op.method === 'GET' || a.status >= 400;
+              for (let i = 0; i < SLOW_RETRIES && answer.ms >= MAX_MS && replayable(answer); i++) answer = await send();
+              slowest = Math.max(slowest, answer.ms);
+              check(op, req, answer, conformance);
             }),
-            { seed, numRuns: RUNS, interruptAfterTimeLimit: Math.max(1000, left), markInterruptAsFailure: false },
+            {
+              seed,
+              numRuns: RUNS,
+              interruptAfterTimeLimit: Math.max(1000, left),
+              markInterruptAsFailure: false,
+              // The assertion that failed, not only the counterexample (CI prints nothing else).
+              includeErrorInReport: true,
+            },
           );
         } catch (err) {
           throw new Error(

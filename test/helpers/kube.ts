@@ -21,8 +21,22 @@ export interface KubeCluster {
   stop(): Promise<void>;
 }
 
-/** `authz: 'RBAC'` enforces RBAC (the admin token stays in system:masters); default AlwaysAllow. */
+/**
+ * `authz: 'RBAC'` enforces RBAC (the admin token stays in system:masters); default AlwaysAllow.
+ * A start that fails is tried once more in a fresh directory: on a loaded machine (CI runs two
+ * test files at once, each with its apiservers) one apiserver now and then misses the tool's
+ * 90 s readiness wait; the second failure is the test's.
+ */
 export async function startKube(opts: { authz?: 'RBAC' | 'AlwaysAllow' } = {}): Promise<KubeCluster> {
+  try {
+    return await startKubeOnce(opts);
+  } catch (err) {
+    process.stderr.write(`startKube: ${(err as Error).message.split('\n').slice(-3).join(' | ')} — trying once more\n`);
+    return startKubeOnce(opts);
+  }
+}
+
+async function startKubeOnce(opts: { authz?: 'RBAC' | 'AlwaysAllow' }): Promise<KubeCluster> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ote-kube-'));
   const stop = async () => {
     try {
