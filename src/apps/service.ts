@@ -202,6 +202,10 @@ export class AppsService {
     const owner = await ownerBusiness(this.db, caller, businessId);
     const settings = await this.settings.get();
     await checkSpec(this.db, this.registry, spec, owner, settings);
+    // The create would be refused: say so now, before the admin reads a preview of what cannot be created.
+    if (await store.appNameTaken(this.db, owner, spec.appName)) {
+      throw new Conflict(`appName: "${spec.appName}" is already taken in this business`);
+    }
     return previewNew(this.db, this.renderContext(settings.enableIngress), owner, spec);
   }
 

@@ -113,6 +113,17 @@ export async function claimRolloutMove(db: Db, seen: AppRecord): Promise<boolean
   return Number(claim.numUpdatedRows) === 1;
 }
 
+/** Whether the business has an application of this name (case-insensitive, as the unique index on name_key). */
+export async function appNameTaken(db: Db, businessId: number, appName: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('applications')
+    .select('id')
+    .where('business_id', '=', businessId)
+    .where('name_key', '=', appName.toLowerCase())
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 export async function insertApp(db: Db, row: Insertable<ApplicationsTable>): Promise<number> {
   const r = await db.insertInto('applications').values(row).returning('id').executeTakeFirstOrThrow();
   return r.id;

@@ -282,6 +282,12 @@ for (const db of DATABASES) {
         assert.deepEqual(deployment(latest(plain), 'pv-new'), withId(dPlain));
 
         // GET preview of the running revision: the same objects, nothing changes.
+        // The name is now taken in this business: the preview answers as the create would (409); another business may use it.
+        const taken = expectStatus(await api.post('/v1/app/preview', { token: t.member.token, body }), 409);
+        assert.match(taken.message, /appName: "pv-new" is already taken/);
+        expectStatus(await api.post('/v1/app', { token: t.member.token, body }), 409);
+        expectStatus(await api.post('/v1/app/preview', { token: other.member.token, body }), 200);
+
         const now = await preview(id);
         assert.deepEqual(
           now.map((c) => [c.change, c.diff.length, c.currentRevision]),
