@@ -1,107 +1,35 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { DesiredMessage, WorkloadStatus } from '../../src/agent-link/protocol.js';
-import { Api, expectStatus } from '../helpers/client.js';
-import { FakeAgent, nodeReport, until } from '../helpers/fake-agent.js';
-import { ADMIN, DATABASES, type TestHub, startHub } from '../helpers/hub.js';
+import { type AgentCluster, AppClusters } from '../helpers/app-clusters.js';
+import { type Api, expectStatus } from '../helpers/client.js';
+import { until } from '../helpers/fake-agent.js';
+import { DATABASES, startHub } from '../helpers/hub.js';
 import { type Tenant, makeTenant, uniqueName } from '../helpers/tenants.js';
 
 // biome-ignore lint: workload objects and response bodies are open-ended JSON
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- workload objects and response bodies are open-ended JSON
 type Obj = Record<string, any>;
 
-interface Cluster {
-  readonly name: string;
-  readonly token: string;
-  agent: FakeAgent;
-}
+type Cluster = AgentCluster;
 
 /** API.md §8.1: overrides, ${CLUSTER_NAME}, the preview endpoints, onFailure, failed revisions, canary and offline clusters. */
 for (const db of DATABASES) {
   describe(`delivery: preview, per-cluster values, self-healing rollouts [${db}]`, () => {
-    let hub: TestHub;
+    const apps = new AppClusters(db);
     let api: Api;
     let admin: string;
     let t: Tenant;
     let other: Tenant;
-    const open: FakeAgent[] = [];
 
     before(async () => {
-      hub = await startHub(db, { OTE_REGISTRY_DOMAIN: 'registry.test' });
-      api = new Api(hub.url);
-      admin = await api.login(ADMIN.user, ADMIN.password);
-      t = await makeTenant(api, admin);
+      await apps.start();
+      ({ api, admin, tenant: t } = apps);
       other = await makeTenant(api, admin);
     });
-    after(async () => {
-      for (const a of open) a.close();
-      await hub?.close();
-    });
+    after(() => apps.stop());
 
-    const connect = async (token: string, name: string) => {
-      const agent = await FakeAgent.connect(hub.url, token, { nodes: [nodeReport(`${name}-a`)] });
-      open.push(agent);
-      return agent;
-    };
-    /** Registers clusters carrying `label`, sorted by name: the rollout order. */
-    async function clusters(n: number, label: string): Promise<Cluster[]> {
-      const out: Cluster[] = [];
-      for (let i = 0; i < n; i++) {
-        const name = uniqueName('k');
-        const reg = expectStatus(await api.post('/v1/cluster', { token: admin, body: { clusterName: name } }), 200);
-        api.secrets.add(reg.data.token);
-        out.push({ name, token: reg.data.token, agent: await connect(reg.data.token, name) });
-      }
-      expectStatus(
-        await api.post('/v1/cluster/label', { token: admin, body: { clusterLabel: label, clusterName: out.map((c) => c.name) } }),
-        200,
-      );
-      return out.sort((a, b) => (a.name < b.name ? -1 : 1));
-    }
-
-    const ns = () => `ns${t.businessId}`;
-    const latest = (c: Cluster): DesiredMessage | undefined => c.agent.desired.at(-1);
-    const deployment = (m: DesiredMessage | undefined, name: string): Obj | undefined => {
-      const workloads: Obj[] = m?.state.workloads ?? [];
-      return workloads.find((w) => w.kind === 'Deployment' && w.metadata.name === name);
-    };
-    const revisionOn = (c: Cluster, name: string): string | undefined =>
-      deployment(latest(c), name)?.metadata.labels['app.ote-stack.io/revision'];
-    const waitRevision = (c: Cluster, name: string, revision: string | undefined, ms = 8000) =>
-      until(`${c.name} to be given revision ${revision} of ${name}`, () => revisionOn(c, name) === revision, ms);
-    function report(c: Cluster, name: string, available: number, o: Partial<WorkloadStatus> = {}): void {
-      const d = deployment(latest(c), name);
-      assert.ok(d, `${c.name} has a Deployment ${name} to report`);
-      const replicas = d.spec.replicas as number;
-      c.agent.send({
-        type: 'heartbeat',
-        workloads: [
-          {
-            namespace: ns(),
-            name,
-            kind: 'Deployment',
-            generation: 1,
-            observedGeneration: 1,
-            desiredReplicas: replicas,
-            updatedReplicas: replicas,
-            readyReplicas: available,
-            availableReplicas: available,
-            message: '',
-            labels: { ...d.metadata.labels },
-            ...o,
-          },
-        ],
-      });
-    }
-    const detail = async (id: number) => expectStatus(await api.get(`/v1/app/${id}`, { token: t.member.token }), 200).data;
-    const stateOf = async (id: number, c: Cluster) =>
-      (await detail(id)).clusters.find((x: Obj) => x.clusterName === c.name) as Obj;
-    const waitState = (id: number, c: Cluster, state: string, ms = 8000) =>
-      until(`${c.name} to be ${state}`, async () => (await stateOf(id, c))?.state === state, ms);
-    const approve = async (id: number) =>
-      expectStatus(await api.put(`/v1/app/${id}/audit`, { token: admin, body: { status: 1 } }), 200);
-    const createApp = async (body: Obj) =>
-      expectStatus(await api.post('/v1/app', { token: t.member.token, body }), 200).data.id as number;
+    const { connect, clusters, latest, deployment, revisionOn, waitRevision, report, detail, waitState, approve, createApp } =
+      apps;
     const clusterRow = async (c: Cluster) =>
       (expectStatus(await api.get(`/v1/cluster?pageSize=0`, { token: admin }), 200).data as Obj[]).find(
         (x) => x.clusterName === c.name,
@@ -429,7 +357,7 @@ for (const db of DATABASES) {
         'two hub replicas race to roll back a failed batch: it happens once',
         { skip: db === 'postgres' ? false : 'replicas share PostgreSQL' },
         async () => {
-          const replica = await startHub('postgres', { OTE_REGISTRY_DOMAIN: 'registry.test' }, hub.database);
+          const replica = await startHub('postgres', { OTE_REGISTRY_DOMAIN: 'registry.test' }, apps.hub.database);
           try {
             const label = uniqueName('rp').toLowerCase();
             const [a] = await clusters(1, label);
@@ -451,7 +379,7 @@ for (const db of DATABASES) {
             report(a, 'rp', 0);
             // Past the deadline, every replica's step runs at once (their timers run too).
             await new Promise((r) => setTimeout(r, 10_500));
-            const steps = [hub, replica, hub, replica].map((h) => h.hub.services.apps.rollouts.check());
+            const steps = [apps.hub, replica, apps.hub, replica].map((h) => h.hub.services.apps.rollouts.check());
             await Promise.all(steps);
             await until('the rollback', async () => (await detail(id)).runningRevision === 1, 10_000);
             await new Promise((r) => setTimeout(r, 1500));

@@ -1,97 +1,33 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { DesiredMessage, WorkloadStatus } from '../../src/agent-link/protocol.js';
-import { Api, expectStatus } from '../helpers/client.js';
-import { FakeAgent, nodeReport, until } from '../helpers/fake-agent.js';
-import { ADMIN, DATABASES, type TestHub, startHub } from '../helpers/hub.js';
-import { type Tenant, makeTenant, uniqueName } from '../helpers/tenants.js';
+import { AppClusters } from '../helpers/app-clusters.js';
+import { type Api, expectStatus } from '../helpers/client.js';
+import { until } from '../helpers/fake-agent.js';
+import { DATABASES } from '../helpers/hub.js';
+import { type Tenant, uniqueName } from '../helpers/tenants.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- workload objects and response bodies are open-ended JSON
 type Obj = Record<string, any>;
 
-interface Cluster {
-  readonly name: string;
-  readonly agent: FakeAgent;
-}
-
 for (const db of DATABASES) {
   describe(`application status, batched rollouts, paused clusters, node labels [${db}]`, () => {
-    let hub: TestHub;
+    // Two nodes a cluster; a Deployment short of replicas says why, as the agent reports it.
+    const apps = new AppClusters(db, {
+      nodesPerCluster: 2,
+      unavailableMessage: 'Deployment does not have minimum availability.',
+    });
     let api: Api;
     let admin: string;
     let t: Tenant;
-    const open: FakeAgent[] = [];
 
     before(async () => {
-      hub = await startHub(db, { OTE_REGISTRY_DOMAIN: 'registry.test' });
-      api = new Api(hub.url);
-      admin = await api.login(ADMIN.user, ADMIN.password);
-      t = await makeTenant(api, admin);
+      await apps.start();
+      ({ api, admin, tenant: t } = apps);
     });
-    after(async () => {
-      for (const a of open) a.close();
-      await hub?.close();
-    });
+    after(() => apps.stop());
 
-    /** Registers clusters carrying `label` with a protocol-level agent each; answers them sorted by name (the rollout order). */
-    async function clusters(n: number, label: string): Promise<Cluster[]> {
-      const out: Cluster[] = [];
-      for (let i = 0; i < n; i++) {
-        const name = uniqueName('k');
-        const reg = expectStatus(await api.post('/v1/cluster', { token: admin, body: { clusterName: name } }), 200);
-        api.secrets.add(reg.data.token);
-        const agent = await FakeAgent.connect(hub.url, reg.data.token, {
-          nodes: [nodeReport(`${name}-a`), nodeReport(`${name}-b`)],
-        });
-        open.push(agent);
-        out.push({ name, agent });
-      }
-      expectStatus(
-        await api.post('/v1/cluster/label', { token: admin, body: { clusterLabel: label, clusterName: out.map((c) => c.name) } }),
-        200,
-      );
-      return out.sort((a, b) => (a.name < b.name ? -1 : 1));
-    }
-
-    const ns = () => `ns${t.businessId}`;
-    const latest = (c: Cluster) => c.agent.desired.at(-1) as DesiredMessage;
-    const deployment = (m: DesiredMessage | undefined, name: string): Obj | undefined =>
-      m?.state.workloads.find((w: Obj) => w.kind === 'Deployment' && w.metadata.name === name);
-    const revisionOn = (c: Cluster, name: string): string | undefined =>
-      deployment(latest(c), name)?.metadata.labels['app.ote-stack.io/revision'];
-    const waitRevision = (c: Cluster, name: string, revision: string | undefined) =>
-      until(`${c.name} to be given revision ${revision} of ${name}`, () => revisionOn(c, name) === revision, 8000);
-
-    /** The agent reports the Deployment the hub asked for (revision label and replicas), `available` of them available. */
-    function report(c: Cluster, name: string, available: number, o: Partial<WorkloadStatus> = {}): void {
-      const d = deployment(latest(c), name);
-      assert.ok(d, `${c.name} has a Deployment ${name} to report`);
-      const replicas = d.spec.replicas as number;
-      const status: WorkloadStatus = {
-        namespace: ns(),
-        name,
-        kind: 'Deployment',
-        generation: 1,
-        observedGeneration: 1,
-        desiredReplicas: replicas,
-        updatedReplicas: replicas,
-        readyReplicas: available,
-        availableReplicas: available,
-        message: available < replicas ? 'Deployment does not have minimum availability.' : '',
-        labels: { ...d.metadata.labels },
-        ...o,
-      };
-      c.agent.send({ type: 'heartbeat', workloads: [status] });
-    }
-    const detail = async (id: number) => expectStatus(await api.get(`/v1/app/${id}`, { token: t.member.token }), 200).data;
-    const stateOf = async (id: number, c: Cluster) =>
-      (await detail(id)).clusters.find((x: Obj) => x.clusterName === c.name) as Obj;
-    const waitState = (id: number, c: Cluster, state: string) =>
-      until(`${c.name} to be ${state}`, async () => (await stateOf(id, c))?.state === state, 8000);
-    const approve = async (id: number) =>
-      expectStatus(await api.put(`/v1/app/${id}/audit`, { token: admin, body: { status: 1 } }), 200);
-    const createApp = async (body: Obj) =>
-      expectStatus(await api.post('/v1/app', { token: t.member.token, body }), 200).data.id as number;
+    const { clusters, latest, deployment, revisionOn, waitRevision, report, detail, stateOf, waitState, approve, createApp } =
+      apps;
 
     it("reports per-cluster state from the agents' workload status", async () => {
       const label = uniqueName('st').toLowerCase();
@@ -218,12 +154,12 @@ for (const db of DATABASES) {
       report(a, 'paused', 1);
       // The paused cluster is not waited for: the rollout ends and it holds the revision for when it resumes.
       await waitRevision(b, 'paused', '1');
-      assert.equal(latest(b).state.paused, true);
+      assert.equal(latest(b)?.state.paused, true);
       const s = await stateOf(id, b);
       assert.equal(s.state, 'pending');
       assert.match(s.message, /paused/);
       expectStatus(await api.put(`/v1/cluster/${b.name}/pause`, { token: admin, body: { paused: false } }), 200);
-      await until('the resumed state', () => latest(b).state.paused === false);
+      await until('the resumed state', () => latest(b)?.state.paused === false);
       report(b, 'paused', 1);
       await waitState(id, b, 'available');
     });
