@@ -16,57 +16,26 @@ import { appsContributor } from '../src/apps/desired.js';
 import { DbStatusReader } from '../src/apps/status.js';
 import { namespacesContributor } from '../src/businesses/desired.js';
 import { clusterFacts } from '../src/clusters/store.js';
-import { openDatabase } from '../src/db/index.js';
 import { nodeLabelsContributor } from '../src/nodes/desired.js';
 import { SettingsService } from '../src/settings/service.js';
-import { type DbKind, TestDatabase } from '../test/helpers/hub.js';
+import type { DbKind } from '../test/helpers/hub.js';
+import { clusterValues, medianTime, seedApplication, seedBusiness, withBenchDatabase } from './common.js';
 
 const SIZES = (process.env.OTE_BENCH_APPS_SIZES ?? '100:100,1000:200,1000:1000').split(',').map((p) => p.split(':').map(Number));
 const DB_KIND = (process.env.OTE_BENCH_DB ?? 'sqlite') as DbKind;
 const RUNS = 5;
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-async function time(fn: () => Promise<unknown>): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const t0 = performance.now();
-    await fn();
-    times.push(performance.now() - t0);
-  }
-  return median(times);
-}
+const time = (fn: () => Promise<unknown>) => medianTime(fn, RUNS);
 
 const rows: string[] = [];
 for (const [clusters, apps] of SIZES) {
-  const tdb = await TestDatabase.create(DB_KIND);
-  const db = await openDatabase({ databaseUrl: tdb.url, dataDir: tdb.dataDir });
-  try {
+  await withBenchDatabase(DB_KIND, async (db) => {
     const k = db.kysely;
     const now = Math.floor(Date.now() / 1000);
-    const biz = await k
-      .insertInto('businesses')
-      .values({
-        name: 'bench',
-        name_key: 'bench',
-        user_id: 1,
-        introduce: '',
-        objective: '',
-        scale: '',
-        comment: '',
-        status: 1,
-        create_time: now,
-        update_time: now,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const businessId = await seedBusiness(k, now);
     const clusterIds: number[] = [];
     for (let i = 0; i < clusters; i++) {
-      const name = `c${String(i).padStart(5, '0')}`;
-      const r = await k
-        .insertInto('clusters')
-        .values({ name, name_key: name, token_hash: `h${i}`, paused: 0, create_time: now })
-        .returning('id')
-        .executeTakeFirstOrThrow();
+      const r = await k.insertInto('clusters').values(clusterValues(i, now)).returning('id').executeTakeFirstOrThrow();
       clusterIds.push(r.id);
       await k
         .insertInto('cluster_labels')
@@ -92,34 +61,7 @@ for (const [clusters, apps] of SIZES) {
         kind: 'Deployment',
         volumes: [],
       };
-      const a = await k
-        .insertInto('applications')
-        .values({
-          business_id: biz.id,
-          app_name: appName,
-          name_key: appName,
-          latest_revision: 1,
-          running_revision: 1,
-          replicas: 2,
-          cluster_label: label,
-          create_time: now,
-          update_time: now,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      await k
-        .insertInto('app_revisions')
-        .values({
-          app_id: a.id,
-          revision: 1,
-          spec: JSON.stringify(spec),
-          status: 1,
-          comment: '',
-          creator_id: null,
-          create_time: now,
-          update_time: now,
-        })
-        .execute();
+      await seedApplication(k, { businessId, name: appName, label, spec, now });
     }
     const contributor = appsContributor(new SettingsService(k), 'registry.example.com');
     let workloads = 0;
@@ -145,10 +87,7 @@ for (const [clusters, apps] of SIZES) {
     rows.push(
       `| ${clusters} | ${apps} | ${workloads} | ${contribute.toFixed(0)} | ${build.toFixed(0)} | ${page.toFixed(1)} | ${every.toFixed(0)} |`,
     );
-  } finally {
-    await db.close();
-    await tdb.drop();
-  }
+  });
 }
 console.log(`\nApplication Management on ${DB_KIND} (median of ${RUNS} runs, ms)\n`);
 console.log(

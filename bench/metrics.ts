@@ -16,11 +16,11 @@ import { sql } from 'kysely';
 import { appFigureRows } from '../src/apps/store.js';
 import { clusterFigures } from '../src/clusters/store.js';
 import { loadConfig } from '../src/config/config.js';
-import { openDatabase } from '../src/db/index.js';
 import { nodeFigures } from '../src/nodes/store.js';
 import { createHub } from '../src/server/app.js';
 import { fleetFigures } from '../src/server/metrics.js';
-import { type DbKind, TestDatabase } from '../test/helpers/hub.js';
+import type { DbKind } from '../test/helpers/hub.js';
+import { clusterValues, medianTime, seedApplication, seedBusiness, withBenchDatabase } from './common.js';
 
 const SIZES = (process.env.OTE_BENCH_METRICS_CLUSTERS ?? '1000,5000').split(',').map(Number);
 const DB_KIND = (process.env.OTE_BENCH_DB ?? 'sqlite') as DbKind;
@@ -28,58 +28,27 @@ const NODES = 20;
 const APPS = 20;
 const RUNS = 21;
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-async function time(fn: () => Promise<unknown>, runs = RUNS, gapMs = 0): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    if (gapMs) await new Promise((r) => setTimeout(r, gapMs));
-    const t0 = performance.now();
-    await fn();
-    times.push(performance.now() - t0);
-  }
-  return median(times);
-}
+const time = (fn: () => Promise<unknown>, runs = RUNS, gapMs = 0) => medianTime(fn, runs, gapMs);
 
 const rows: string[] = [];
 for (const clusters of SIZES) {
-  const tdb = await TestDatabase.create(DB_KIND);
-  const db = await openDatabase({ databaseUrl: tdb.url, dataDir: tdb.dataDir });
-  try {
+  await withBenchDatabase(DB_KIND, async (db, tdb) => {
     const k = db.kysely;
     const now = Math.floor(Date.now() / 1000);
-    const biz = await k
-      .insertInto('businesses')
-      .values({
-        name: 'bench',
-        name_key: 'bench',
-        user_id: 1,
-        introduce: '',
-        objective: '',
-        scale: '',
-        comment: '',
-        status: 1,
-        create_time: now,
-        update_time: now,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const businessId = await seedBusiness(k, now);
     const ids: number[] = [];
     await k.transaction().execute(async (trx) => {
       for (let i = 0; i < clusters; i++) {
-        const name = `c${String(i).padStart(5, '0')}`;
         const never = i % 20 === 0;
         const r = await trx
           .insertInto('clusters')
           .values({
-            name,
-            name_key: name,
-            token_hash: `h${i}`,
+            ...clusterValues(i, now),
             paused: i % 20 === 1 ? 1 : 0,
             session_id: never || i % 10 === 9 ? null : `s${i}`,
             last_heartbeat: never ? null : now,
             generation: 1,
             acked_generation: i % 50 === 2 ? 0 : 1,
-            create_time: now,
           })
           .returning('id')
           .executeTakeFirstOrThrow();
@@ -107,36 +76,9 @@ for (const clusters of SIZES) {
       }
       if (batch.length > 0) await trx.insertInto('nodes').values(batch.splice(0)).execute();
       for (let a = 0; a < APPS; a++) {
-        const app = await trx
-          .insertInto('applications')
-          .values({
-            business_id: biz.id,
-            app_name: `app${a}`,
-            name_key: `app${a}`,
-            latest_revision: 1,
-            running_revision: 1,
-            replicas: 2,
-            cluster_label: 'all',
-            create_time: now,
-            update_time: now,
-          })
-          .returning('id')
-          .executeTakeFirstOrThrow();
-        await trx
-          .insertInto('app_revisions')
-          .values({
-            app_id: app.id,
-            revision: 1,
-            spec: '{}',
-            status: 1,
-            comment: '',
-            creator_id: null,
-            create_time: now,
-            update_time: now,
-          })
-          .execute();
+        const appId = await seedApplication(trx, { businessId, name: `app${a}`, label: 'all', spec: {}, now });
         const placed = ids.map((cluster_id, i) => ({
-          app_id: app.id,
+          app_id: appId,
           cluster_id,
           revision: 1,
           generation: 1,
@@ -182,10 +124,7 @@ for (const clusters of SIZES) {
       `| ${clusters} | ${clusters * NODES} | ${clusters * APPS} | ${baseline.toFixed(2)} | ${perCluster.toFixed(1)} | ${perNode.toFixed(1)} | ${perApp.toFixed(1)} | ${figures.toFixed(1)} | ${healthz.toFixed(1)} | ${scrape.toFixed(1)} |`,
     );
     console.error(`${clusters} clusters: ${JSON.stringify(sample)}`);
-  } finally {
-    await db.close();
-    await tdb.drop();
-  }
+  });
 }
 console.log(`\n/metrics on ${DB_KIND}, ${os.cpus().length} cores (median ms; figures of ${RUNS} runs, scrapes of 7)\n`);
 console.log(
