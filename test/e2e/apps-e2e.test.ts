@@ -8,11 +8,16 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { AppsV1Api, type V1Deployment } from '@kubernetes/client-node';
-import { type OteProcess, startAgentProcess } from '../helpers/agent-process.js';
 import { Api, expectStatus } from '../helpers/client.js';
+import {
+  type Edge,
+  EdgeFleet,
+  deploymentImage,
+  markAvailable as markDeploymentAvailable,
+  readDeployment,
+} from '../helpers/edges.js';
 import { ADMIN, DATABASES, type TestHub, startHub } from '../helpers/hub.js';
-import { ENVTEST, type KubeCluster, createNode, nodeLabels, startKube } from '../helpers/kube.js';
+import { ENVTEST, createNode, nodeLabels } from '../helpers/kube.js';
 import { type Tenant, makeTenant } from '../helpers/tenants.js';
 import { eventually } from '../helpers/wait.js';
 
@@ -22,19 +27,14 @@ const REGISTRY = 'registry.test:5000';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are open-ended JSON
 type Obj = Record<string, any>;
 
-interface Edge {
-  readonly name: string;
-  readonly kube: KubeCluster;
-  readonly apps: AppsV1Api;
-  agent: OteProcess;
-}
-
 describe(`applications through real agents into two kube-apiservers [${db}]`, { skip }, () => {
   let hub: TestHub;
   let api: Api;
   let admin: string;
   let t: Tenant;
-  const edges: Edge[] = [];
+  // One apiserver after the other: two apiservers + etcd + two agents are heavy on a loaded machine.
+  const fleet = new EdgeFleet([{ name: 'edge-a' }, { name: 'edge-b' }], { parallel: false });
+  const edges = fleet.edges;
   const label = 'e2e';
 
   before(async () => {
@@ -42,28 +42,17 @@ describe(`applications through real agents into two kube-apiservers [${db}]`, { 
     api = new Api(hub.url);
     admin = await api.login(ADMIN.user, ADMIN.password);
     t = await makeTenant(api, admin);
-    for (const name of ['edge-a', 'edge-b']) {
-      const kube = await startKube();
-      const join = expectStatus(await api.post('/v1/cluster', { token: admin, body: { clusterName: name } }), 200).data;
-      api.secrets.add(join.token);
-      const agent = startAgentProcess({ hubUrl: hub.url, token: join.token, kubeconfig: kube.kubeconfigPath, heartbeat: 1 });
-      edges.push({ name, kube, apps: kube.kc.makeApiClient(AppsV1Api), agent });
-    }
+    await fleet.start({ url: hub.url, api, adminToken: admin });
   });
   after(async () => {
-    for (const e of edges) await e.agent.stop();
+    await fleet.stop();
     await hub?.close();
-    for (const e of edges) await e.kube.stop();
   });
 
   const ns = () => `ns${t.businessId}`;
-  const logs = () => edges.map((e) => `--- ${e.name} agent log:\n${e.agent.log().slice(-2000)}`).join('\n');
-  const read = (e: Edge, name: string): Promise<V1Deployment | undefined> =>
-    e.apps.readNamespacedDeployment({ namespace: ns(), name }).catch((err) => {
-      if (err?.code === 404) return undefined;
-      throw err;
-    });
-  const image = async (e: Edge, name: string) => (await read(e, name))?.spec?.template?.spec?.containers?.[0]?.image;
+  const logs = () => edges.map((e) => `--- ${e.name} agent log:\n${e.agent?.log().slice(-2000)}`).join('\n');
+  const read = (e: Edge, name: string) => readDeployment(e, ns(), name);
+  const image = (e: Edge, name: string) => deploymentImage(e, ns(), name);
   const waitFor = async <T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> =>
     eventually(what, probe, { timeoutMs, intervalMs: 250 }).catch((err) => {
       throw new Error(`${err.message}\n${logs()}`);
@@ -73,25 +62,7 @@ describe(`applications through real agents into two kube-apiservers [${db}]`, { 
   const approve = async (id: number, status: 1 | 2 = 1) =>
     expectStatus(await api.put(`/v1/app/${id}/audit`, { token: admin, body: { status, comment: 'e2e' } }), 200);
   const detail = async (id: number) => expectStatus(await api.get(`/v1/app/${id}`, { token: t.member.token }), 200).data;
-  /** Stands for the pods a kubelet would run: the Deployment's status says every replica is updated and available. */
-  async function markAvailable(e: Edge, name: string): Promise<void> {
-    const d = (await read(e, name)) as V1Deployment;
-    const replicas = d.spec?.replicas ?? 1;
-    await e.apps.replaceNamespacedDeploymentStatus({
-      namespace: ns(),
-      name,
-      body: {
-        ...d,
-        status: {
-          observedGeneration: d.metadata?.generation,
-          replicas,
-          updatedReplicas: replicas,
-          readyReplicas: replicas,
-          availableReplicas: replicas,
-        },
-      },
-    });
-  }
+  const markAvailable = (e: Edge, name: string) => markDeploymentAvailable(e, ns(), name);
 
   it('creates the Deployment and Service the spec describes, field by field, in the labelled cluster only', async () => {
     const [a, b] = edges;

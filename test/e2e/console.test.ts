@@ -6,13 +6,13 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { AxeBuilder } from '@axe-core/playwright';
-import { AppsV1Api, type V1Deployment } from '@kubernetes/client-node';
 import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
-import { type OteProcess, parseJoinCommand, spawnOte } from '../helpers/agent-process.js';
+import { parseJoinCommand } from '../helpers/agent-process.js';
 import { Api, expectStatus } from '../helpers/client.js';
+import { type Edge, EdgeFleet, deploymentImage, markAvailable as markDeploymentAvailable } from '../helpers/edges.js';
 import { type HubProcess, freePort, startHubProcess } from '../helpers/hub-process.js';
 import { ADMIN, DATABASES, TestDatabase } from '../helpers/hub.js';
-import { type KubeCluster, createNode, startKube } from '../helpers/kube.js';
+import type { NodeSpec } from '../helpers/kube.js';
 import { type TestRegistry, buildOciImage, push, registryAvailable, startRegistry } from '../helpers/registry.js';
 import { makeTenant, newPassword, uniqueName } from '../helpers/tenants.js';
 import { eventually } from '../helpers/wait.js';
@@ -37,14 +37,6 @@ const ARGS = [
 ];
 const WIDTHS = [1280, 768] as const;
 const UI_TIMEOUT = 30_000;
-
-interface Edge {
-  readonly name: string;
-  readonly nodes: readonly string[];
-  kube: KubeCluster;
-  apps: AppsV1Api;
-  agent: OteProcess | null;
-}
 
 /** The console must be built (npm ci / npm run build); build it here if it is not. */
 function ensureBuilt() {
@@ -94,22 +86,20 @@ for (const [dbIndex, db] of JOURNEYS.entries()) {
   // Screenshots and axe on the first database only: the pages are the same on both.
   const audit = dbIndex === 0;
   describe(`web console end to end [${db}]`, { timeout: 720_000, skip }, () => {
-    const edges: Edge[] = [
-      {
-        name: 'edge-east',
-        nodes: ['east-1', 'east-2'],
-        kube: null as unknown as KubeCluster,
-        apps: null as unknown as AppsV1Api,
-        agent: null,
-      },
-      {
-        name: 'edge-west',
-        nodes: ['west-1'],
-        kube: null as unknown as KubeCluster,
-        apps: null as unknown as AppsV1Api,
-        agent: null,
-      },
-    ];
+    const node = (ei: number, name: string, i: number): NodeSpec => ({
+      name,
+      labels: { 'kubernetes.io/hostname': name },
+      internalIP: `10.1.${ei}.${i + 10}`,
+      cpu: i === 0 ? '8' : '4',
+      memory: '16Gi',
+      gpus: name === 'east-1' ? 1 : 0,
+    });
+    // The clusters are registered, and their agents started, by the journey (the console's own command).
+    const fleet = new EdgeFleet([
+      { name: 'edge-east', nodes: ['east-1', 'east-2'].map((n, i) => node(0, n, i)) },
+      { name: 'edge-west', nodes: ['west-1'].map((n, i) => node(1, n, i)) },
+    ]);
+    const edges = fleet.edges;
     let database: TestDatabase | null = null;
     let hub: HubProcess | null = null;
     let registry: TestRegistry | null = null;
@@ -173,31 +163,8 @@ for (const [dbIndex, db] of JOURNEYS.entries()) {
     }
 
     const ns = () => `ns${visitor.businessId}`;
-    const readDeployment = (e: Edge, name: string): Promise<V1Deployment | undefined> =>
-      e.apps.readNamespacedDeployment({ namespace: ns(), name }).catch((err) => {
-        if (err?.code === 404) return undefined;
-        throw err;
-      });
-    const image = async (e: Edge, name: string) => (await readDeployment(e, name))?.spec?.template?.spec?.containers?.[0]?.image;
-    /** Stands for the kubelet: the Deployment's status says every replica of its generation is available. */
-    async function markAvailable(e: Edge, name: string) {
-      const d = (await readDeployment(e, name)) as V1Deployment;
-      const replicas = d.spec?.replicas ?? 1;
-      await e.apps.replaceNamespacedDeploymentStatus({
-        namespace: ns(),
-        name,
-        body: {
-          ...d,
-          status: {
-            observedGeneration: d.metadata?.generation,
-            replicas,
-            updatedReplicas: replicas,
-            readyReplicas: replicas,
-            availableReplicas: replicas,
-          },
-        },
-      });
-    }
+    const image = (e: Edge, name: string) => deploymentImage(e, ns(), name);
+    const markAvailable = (e: Edge, name: string) => markDeploymentAvailable(e, ns(), name);
     async function pushImage(tag: string) {
       const oci = await buildOciImage(tag, `console e2e ${tag}`);
       try {
@@ -216,27 +183,7 @@ for (const [dbIndex, db] of JOURNEYS.entries()) {
     before(async () => {
       ensureBuilt();
       fs.mkdirSync(SHOTS, { recursive: true });
-      const kubes = await Promise.allSettled(edges.map(() => startKube()));
-      kubes.forEach((k, i) => {
-        if (k.status === 'fulfilled') {
-          edges[i].kube = k.value;
-          edges[i].apps = k.value.kc.makeApiClient(AppsV1Api);
-        }
-      });
-      const failed = kubes.find((k) => k.status === 'rejected');
-      if (failed) throw failed.reason;
-      for (const [ei, e] of edges.entries()) {
-        for (const [i, node] of e.nodes.entries()) {
-          await createNode(e.kube.core, {
-            name: node,
-            labels: { 'kubernetes.io/hostname': node },
-            internalIP: `10.1.${ei}.${i + 10}`,
-            cpu: i === 0 ? '8' : '4',
-            memory: '16Gi',
-            gpus: node === 'east-1' ? 1 : 0,
-          });
-        }
-      }
+      await fleet.start();
       const regPort = await freePort();
       const notifySecret = randomBytes(24).toString('hex');
       database = await TestDatabase.create(db);
@@ -264,11 +211,10 @@ for (const [dbIndex, db] of JOURNEYS.entries()) {
     after(async () => {
       for (const c of contexts) await c.close().catch(() => {});
       await browser?.close();
-      for (const e of edges) await e.agent?.stop();
+      await fleet.stop();
       await registry?.stop();
       await hub?.stop();
       await database?.drop();
-      for (const e of edges) await e.kube?.stop();
     });
 
     it('journey 2: the admin registers both clusters, copies the agent command, and each turns ready without a reload', async () => {
@@ -288,7 +234,7 @@ for (const [dbIndex, db] of JOURNEYS.entries()) {
         const { env, args } = parseJoinCommand(command);
         assert.deepEqual([Object.keys(env), args[0]], [['OTE_AGENT_TOKEN'], 'agent'], command);
         // The agent runs with exactly the command the page showed.
-        e.agent = spawnOte([...args, '--kubeconfig', e.kube.kubeconfigPath, '--heartbeat', '1'], env);
+        fleet.runAgent(e, args, env);
       }
       // No reload: the list polls, and each row's badge turns ready.
       for (const e of edges) {

@@ -9,12 +9,18 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { AppsV1Api, type V1Deployment } from '@kubernetes/client-node';
-import { type OteProcess, startAgentProcess } from '../helpers/agent-process.js';
+import type { V1Deployment } from '@kubernetes/client-node';
 import { Api, expectStatus } from '../helpers/client.js';
+import {
+  type Edge,
+  EdgeFleet,
+  deploymentImage,
+  markAvailable as markDeploymentAvailable,
+  readDeployment,
+} from '../helpers/edges.js';
 import { type HubProcess, startHubProcess } from '../helpers/hub-process.js';
 import { ADMIN, DATABASES, TestDatabase } from '../helpers/hub.js';
-import { ENVTEST, type KubeCluster, startKube } from '../helpers/kube.js';
+import { ENVTEST } from '../helpers/kube.js';
 import { type Tenant, makeTenant } from '../helpers/tenants.js';
 import { eventually } from '../helpers/wait.js';
 
@@ -25,14 +31,6 @@ const HUB_ENV = { OTE_REGISTRY_DOMAIN: REGISTRY, OTE_HEARTBEAT_GRACE: '3' };
 // biome-ignore lint: objects and response bodies are open-ended JSON
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- objects and response bodies are open-ended JSON
 type Obj = Record<string, any>;
-
-interface Edge {
-  readonly name: string;
-  readonly kube: KubeCluster;
-  readonly apps: AppsV1Api;
-  readonly token: string;
-  agent: OteProcess | null;
-}
 
 /** Every field `want` sets is in `have` with the same value (the apiserver adds defaults); answers the first mismatch. */
 function missing(have: unknown, want: unknown, path = ''): string | null {
@@ -65,7 +63,8 @@ describe(
     let api: Api;
     let admin: string;
     let t: Tenant;
-    const edges: Edge[] = [];
+    const fleet = new EdgeFleet([{ name: 'c1' }, { name: 'c2' }]);
+    const edges = fleet.edges;
     let appId = 0;
     const site = 'site';
     const big = 'big';
@@ -76,26 +75,15 @@ describe(
       api = new Api(hub.url);
       admin = await api.login(ADMIN.user, ADMIN.password);
       t = await makeTenant(api, admin);
-      const kubes = await Promise.all([startKube(), startKube()]);
-      for (const [i, name] of ['c1', 'c2'].entries()) {
-        const join = expectStatus(await api.post('/v1/cluster', { token: admin, body: { clusterName: name } }), 200).data;
-        api.secrets.add(join.token);
-        const e: Edge = { name, kube: kubes[i], apps: kubes[i].kc.makeApiClient(AppsV1Api), token: join.token, agent: null };
-        startAgent(e);
-        edges.push(e);
-      }
+      await fleet.start({ url: hub.url, api, adminToken: admin });
       for (const e of edges) await waitFor(`${e.name} ready`, async () => (await clusterRow(e.name))?.isReady === true);
     });
     after(async () => {
-      for (const e of edges) await e.agent?.stop();
+      await fleet.stop();
       await hub?.stop();
-      for (const e of edges) await e.kube.stop();
       await database?.drop().catch(() => {});
     });
 
-    const startAgent = (e: Edge) => {
-      e.agent = startAgentProcess({ hubUrl: hub.url, token: e.token, kubeconfig: e.kube.kubeconfigPath, heartbeat: 1 });
-    };
     const ns = () => `ns${t.businessId}`;
     const logs = () =>
       `${edges.map((e) => `--- ${e.name} agent log:\n${e.agent?.log().slice(-1500) ?? ''}`).join('\n')}\n--- hub log:\n${hub.log().slice(-2000)}`;
@@ -105,37 +93,15 @@ describe(
       });
     const clusterRow = async (name: string) =>
       (expectStatus(await api.get('/v1/cluster', { token: admin }), 200).data as Obj[]).find((c) => c.clusterName === name);
-    const read = (e: Edge, name: string): Promise<V1Deployment | undefined> =>
-      e.apps.readNamespacedDeployment({ namespace: ns(), name }).catch((err) => {
-        if (err?.code === 404) return undefined;
-        throw err;
-      });
-    const image = async (e: Edge, name: string) => (await read(e, name))?.spec?.template?.spec?.containers?.[0]?.image;
+    const read = (e: Edge, name: string) => readDeployment(e, ns(), name);
+    const image = (e: Edge, name: string) => deploymentImage(e, ns(), name);
     const label = async (clusterLabel: string, clusterName: string[]) =>
       expectStatus(await api.post('/v1/cluster/label', { token: admin, body: { clusterLabel, clusterName } }), 200);
     const approve = async (id: number) =>
       expectStatus(await api.put(`/v1/app/${id}/audit`, { token: admin, body: { status: 1, comment: 'e2e' } }), 200);
     const detail = async (id: number) => expectStatus(await api.get(`/v1/app/${id}`, { token: t.member.token }), 200).data;
     const stateOf = async (id: number, e: Edge) => (await detail(id)).clusters.find((x: Obj) => x.clusterName === e.name);
-    /** Stands for the pods a kubelet would run: the Deployment's status says every replica is updated and available. */
-    async function markAvailable(e: Edge, name: string): Promise<void> {
-      const d = (await read(e, name)) as V1Deployment;
-      const replicas = d.spec?.replicas ?? 1;
-      await e.apps.replaceNamespacedDeploymentStatus({
-        namespace: ns(),
-        name,
-        body: {
-          ...d,
-          status: {
-            observedGeneration: d.metadata?.generation,
-            replicas,
-            updatedReplicas: replicas,
-            readyReplicas: replicas,
-            availableReplicas: replicas,
-          },
-        },
-      });
-    }
+    const markAvailable = (e: Edge, name: string) => markDeploymentAvailable(e, ns(), name);
     const vision = (tag: string, rollout: Obj) => ({
       image: 'proj/vision',
       tag,
@@ -282,7 +248,7 @@ describe(
       assert.equal(done.status, 'approved');
       assert.equal(done.clusters.find((x: Obj) => x.clusterName === c2.name).state, 'offline');
       assert.equal(await image(c2, 'vision'), `${REGISTRY}/proj/vision:v1`, 'nothing reached the stopped cluster');
-      startAgent(c2);
+      fleet.startAgent(c2);
       await waitFor(
         'v3 in c2 after its agent restarts',
         async () => (await image(c2, 'vision')) === `${REGISTRY}/proj/vision:v3`,
