@@ -9,13 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { Api, expectStatus } from '../helpers/client.js';
-import {
-  type Edge,
-  EdgeFleet,
-  deploymentImage,
-  markAvailable as markDeploymentAvailable,
-  readDeployment,
-} from '../helpers/edges.js';
+import { EdgeFleet, deploymentsIn } from '../helpers/edges.js';
 import { ADMIN, DATABASES, type TestHub, startHub } from '../helpers/hub.js';
 import { ENVTEST, createNode, nodeLabels } from '../helpers/kube.js';
 import { type Tenant, makeTenant } from '../helpers/tenants.js';
@@ -51,8 +45,7 @@ describe(`applications through real agents into two kube-apiservers [${db}]`, { 
 
   const ns = () => `ns${t.businessId}`;
   const logs = () => edges.map((e) => `--- ${e.name} agent log:\n${e.agent?.log().slice(-2000)}`).join('\n');
-  const read = (e: Edge, name: string) => readDeployment(e, ns(), name);
-  const image = (e: Edge, name: string) => deploymentImage(e, ns(), name);
+  const { read, image, markAvailable } = deploymentsIn(ns);
   const waitFor = async <T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> =>
     eventually(what, probe, { timeoutMs, intervalMs: 250 }).catch((err) => {
       throw new Error(`${err.message}\n${logs()}`);
@@ -62,7 +55,6 @@ describe(`applications through real agents into two kube-apiservers [${db}]`, { 
   const approve = async (id: number, status: 1 | 2 = 1) =>
     expectStatus(await api.put(`/v1/app/${id}/audit`, { token: admin, body: { status, comment: 'e2e' } }), 200);
   const detail = async (id: number) => expectStatus(await api.get(`/v1/app/${id}`, { token: t.member.token }), 200).data;
-  const markAvailable = (e: Edge, name: string) => markDeploymentAvailable(e, ns(), name);
 
   it('creates the Deployment and Service the spec describes, field by field, in the labelled cluster only', async () => {
     const [a, b] = edges;

@@ -9,7 +9,7 @@ import { AxeBuilder } from '@axe-core/playwright';
 import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
 import { parseJoinCommand } from '../helpers/agent-process.js';
 import { Api, expectStatus } from '../helpers/client.js';
-import { type Edge, EdgeFleet, deploymentImage, markAvailable as markDeploymentAvailable } from '../helpers/edges.js';
+import { EdgeFleet, deploymentsIn } from '../helpers/edges.js';
 import { type HubProcess, freePort, startHubProcess } from '../helpers/hub-process.js';
 import { ADMIN, DATABASES, TestDatabase } from '../helpers/hub.js';
 import type { NodeSpec } from '../helpers/kube.js';
@@ -163,8 +163,7 @@ for (const [dbIndex, db] of JOURNEYS.entries()) {
     }
 
     const ns = () => `ns${visitor.businessId}`;
-    const image = (e: Edge, name: string) => deploymentImage(e, ns(), name);
-    const markAvailable = (e: Edge, name: string) => markDeploymentAvailable(e, ns(), name);
+    const { image, markAvailable } = deploymentsIn(ns);
     async function pushImage(tag: string) {
       const oci = await buildOciImage(tag, `console e2e ${tag}`);
       try {

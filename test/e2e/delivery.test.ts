@@ -11,13 +11,7 @@ import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { V1Deployment } from '@kubernetes/client-node';
 import { Api, expectStatus } from '../helpers/client.js';
-import {
-  type Edge,
-  EdgeFleet,
-  deploymentImage,
-  markAvailable as markDeploymentAvailable,
-  readDeployment,
-} from '../helpers/edges.js';
+import { type Edge, EdgeFleet, deploymentsIn } from '../helpers/edges.js';
 import { type HubProcess, startHubProcess } from '../helpers/hub-process.js';
 import { ADMIN, DATABASES, TestDatabase } from '../helpers/hub.js';
 import { ENVTEST } from '../helpers/kube.js';
@@ -93,15 +87,13 @@ describe(
       });
     const clusterRow = async (name: string) =>
       (expectStatus(await api.get('/v1/cluster', { token: admin }), 200).data as Obj[]).find((c) => c.clusterName === name);
-    const read = (e: Edge, name: string) => readDeployment(e, ns(), name);
-    const image = (e: Edge, name: string) => deploymentImage(e, ns(), name);
+    const { read, image, markAvailable } = deploymentsIn(ns);
     const label = async (clusterLabel: string, clusterName: string[]) =>
       expectStatus(await api.post('/v1/cluster/label', { token: admin, body: { clusterLabel, clusterName } }), 200);
     const approve = async (id: number) =>
       expectStatus(await api.put(`/v1/app/${id}/audit`, { token: admin, body: { status: 1, comment: 'e2e' } }), 200);
     const detail = async (id: number) => expectStatus(await api.get(`/v1/app/${id}`, { token: t.member.token }), 200).data;
     const stateOf = async (id: number, e: Edge) => (await detail(id)).clusters.find((x: Obj) => x.clusterName === e.name);
-    const markAvailable = (e: Edge, name: string) => markDeploymentAvailable(e, ns(), name);
     const vision = (tag: string, rollout: Obj) => ({
       image: 'proj/vision',
       tag,

@@ -20,6 +20,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { AppsV1Api, type V1Deployment } from '@kubernetes/client-node';
+import { markDeploymentAvailable } from '../helpers/edges.js';
 import { ENVTEST, type KubeCluster, createNode, startKube } from '../helpers/kube.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -129,22 +130,7 @@ describe('the README quickstart, step by step, against a real kube-apiserver [sq
         for (const d of list.items) {
           const replicas = d.spec?.replicas ?? 1;
           if (d.status?.observedGeneration === d.metadata?.generation && d.status?.availableReplicas === replicas) continue;
-          await apps
-            .replaceNamespacedDeploymentStatus({
-              namespace: d.metadata!.namespace!,
-              name: d.metadata!.name!,
-              body: {
-                ...d,
-                status: {
-                  observedGeneration: d.metadata?.generation,
-                  replicas,
-                  updatedReplicas: replicas,
-                  readyReplicas: replicas,
-                  availableReplicas: replicas,
-                },
-              },
-            })
-            .catch(() => {}); // a conflict: the next round retries
+          await markDeploymentAvailable(apps, d).catch(() => {}); // a conflict: the next round retries
         }
         await new Promise((r) => setTimeout(r, 500));
       }

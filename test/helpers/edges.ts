@@ -123,29 +123,15 @@ export class EdgeFleet {
   }
 }
 
-/** The Deployment `name` in `namespace` of `e`, or undefined when there is none. */
-export function readDeployment(e: Edge, namespace: string, name: string): Promise<V1Deployment | undefined> {
-  return e.apps.readNamespacedDeployment({ namespace, name }).catch((err) => {
-    if (err?.code === 404) return undefined;
-    throw err;
-  });
-}
-
-/** The image of the first container of that Deployment. */
-export async function deploymentImage(e: Edge, namespace: string, name: string): Promise<string | undefined> {
-  return (await readDeployment(e, namespace, name))?.spec?.template?.spec?.containers?.[0]?.image;
-}
-
 /**
- * Stands for the pods a kubelet would run (envtest has none): the Deployment's status says
- * every replica of its generation is updated and available.
+ * Stands for the pods a kubelet would run (envtest has none): the status of `d` says every
+ * replica of its generation is updated and available.
  */
-export async function markAvailable(e: Edge, namespace: string, name: string): Promise<void> {
-  const d = (await readDeployment(e, namespace, name)) as V1Deployment;
+export function markDeploymentAvailable(apps: AppsV1Api, d: V1Deployment): Promise<V1Deployment> {
   const replicas = d.spec?.replicas ?? 1;
-  await e.apps.replaceNamespacedDeploymentStatus({
-    namespace,
-    name,
+  return apps.replaceNamespacedDeploymentStatus({
+    namespace: d.metadata!.namespace!,
+    name: d.metadata!.name!,
     body: {
       ...d,
       status: {
@@ -157,4 +143,23 @@ export async function markAvailable(e: Edge, namespace: string, name: string): P
       },
     },
   });
+}
+
+/** The Deployments of the namespace `namespace()` answers, read in an edge by name. */
+export function deploymentsIn(namespace: () => string) {
+  const read = (e: Edge, name: string): Promise<V1Deployment | undefined> =>
+    e.apps.readNamespacedDeployment({ namespace: namespace(), name }).catch((err) => {
+      if (err?.code === 404) return undefined;
+      throw err;
+    });
+  return {
+    /** The Deployment `name`, or undefined when there is none. */
+    read,
+    /** The image of its first container. */
+    image: async (e: Edge, name: string) => (await read(e, name))?.spec?.template?.spec?.containers?.[0]?.image,
+    /** Marks it available (see markDeploymentAvailable). */
+    markAvailable: async (e: Edge, name: string): Promise<void> => {
+      await markDeploymentAvailable(e.apps, (await read(e, name)) as V1Deployment);
+    },
+  };
 }
