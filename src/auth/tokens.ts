@@ -1,5 +1,6 @@
-import { randomUUID, webcrypto } from 'node:crypto';
+import { createHash, randomUUID, webcrypto } from 'node:crypto';
 import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { isForeignKeyViolation } from '../db/errors.js';
 import type { Db } from '../db/types.js';
 import { Unauthenticated } from '../http/errors.js';
@@ -8,6 +9,8 @@ import * as sessions from './session-store.js';
 
 const ALG = 'HS256';
 const ISSUER = 'ote-hub';
+/** Tokens whose signature was verified, kept so that their next requests skip the HMAC (see `verify`). */
+export const VERIFIED_TOKENS = 10_000;
 
 interface TokenClaims {
   readonly userId: number;
@@ -27,6 +30,17 @@ export class TokenService {
    * verify (`importKey`, `normalizeAlgorithm`: a sixth of a list request's CPU, issue #13).
    */
   private readonly key: Promise<webcrypto.CryptoKey>;
+
+  /**
+   * The claims of tokens already verified, by the SHA-256 of the token (issue #13).
+   * WebCrypto runs every HMAC as a job on libuv's threadpool: the hand-off cost a
+   * list request more main-thread time than its SQL, and a login's signing queued
+   * behind argon2 verifications. A token is accepted from here only if jose verified
+   * that very token (a digest match) with this service's key, which never changes;
+   * its expiry is checked on every use as jose checks it, and the session (revocation)
+   * is still read on every request. Only verified tokens enter, so junk evicts nothing.
+   */
+  private readonly verified = new LRUCache<string, TokenClaims>({ max: VERIFIED_TOKENS });
 
   constructor(
     private readonly db: Db,
@@ -60,13 +74,25 @@ export class TokenService {
 
   /** Checks signature, algorithm and expiry; the session check is the caller's (one query with the user). */
   async verify(token: string): Promise<TokenClaims> {
+    // A digest, not the token, is compared: a lookup reveals nothing about a stored token's text.
+    const digest = createHash('sha256').update(token).digest('base64');
+    const known = this.verified.get(digest);
+    if (known) {
+      // jose's rule (no clock tolerance): expired once `exp <= now`.
+      if (known.expiresAt > nowSeconds()) return known;
+      this.verified.delete(digest);
+      throw new Unauthenticated('token expired');
+    }
     try {
       const { payload } = await jwtVerify(token, await this.key, { algorithms: [ALG], issuer: ISSUER });
       const userId = Number(payload.sub);
       if (!Number.isSafeInteger(userId) || userId < 1 || typeof payload.jti !== 'string' || !payload.exp) {
         throw new Unauthenticated('invalid token');
       }
-      return { userId, jti: payload.jti, expiresAt: payload.exp };
+      const claims = { userId, jti: payload.jti, expiresAt: payload.exp };
+      // The hub never sets `nbf`; a token with one is checked in full each time.
+      if (payload.nbf === undefined) this.verified.set(digest, claims);
+      return claims;
     } catch (err) {
       if (err instanceof Unauthenticated) throw err;
       if (err instanceof joseErrors.JWTExpired) throw new Unauthenticated('token expired');
