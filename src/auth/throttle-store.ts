@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DialectName } from '../db/index.js';
-import type { Database } from '../db/types.js';
+import type { Database, Db } from '../db/types.js';
 import type { ThrottleRow, ThrottleStore } from './throttle.js';
 
 /**
@@ -17,10 +17,10 @@ export class DbThrottleStore implements ThrottleStore {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async update<R>(keys: readonly string[], fn: (rows: Map<string, ThrottleRow>) => R): Promise<R> {
+  async update<R>(keys: readonly string[], fn: (rows: Map<string, ThrottleRow>) => R, within?: Db): Promise<R> {
     const sorted = [...new Set(keys)].sort();
     const now = this.now();
-    return this.db.transaction().execute(async (trx) => {
+    const run = async (trx: Db) => {
       await trx
         .insertInto('login_throttle')
         .values(sorted.map((k) => ({ throttle_key: k, failures: 0, until: 0, times: '[]', update_time: now })))
@@ -44,7 +44,8 @@ export class DbThrottleStore implements ThrottleStore {
           .execute();
       }
       return result;
-    });
+    };
+    return within ? run(within) : this.db.transaction().execute(run);
   }
 
   async prune(before: number): Promise<void> {

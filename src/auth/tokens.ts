@@ -12,7 +12,7 @@ const ISSUER = 'ote-hub';
 /** Tokens whose signature was verified, kept so that their next requests skip the HMAC (see `verify`). */
 export const VERIFIED_TOKENS = 10_000;
 
-interface TokenClaims {
+export interface TokenClaims {
   readonly userId: number;
   readonly jti: string;
   readonly expiresAt: number;
@@ -51,25 +51,38 @@ export class TokenService {
   }
 
   async issue(userId: number): Promise<{ token: string; claims: TokenClaims }> {
+    const claims = await this.openSession(userId);
+    return { token: await this.sign(claims), claims };
+  }
+
+  /**
+   * The session row of a new token (`within`: the caller's transaction); `sign` then
+   * makes the token. Apart, so that the signing (a threadpool job) runs outside a transaction.
+   */
+  async openSession(userId: number, within: Db = this.db): Promise<TokenClaims> {
     const now = nowSeconds();
     const jti = randomUUID();
     const expiresAt = now + this.ttlSeconds;
     try {
-      await sessions.insertSession(this.db, jti, userId, expiresAt, now);
+      await sessions.insertSession(within, jti, userId, expiresAt, now);
     } catch (err) {
       // The user was deleted while its login (or refresh) was on its way.
       if (isForeignKeyViolation(err)) throw new Unauthenticated('the account no longer exists');
       throw err;
     }
-    const token = await new SignJWT({})
+    return { userId, jti, expiresAt };
+  }
+
+  /** The token of a session opened by `openSession`. */
+  async sign(claims: TokenClaims): Promise<string> {
+    return new SignJWT({})
       .setProtectedHeader({ alg: ALG, typ: 'JWT' })
-      .setSubject(String(userId))
-      .setJti(jti)
+      .setSubject(String(claims.userId))
+      .setJti(claims.jti)
       .setIssuer(ISSUER)
-      .setIssuedAt(now)
-      .setExpirationTime(expiresAt)
+      .setIssuedAt(claims.expiresAt - this.ttlSeconds)
+      .setExpirationTime(claims.expiresAt)
       .sign(await this.key);
-    return { token, claims: { userId, jti, expiresAt } };
   }
 
   /** Checks signature, algorithm and expiry; the session check is the caller's (one query with the user). */
