@@ -64,7 +64,7 @@ export class TokenService {
     const jti = randomUUID();
     const expiresAt = now + this.ttlSeconds;
     try {
-      await sessions.insertSession(within, jti, userId, expiresAt, now);
+      await sessions.insertSession(this.db, jti, userId, expiresAt, now, within);
     } catch (err) {
       // The user was deleted while its login (or refresh) was on its way.
       if (isForeignKeyViolation(err)) throw new Unauthenticated('the account no longer exists');

@@ -24,12 +24,15 @@ const cache = new WeakMap<Db, Map<string, Entry>>();
  * nothing else. A stand-in that does not come out as exactly one parameter
  * throws on the first call, so a misuse cannot run a query with stale values.
  * The shapes must be few (a key per combination of options, not per value).
+ * `within`: a transaction to run in; the compiled query is kept with `db`, so
+ * that a new transaction does not compile it again.
  */
 export async function runPrecompiled<R>(
   db: Db,
   shape: string,
   values: readonly ParamValue[],
   build: (values: readonly ParamValue[]) => Compilable<R>,
+  within: Db = db,
 ): Promise<R[]> {
   let shapes = cache.get(db);
   if (!shapes) cache.set(db, (shapes = new Map<string, Entry>()));
@@ -53,6 +56,6 @@ export async function runPrecompiled<R>(
   }
   const parameters = [...entry.query.parameters];
   for (let i = 0; i < values.length; i++) parameters[entry.at[i]] = values[i];
-  const { rows } = await db.executeQuery<R>({ ...entry.query, parameters });
+  const { rows } = await within.executeQuery<R>({ ...entry.query, parameters });
   return rows;
 }

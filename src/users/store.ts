@@ -20,8 +20,12 @@ function scoped<Q extends SelectQueryBuilder<Database, 'users', object>>(q: Q, s
 
 // --- identity look-ups (login and token checks; not tenant reads) ---
 
-export function findByNameKey(db: Db, nameKey: string): Promise<UserWithBusiness | undefined> {
-  return withBusiness(db).where('users.name_key', '=', nameKey).executeTakeFirst();
+export async function findByNameKey(db: Db, nameKey: string): Promise<UserWithBusiness | undefined> {
+  // Compiled once (issue #13): every login reads it.
+  const rows = await runPrecompiled(db, 'users.by-name', [nameKey], ([k]) =>
+    withBusiness(db).where('users.name_key', '=', k as string),
+  );
+  return rows[0];
 }
 
 /** The user of a live session: the one query behind every authenticated request. */
