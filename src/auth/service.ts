@@ -68,11 +68,19 @@ export class AuthService {
       this.loginFailed('credentials');
       throw new Unauthenticated(WRONG_CREDENTIALS);
     }
-    await slot.release();
-    if (user.status === UserStatus.forbidden || user.status === UserStatus.notApproved) this.loginFailed('not_approved');
-    assertMayLogIn(user.status);
-    const { token } = await this.tokens.issue(user.id);
-    return { token, userId: user.id };
+    if (user.status === UserStatus.forbidden || user.status === UserStatus.notApproved) {
+      // The credentials were right: released, then refused.
+      await slot.release();
+      this.loginFailed('not_approved');
+      assertMayLogIn(user.status);
+    }
+    // The release and the session in one transaction (issue #13: one commit, not two). A user
+    // deleted meanwhile fails the session's insert, and its reservation stays a failure.
+    const claims = await this.db.transaction().execute(async (trx) => {
+      await slot.release(trx);
+      return this.tokens.openSession(user.id, trx);
+    });
+    return { token: await this.tokens.sign(claims), userId: user.id };
   }
 
   async refresh(caller: Caller): Promise<string> {

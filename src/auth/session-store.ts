@@ -1,9 +1,28 @@
+import { runPrecompiled } from '../db/precompiled.js';
 import type { Db } from '../db/types.js';
 
 /** The `sessions` table: one row per issued login token, keyed by its `jti`. */
 
-export async function insertSession(db: Db, jti: string, userId: number, expiresAt: number, now: number): Promise<void> {
-  await db.insertInto('sessions').values({ jti, user_id: userId, expires_at: expiresAt, revoked: 0, create_time: now }).execute();
+/** `within`: the caller's transaction (a login's, with its throttle release). */
+export async function insertSession(
+  db: Db,
+  jti: string,
+  userId: number,
+  expiresAt: number,
+  now: number,
+  within: Db = db,
+): Promise<void> {
+  // Compiled once (issue #13): every login and refresh writes one.
+  await runPrecompiled(
+    db,
+    'sessions.insert',
+    [jti, userId, expiresAt, now],
+    ([j, u, e, n]) =>
+      db
+        .insertInto('sessions')
+        .values({ jti: j as string, user_id: u as number, expires_at: e as number, revoked: 0, create_time: n as number }),
+    within,
+  );
 }
 
 export async function revokeSession(db: Db, jti: string): Promise<void> {

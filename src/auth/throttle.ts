@@ -1,3 +1,5 @@
+import type { Db } from '../db/types.js';
+
 export interface ThrottleLimits {
   /** Consecutive failures of one (user name, address) pair before it waits. */
   readonly pairFailures: number;
@@ -39,15 +41,19 @@ export interface ThrottleRow {
  * those keys, in this process or another replica, interleaves with it.
  */
 export interface ThrottleStore {
-  update<R>(keys: readonly string[], fn: (rows: Map<string, ThrottleRow>) => R): Promise<R>;
+  /** `within`: a transaction of the caller's to run in (a database store; the memory store has none). */
+  update<R>(keys: readonly string[], fn: (rows: Map<string, ThrottleRow>) => R, within?: Db): Promise<R>;
   /** Forgets rows untouched since `before` (ms) that block nothing any more. */
   prune(before: number): Promise<void>;
 }
 
 /** What a caller holds while its credentials are verified. */
 export interface Reservation {
-  /** The credentials were right: the pair is reset, the attempt no longer counts as a failure. */
-  release(): Promise<void>;
+  /**
+   * The credentials were right: the pair is reset, the attempt no longer counts as a failure.
+   * `within`: the caller's transaction, committed with what else the login writes.
+   */
+  release(within?: Db): Promise<void>;
 }
 
 const ADDRESS_WINDOW_MS = 60_000;
@@ -101,15 +107,19 @@ export class LoginThrottle {
     });
     if (waitMs > 0) return { wait: Math.ceil(waitMs / 1000) };
     return {
-      release: () =>
-        this.store.update(Object.values(keys), (rows) => {
-          const pair = rows.get(keys.pair)!;
-          pair.failures = 0;
-          pair.until = 0;
-          // Only this attempt's own mark goes: other addresses' failures on the name stay.
-          unmark(rows.get(keys.name)!, now);
-          unmark(rows.get(keys.address)!, now);
-        }),
+      release: (within?: Db) =>
+        this.store.update(
+          Object.values(keys),
+          (rows) => {
+            const pair = rows.get(keys.pair)!;
+            pair.failures = 0;
+            pair.until = 0;
+            // Only this attempt's own mark goes: other addresses' failures on the name stay.
+            unmark(rows.get(keys.name)!, now);
+            unmark(rows.get(keys.address)!, now);
+          },
+          within,
+        ),
     };
   }
 

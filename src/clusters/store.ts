@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { type ParamValue, runPrecompiled } from '../db/precompiled.js';
 import type { Db } from '../db/types.js';
 import { type Paging, applyPage } from '../http/paging.js';
 import { chunks } from '../lib/chunks.js';
@@ -39,45 +40,61 @@ export async function listClusters(
   label: string | undefined,
   paging: Paging,
 ): Promise<{ rows: (ClusterRecord & { node_count: number })[]; total: number }> {
-  const base = () => {
+  // Built and compiled once per shape (issue #13); the label filter is the first value if any.
+  const values: ParamValue[] = label === undefined ? [] : [label];
+  const base = (v: readonly ParamValue[]) => {
     let q = db.selectFrom('clusters');
     if (label !== undefined) {
-      q = q.where('clusters.id', 'in', db.selectFrom('cluster_labels').select('cluster_id').where('label', '=', label));
+      q = q.where(
+        'clusters.id',
+        'in',
+        db
+          .selectFrom('cluster_labels')
+          .select('cluster_id')
+          .where('label', '=', v[0] as string),
+      );
     }
     return q;
   };
-  const { total } = await base()
-    .select((eb) => eb.fn.countAll<number>().as('total'))
-    .executeTakeFirstOrThrow();
-  const q = base()
-    .select(CLUSTER_COLUMNS.map((c) => `clusters.${c}` as const))
-    .select((eb) =>
-      eb
-        .selectFrom('nodes')
-        .select((e) => e.fn.countAll<number>().as('n'))
-        .whereRef('nodes.cluster_id', '=', 'clusters.id')
-        .as('node_count'),
-    )
-    .orderBy('clusters.name', paging.order)
-    .orderBy('clusters.id', paging.order);
-  const rows = await applyPage(q, paging).execute();
+  const filter = label === undefined ? 'all' : 'label';
+  const paged = paging.pageSize !== 0;
+  const pageValues = paged ? [...values, paging.pageSize, (paging.page - 1) * paging.pageSize] : values;
+  const [[{ total }], rows] = await Promise.all([
+    runPrecompiled(db, `clusters.count:${filter}`, values, (v) => base(v).select((eb) => eb.fn.countAll<number>().as('total'))),
+    runPrecompiled(db, `clusters.page:${filter}:${paging.order}:${paged}`, pageValues, (v) => {
+      const q = base(v)
+        .select(CLUSTER_COLUMNS.map((c) => `clusters.${c}` as const))
+        .select((eb) =>
+          eb
+            .selectFrom('nodes')
+            .select((e) => e.fn.countAll<number>().as('n'))
+            .whereRef('nodes.cluster_id', '=', 'clusters.id')
+            .as('node_count'),
+        )
+        .orderBy('clusters.name', paging.order)
+        .orderBy('clusters.id', paging.order);
+      return paged ? q.limit(v[values.length] as number).offset(v[values.length + 1] as number) : q;
+    }),
+  ]);
   return { rows: rows.map((r) => ({ ...r, node_count: Number(r.node_count ?? 0) })), total: Number(total) };
 }
+
+/** Id lists up to this long (a page's) get a query compiled once per length; longer ones are built each time. */
+const PRECOMPILED_IDS = 100;
 
 /** Labels per cluster id, each list in byte order. */
 export async function labelsOf(db: Db, ids: readonly number[]): Promise<Map<number, string[]>> {
   const out = new Map<number, string[]>();
   if (ids.length === 0) return out;
   const rows = [];
+  const query = (part: readonly number[]) =>
+    db.selectFrom('cluster_labels').select(['cluster_id', 'label']).where('cluster_id', 'in', part).orderBy('label');
   // A page may be every cluster (pageSize 0 is the default): ids go in bounded chunks.
   for (const part of chunks(ids)) {
     rows.push(
-      ...(await db
-        .selectFrom('cluster_labels')
-        .select(['cluster_id', 'label'])
-        .where('cluster_id', 'in', part)
-        .orderBy('label')
-        .execute()),
+      ...(part.length <= PRECOMPILED_IDS
+        ? await runPrecompiled(db, `clusters.labels:${part.length}`, part, (v) => query(v as number[]))
+        : await query(part).execute()),
     );
   }
   for (const r of rows) {

@@ -1,3 +1,4 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { Caller, Role } from '../access/roles.js';
 import type { App } from './app.js';
@@ -88,15 +89,16 @@ export function installAuditAndMetrics(app: App, deps: { metrics: Registry; audi
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [deps.metrics],
   });
-  app.addHook('onResponse', async (req, reply) => {
+  app.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions.url ?? 'unmatched';
     requests.inc({ method: req.method, route, status: reply.statusCode });
     duration.observe({ method: req.method, route }, reply.elapsedTime / 1000);
+    done();
   });
   // Written before the response leaves (onSend, not onResponse): a client that has its answer
   // finds the row, and a hub stopping right after a change cannot lose it.
-  app.addHook('onSend', async (req, reply, payload) => {
-    if (!STATE_CHANGING.has(req.method) || !req.routeOptions.url || req.routeOptions.config.noAudit) return payload;
+  const audit = async (req: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> => {
+    if (!STATE_CHANGING.has(req.method)) return payload;
     try {
       await deps.audit.record({
         userId: req.caller?.userId ?? req.auditUserId,
@@ -110,5 +112,11 @@ export function installAuditAndMetrics(app: App, deps: { metrics: Registry; audi
       req.log.error({ err }, 'could not write the audit log');
     }
     return payload;
+  };
+  // A hook of the routes that change state only (issue #13: reads skip it, and its promise).
+  // Unmatched requests (404) belong to no route and are not audited.
+  app.addHook('onRoute', (route) => {
+    if (route.config?.noAudit || ![route.method].flat().some((m) => STATE_CHANGING.has(m))) return;
+    route.onSend = [...[route.onSend ?? []].flat(), audit];
   });
 }

@@ -134,7 +134,7 @@ function buildServices(config: Config, db: DatabaseHandle): Services {
   const jwtKey = config.OTE_JWT_SECRET ? new TextEncoder().encode(config.OTE_JWT_SECRET) : deriveKey(master, 'jwt');
   const tokens = new TokenService(db.kysely, jwtKey, config.OTE_TOKEN_TTL);
   // In the database: replicas share one budget (API.md §3).
-  const throttle = new LoginThrottle(new DbThrottleStore(db.kysely, db.dialect), {
+  const throttle = new LoginThrottle(new DbThrottleStore(db.kysely), {
     pairFailures: config.OTE_LOGIN_PAIR_FAILURES,
     pairDelay: config.OTE_LOGIN_PAIR_DELAY,
     pairMaxDelay: config.OTE_LOGIN_PAIR_MAX_DELAY,

@@ -1,7 +1,8 @@
-import { type CompiledQuery, type SelectQueryBuilder, sql } from 'kysely';
+import { type SelectQueryBuilder, sql } from 'kysely';
 import type { Scope } from '../access/scope.js';
+import { type ParamValue, runPrecompiled } from '../db/precompiled.js';
 import type { Database, Db, NewUser, UserRecord } from '../db/types.js';
-import { type Paging, applyPage, likeContains } from '../http/paging.js';
+import { type Paging, likeContains } from '../http/paging.js';
 
 /** A user with the status of its business, the facts a role is derived from. */
 export type UserWithBusiness = UserRecord & { business_status: number | null };
@@ -19,45 +20,25 @@ function scoped<Q extends SelectQueryBuilder<Database, 'users', object>>(q: Q, s
 
 // --- identity look-ups (login and token checks; not tenant reads) ---
 
-export function findByNameKey(db: Db, nameKey: string): Promise<UserWithBusiness | undefined> {
-  return withBusiness(db).where('users.name_key', '=', nameKey).executeTakeFirst();
-}
-
-const sessionQuery = (db: Db, jti: string, userId: number, now: number) =>
-  withBusiness(db)
-    .innerJoin('sessions', 'sessions.user_id', 'users.id')
-    .where('sessions.jti', '=', jti)
-    .where('users.id', '=', userId)
-    .where('sessions.revoked', '=', 0)
-    .where('sessions.expires_at', '>', now);
-
-/**
- * The session query compiled once per database (issue #13: building it cost
- * more than running it): compiled with marker values, whose positions among
- * the parameters are where each request's values go.
- */
-const compiledSessionQueries = new WeakMap<Db, { query: CompiledQuery; at: [number, number, number] }>();
-function compiledSessionQuery(db: Db) {
-  let entry = compiledSessionQueries.get(db);
-  if (!entry) {
-    const markers = ['\u0000jti', -7001, -7002] as const;
-    const query = sessionQuery(db, markers[0], markers[1], markers[2]).compile();
-    const at = markers.map((m) => query.parameters.indexOf(m)) as [number, number, number];
-    if (at.some((i) => i < 0) || new Set(at).size !== 3) throw new Error('the session query lost a parameter');
-    entry = { query, at };
-    compiledSessionQueries.set(db, entry);
-  }
-  return entry;
+export async function findByNameKey(db: Db, nameKey: string): Promise<UserWithBusiness | undefined> {
+  // Compiled once (issue #13): every login reads it.
+  const rows = await runPrecompiled(db, 'users.by-name', [nameKey], ([k]) =>
+    withBusiness(db).where('users.name_key', '=', k as string),
+  );
+  return rows[0];
 }
 
 /** The user of a live session: the one query behind every authenticated request. */
 export async function findBySession(db: Db, jti: string, userId: number, now: number): Promise<UserWithBusiness | undefined> {
-  const { query, at } = compiledSessionQuery(db);
-  const parameters = [...query.parameters];
-  parameters[at[0]] = jti;
-  parameters[at[1]] = userId;
-  parameters[at[2]] = now;
-  const { rows } = await db.executeQuery<UserWithBusiness>({ ...query, parameters });
+  // Compiled once (issue #13: building it cost more than running it).
+  const rows = await runPrecompiled(db, 'users.session', [jti, userId, now], ([j, u, n]) =>
+    withBusiness(db)
+      .innerJoin('sessions', 'sessions.user_id', 'users.id')
+      .where('sessions.jti', '=', j as string)
+      .where('users.id', '=', u as number)
+      .where('sessions.revoked', '=', 0)
+      .where('sessions.expires_at', '>', n as number),
+  );
   return rows[0];
 }
 
@@ -139,19 +120,37 @@ export async function listUsers(
   paging: Paging,
   orderBy: 'id' | 'user_name',
 ): Promise<{ rows: UserWithBusiness[]; total: number }> {
+  // Built and compiled once per shape (issue #13); the filters' values, in the order `where` uses them.
+  const tenant = scope.kind === 'tenant';
+  const values: ParamValue[] = [];
+  if (tenant) values.push(scope.businessId);
+  if (filter.user) values.push(likeContains(filter.user.toLowerCase()));
+  if (filter.status !== undefined) values.push(filter.status);
+  const filters = `${tenant ? 'tenant' : 'platform'}${filter.user ? '+user' : ''}${filter.status !== undefined ? '+status' : ''}`;
   // Filters touch users' own columns only, so the count needs no join (it was most of the cost).
-  const where = <Q extends SelectQueryBuilder<Database, 'users', object>>(q: Q): Q => {
-    let r = scoped(q, scope) as SelectQueryBuilder<Database, 'users', object>;
-    if (filter.user) r = r.where(sql<boolean>`users.name_key like ${likeContains(filter.user.toLowerCase())} escape '\\'`);
-    if (filter.status !== undefined) r = r.where('users.status', '=', filter.status);
+  const where = <Q extends SelectQueryBuilder<Database, 'users', object>>(q: Q, v: readonly ParamValue[]): Q => {
+    let i = 0;
+    let r = scoped(q, tenant ? { kind: 'tenant', businessId: v[i++] as number } : scope) as SelectQueryBuilder<
+      Database,
+      'users',
+      object
+    >;
+    if (filter.user) r = r.where(sql<boolean>`users.name_key like ${v[i++]} escape '\\'`);
+    if (filter.status !== undefined) r = r.where('users.status', '=', v[i] as number);
     return r as Q;
   };
-  const { total } = await where(db.selectFrom('users'))
-    .select((eb) => eb.fn.countAll<number>().as('total'))
-    .executeTakeFirstOrThrow();
-  let q = where(withBusiness(db)).orderBy(`users.${orderBy}`, paging.order);
-  if (orderBy !== 'id') q = q.orderBy('users.id', paging.order);
-  const rows = await applyPage(q, paging).execute();
+  const paged = paging.pageSize !== 0;
+  const pageValues = paged ? [...values, paging.pageSize, (paging.page - 1) * paging.pageSize] : values;
+  const [[{ total }], rows] = await Promise.all([
+    runPrecompiled(db, `users.count:${filters}`, values, (v) =>
+      where(db.selectFrom('users'), v).select((eb) => eb.fn.countAll<number>().as('total')),
+    ),
+    runPrecompiled(db, `users.page:${filters}:${orderBy}:${paging.order}:${paged}`, pageValues, (v) => {
+      let q = where(withBusiness(db), v).orderBy(`users.${orderBy}`, paging.order);
+      if (orderBy !== 'id') q = q.orderBy('users.id', paging.order);
+      return paged ? q.limit(v[values.length] as number).offset(v[values.length + 1] as number) : q;
+    }),
+  ]);
   return { rows, total: Number(total) };
 }
 
