@@ -3,7 +3,7 @@ import * as store from './store.js';
 
 /**
  * Heartbeats and acknowledgements arrive with every frame; the database takes
- * them in batches (one UPDATE per distinct value) on each `flush`.
+ * them in batches on each `flush`, one transaction a flush (store.ts `writeBatch`).
  */
 export class Batcher {
   private heartbeats = new Map<number, number>();
@@ -27,8 +27,7 @@ export class Batcher {
     this.heartbeats = new Map();
     this.acks = new Map();
     try {
-      await store.writeBatch(this.db, 'last_heartbeat', heartbeats);
-      await store.writeBatch(this.db, 'acked_generation', acks);
+      await store.writeBatch(this.db, { last_heartbeat: heartbeats, acked_generation: acks });
     } catch (err) {
       // Keep them for the next flush unless newer values arrived meanwhile.
       for (const [id, t] of heartbeats) if (!this.heartbeats.has(id)) this.heartbeats.set(id, t);

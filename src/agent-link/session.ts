@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import Compile from 'typebox/compile';
 import type { WebSocket } from 'ws';
 import type { BuiltState } from './desired-builder.js';
@@ -9,7 +9,11 @@ const checkMessage = Compile(AgentMessage);
 
 /** What a session reports to the link that owns it. */
 export interface SessionHandler {
-  onMessage(s: AgentSession, msg: AgentMessage): Promise<void>;
+  /**
+   * A frame, in order. `frameDigest`: the sha256 of a heartbeat frame that
+   * lists nodes (two equal digests: the very same report).
+   */
+  onMessage(s: AgentSession, msg: AgentMessage, frameDigest?: string): Promise<void>;
   onClose(s: AgentSession): void;
   /** Handling a frame failed (a database error): the session closes with 1011 after this. */
   onFailure(s: AgentSession, err: unknown): void;
@@ -33,6 +37,8 @@ export class AgentSession {
   knownHash: string | null = null;
   knownGeneration: number | null = null;
   inventoryHash: string | null;
+  /** The last heartbeat frame whose nodes were taken in: its digest and their inventory hash (a repeat is not hashed again). */
+  nodesFrame: { readonly digest: string; readonly hash: string } | null = null;
   /** Milliseconds of the last frame of any kind (dead-socket sweep). */
   lastFrame = Date.now();
   hadAckError: boolean;
@@ -83,8 +89,10 @@ export class AgentSession {
       this.close(CloseCode.protocolError, 'the first frame must be a hello');
       return;
     }
+    // Agents repeat the same heartbeat while nothing changes: a digest of the frame is cheaper than hashing its nodes.
+    const digest = m.type === 'heartbeat' && m.nodes ? createHash('sha256').update(data).digest('base64') : undefined;
     this.queue = this.queue
-      .then(() => (this.closed ? undefined : this.handler.onMessage(this, m)))
+      .then(() => (this.closed ? undefined : this.handler.onMessage(this, m, digest)))
       .catch((err) => {
         this.handler.onFailure(this, err);
         this.close(1011, 'internal error');

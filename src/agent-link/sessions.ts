@@ -56,7 +56,7 @@ export class Sessions implements SessionHandler {
     this.open.add(new AgentSession(socket, cluster, this, this.helloTimeoutMs));
   }
 
-  async onMessage(s: AgentSession, msg: AgentMessage): Promise<void> {
+  async onMessage(s: AgentSession, msg: AgentMessage, frameDigest?: string): Promise<void> {
     const id = s.cluster.id;
     switch (msg.type) {
       case 'hello':
@@ -64,7 +64,7 @@ export class Sessions implements SessionHandler {
       case 'heartbeat':
         if (!s.active) return;
         this.batcher.heartbeat(id, nowSeconds());
-        if (msg.nodes) await this.intake(s, msg.nodes);
+        if (msg.nodes) await this.intake(s, msg.nodes, frameDigest);
         if (msg.workloads) await this.workloadIntake(id, msg.workloads);
         return;
       case 'ack':
@@ -158,9 +158,15 @@ export class Sessions implements SessionHandler {
     this.ctx.track(store.releaseSession(this.ctx.db, s.cluster.id, s.id));
   }
 
-  /** Writes the node inventory only when it changed since the last write. */
-  private async intake(s: AgentSession, nodes: readonly NodeReport[]): Promise<void> {
-    const hash = inventoryHash(nodes);
+  /**
+   * Writes the node inventory only when it changed since the last write. A
+   * heartbeat frame the same as the last one taken in (by digest) has the
+   * same nodes: their hash is known.
+   */
+  private async intake(s: AgentSession, nodes: readonly NodeReport[], frameDigest?: string): Promise<void> {
+    const last = s.nodesFrame;
+    const hash = frameDigest !== undefined && last?.digest === frameDigest ? last.hash : inventoryHash(nodes);
+    if (frameDigest !== undefined) s.nodesFrame = { digest: frameDigest, hash };
     if (hash === s.inventoryHash) return;
     await replaceInventory(this.ctx.db, s.cluster.id, nodes, hash, nowSeconds());
     s.inventoryHash = hash;

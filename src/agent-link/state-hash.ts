@@ -113,6 +113,23 @@ function itemLines(prefix: string, items: readonly object[], factsFn: (o: never)
   return [...byKey.keys()].sort(byteOrder).map((k) => `${prefix} ${k} ${byKey.get(k)}`);
 }
 
+const objectText = new WeakMap<readonly object[], Buffer>();
+/**
+ * The `object` lines of a workload list, as the bytes hashed. A frozen list
+ * (the hub hands one frozen array to every cluster that runs the same
+ * applications) is written once; a list that may still change is written
+ * every time.
+ */
+function objectLines(workloads: readonly object[]): Buffer | string {
+  const cached = objectText.get(workloads);
+  if (cached) return cached;
+  const text = itemLines('object', workloads, workloadFacts).join('\n');
+  if (!Object.isFrozen(workloads)) return text;
+  const bytes = Buffer.from(text);
+  objectText.set(workloads, bytes);
+  return bytes;
+}
+
 /** The hash of a whole desired state (see the top of this file). */
 export function stateHash(s: DesiredState): string {
   const lines = [
@@ -121,7 +138,9 @@ export function stateHash(s: DesiredState): string {
     `nodeLabels ${nodeLabelsHash(s.nodeLabels)}`,
     `paused ${s.paused ? 1 : 0}`,
     ...itemLines('secret', s.pullSecrets, secretFacts),
-    ...itemLines('object', s.workloads, workloadFacts),
   ];
-  return sha256(lines.join('\n'));
+  const h = createHash('sha256').update(lines.join('\n'));
+  // The same bytes as one joined text: the object lines follow the others after a "\n".
+  if (s.workloads.length > 0) h.update('\n').update(objectLines(s.workloads));
+  return h.digest('hex');
 }

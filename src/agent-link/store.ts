@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/types.js';
 import { chunks } from '../lib/chunks.js';
 import { writeInventory } from './inventory-store.js';
@@ -105,11 +105,32 @@ export async function sessionFacts(
   return out;
 }
 
+/** Batched values of the connection columns, by cluster id. */
+export interface ConnectionBatch {
+  readonly last_heartbeat: ReadonlyMap<number, number>;
+  readonly acked_generation: ReadonlyMap<number, number>;
+}
+
+/** Ids that share a value go in one plain UPDATE per chunk from this many on; fewer, in chunks by CASE. */
+const SHARED = 8;
+
 /**
- * Writes a batch of values of one column: one UPDATE per distinct value
- * (heartbeats of one flush share a handful of seconds; acks a generation or two).
+ * Writes a batch of heartbeats and acknowledgements in one transaction (one
+ * commit, however many statements). Values many clusters share (heartbeats
+ * of one flush fall on a handful of seconds; acks often on one generation)
+ * go as one plain UPDATE per chunk; the rest, a chunk at a time, as one
+ * UPDATE with a CASE (after a fan-out, clusters acknowledge different
+ * generations: one statement per value would be thousands).
  */
-export async function writeBatch(
+export async function writeBatch(db: Db, batch: ConnectionBatch): Promise<void> {
+  if (batch.last_heartbeat.size === 0 && batch.acked_generation.size === 0) return;
+  await db.transaction().execute(async (trx) => {
+    await writeColumn(trx, 'last_heartbeat', batch.last_heartbeat);
+    await writeColumn(trx, 'acked_generation', batch.acked_generation);
+  });
+}
+
+async function writeColumn(
   db: Db,
   column: 'last_heartbeat' | 'acked_generation',
   values: ReadonlyMap<number, number>,
@@ -120,7 +141,12 @@ export async function writeBatch(
     if (ids) ids.push(id);
     else byValue.set(v, [id]);
   }
+  const rest: number[] = [];
   for (const [v, ids] of byValue) {
+    if (ids.length < SHARED) {
+      rest.push(...ids);
+      continue;
+    }
     for (const part of chunks(ids)) {
       await db
         .updateTable('clusters')
@@ -128,6 +154,18 @@ export async function writeBatch(
         .where('id', 'in', part)
         .execute();
     }
+  }
+  for (const part of chunks(rest)) {
+    // Cast: PostgreSQL would take CASE over untyped parameters for text.
+    const value = sql<number>`cast(case id ${sql.join(
+      part.map((id) => sql`when ${id} then ${values.get(id)}`),
+      sql` `,
+    )} end as bigint)`;
+    await db
+      .updateTable('clusters')
+      .set({ [column]: value })
+      .where('id', 'in', part)
+      .execute();
   }
 }
 

@@ -44,6 +44,15 @@ export function renderFactsKey(spec: AppSpec, cluster: Pick<ClusterFacts, 'name'
   return clusterRenderKey(spec, cluster);
 }
 
+/** A number per rendered list of objects (by identity), to know clusters that get the same lists. */
+const listIds = new WeakMap<readonly object[], number>();
+let nextListId = 0;
+function listId(list: readonly object[]): number {
+  let id = listIds.get(list);
+  if (id === undefined) listIds.set(list, (id = nextListId++));
+  return id;
+}
+
 /** Rendered objects kept at most; past it the cache starts over (per-cluster renders of a large fleet). */
 const MAX_RENDERED = 200_000;
 
@@ -125,18 +134,23 @@ export function appsContributor(settings: SettingsService, registryDomain: strin
         if (!spec.perCluster) alike.set(appRevision, objs);
         return objs;
       };
+      // Clusters that run the same objects get one list, frozen: the agent link hashes it once (state-hash.ts).
+      const sameObjects = new Map<string, Obj[]>();
       const pace = pacer();
       for (const c of clusters) {
         const p = pace();
         if (p) await p;
-        const workloads: Obj[] = [];
+        const lists: Obj[][] = [];
         for (const app of apps) {
           if (!placedOn(app.clusterLabel, c.labels)) continue;
           const revision = revisionFor(app, assignments.size === 0 ? undefined : assignments.get(`${app.id}:${c.id}`));
           const spec = revision === null ? undefined : specs.get(`${app.id}:${revision}`);
           if (revision === null || !spec) continue;
-          for (const o of objectsOf(app, revision, spec, c)) workloads.push(o);
+          lists.push(objectsOf(app, revision, spec, c));
         }
+        const key = lists.map(listId).join(',');
+        let workloads = sameObjects.get(key);
+        if (!workloads) sameObjects.set(key, (workloads = Object.freeze(lists.flat()) as Obj[]));
         if (workloads.length > 0) out.set(c.id, { workloads });
       }
       // Renders of revisions (or replicas) no longer run anywhere go; the others stay for the next recompute.

@@ -70,6 +70,11 @@ for (const kind of DATABASES) {
         'clusters that render alike share the objects',
       );
       assert.equal(objectsOf(r1, 2, 'edge').length, 0, 'edge runs only where the label is');
+      const alike = await contributor.contribute(k, [facts(1, ['edge']), facts(3, ['edge']), facts(2, [])]);
+      assert.equal(alike.get(1)?.workloads, alike.get(3)?.workloads, 'clusters that run the same objects share one list');
+      assert.ok(Object.isFrozen(alike.get(1)?.workloads), 'frozen, so the agent link hashes it once');
+      assert.notEqual(alike.get(2)?.workloads, alike.get(1)?.workloads);
+      assert.deepEqual(alike.get(2)?.workloads, every1);
 
       const r2 = await contributor.contribute(k, clusters);
       assert.ok(

@@ -251,6 +251,13 @@ for (const db of DATABASES) {
         (x: { clusterName: string }) => x.clusterName === c,
       );
       assert.equal(cl.nodeCount, 2);
+      // A report the same as an earlier one (not the last) is taken in again; the same frame twice in a row, once.
+      const one = [nodeReport('inv-a', { kernelVersion: '6.8.0-1' })];
+      a.report(one);
+      await until(async () => expectStatus(await nodes(`?clusterName=${c}`), 200).total === 1);
+      a.report(one);
+      a.report([...one, nodeReport('inv-b')]);
+      await until(async () => expectStatus(await nodes(`?clusterName=${c}`), 200).total === 2);
     });
 
     it('a label of a node that left can still be deleted (not added); the node comes back without it', async () => {

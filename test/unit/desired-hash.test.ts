@@ -113,4 +113,36 @@ describe('buildDesired (contributors, no database)', () => {
     assert.notEqual(stateHash({ ...base, workloads: [a, b] }), stateHash({ ...base, workloads: [a] }));
     assert.notEqual(stateHash(base), stateHash({ ...base, paused: true }));
   });
+
+  it('hashes a frozen (shared) workload list as the same list unfrozen, and by the layout', async () => {
+    const built = await buildDesired(db, facts, contributors);
+    const base = built.get(1)!.state;
+    const sha = (x: string) => createHash('sha256').update(x).digest('hex');
+    const a = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'a', namespace: 'ns1' } };
+    const b = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { namespace: 'ns1', name: 'b' } };
+    const shared = Object.freeze([b, a] as Record<string, unknown>[]) as Record<string, unknown>[];
+    const expected = sha(
+      [
+        'ote.desired.v2',
+        `namespaces ${sha('["ns1","ns2"]')}`,
+        `nodeLabels ${sha('[["n1",["x"]],["n2",["camera","gpu"]]]')}`,
+        'paused 0',
+        `secret ns1/z ${sha(stableJson(base.pullSecrets[0]))}`,
+        `object apps/v1/Deployment/ns1/b ${sha(stableJson(b))}`,
+        `object v1/Service/ns1/a ${sha(stableJson(a))}`,
+      ].join('\n'),
+    );
+    assert.equal(stateHash({ ...base, workloads: [b, a] }), expected);
+    assert.equal(stateHash({ ...base, workloads: shared }), expected, 'first time: written and kept');
+    assert.equal(stateHash({ ...base, workloads: shared }), expected, 'again: from what was kept');
+    // What else the state holds still counts with a kept list.
+    assert.notEqual(stateHash({ ...base, workloads: shared, paused: true }), expected);
+    assert.notEqual(stateHash({ ...base, workloads: shared, nodeLabels: {} }), expected);
+    // A list that is not frozen may change: it is written anew each time.
+    const open = [a];
+    const before = stateHash({ ...base, workloads: open });
+    open.push(b);
+    assert.equal(stateHash({ ...base, workloads: open }), expected);
+    assert.notEqual(before, expected);
+  });
 });
