@@ -20,20 +20,17 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
-import { type DesiredMessage, type NodeReport, PROTOCOL_VERSION } from '../src/agent-link/protocol.js';
+import { type DesiredMessage, PROTOCOL_VERSION } from '../src/agent-link/protocol.js';
 import { type DbKind, TestDatabase } from '../test/helpers/hub.js';
+import { ADMIN, call, cpuSeconds, mib, nodesOf, pct, pool, sleep } from './fleet-sim.js';
 
 const SIZES = (process.env.OTE_BENCH_AGENT_CLUSTERS ?? '100,1000,5000').split(',').map(Number);
 const NODES = Number(process.env.OTE_BENCH_AGENT_NODES ?? 20);
 const HEARTBEAT_S = Number(process.env.OTE_BENCH_AGENT_HEARTBEAT ?? 10);
 const WINDOW_S = Number(process.env.OTE_BENCH_AGENT_WINDOW ?? 30);
 const APPROVALS = Number(process.env.OTE_BENCH_AGENT_APPROVALS ?? 5);
-const ADMIN = { user: 'admin', password: 'Bench-Passw0rd1' };
 const DB_KIND = (process.env.OTE_BENCH_DB ?? 'sqlite') as DbKind;
 if (DB_KIND !== 'sqlite' && DB_KIND !== 'postgres') throw new Error('OTE_BENCH_DB must be "sqlite" or "postgres"');
-const CLK_TCK = 100; // USER_HZ on Linux; /proc/<pid>/stat counts in these ticks.
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function maxOpenFiles(): number {
   const line = fs
@@ -41,13 +38,6 @@ function maxOpenFiles(): number {
     .split('\n')
     .find((l) => l.startsWith('Max open files'));
   return Number(line?.split(/\s+/)[3] ?? 1024);
-}
-
-/** utime + stime of a process, in seconds. */
-function cpuSeconds(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
 }
 
 function memory(pid: number): { rss: number; hwm: number } {
@@ -87,46 +77,6 @@ async function startHubChild(database: TestDatabase): Promise<{ child: ChildProc
   return { child, url };
 }
 
-/** One API call; `T` is the shape of the envelope's `data` the caller reads. */
-async function call<T = unknown>(url: string, method: string, p: string, token?: string, body?: unknown) {
-  const headers: Record<string, string> = {};
-  if (token) headers.authorization = token;
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(url + p, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const json = (await res.json()) as { code: number; data: T; token?: string; message: string };
-  if (res.status !== 200) throw new Error(`${method} ${p}: ${res.status} ${json.message}`);
-  return json;
-}
-
-/** Runs `fn` over `items` with at most `limit` in flight. */
-async function pool<T>(items: readonly T[], limit: number, fn: (t: T, i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        await fn(items[i], i);
-      }
-    }),
-  );
-}
-
-function nodesOf(cluster: number): NodeReport[] {
-  return Array.from({ length: NODES }, (_, i) => ({
-    name: `c${cluster}-node-${i}`,
-    osImage: 'Ubuntu 22.04.4 LTS',
-    kernelVersion: '5.15.0-105-generic',
-    internalIP: `10.${(cluster >> 8) & 255}.${cluster & 255}.${i + 1}`,
-    cpu: 8,
-    memory: 16 * 2 ** 30,
-    disk: 200 * 2 ** 30,
-    gpuCount: i % 5 === 0 ? 1 : 0,
-    gpuMemoryMiB: i % 5 === 0 ? 16384 : null,
-    ready: true,
-    labels: { 'kubernetes.io/hostname': `c${cluster}-node-${i}`, 'kubernetes.io/os': 'linux' },
-  }));
-}
-
 /** One simulated cluster: hello with its nodes, heartbeats with the full node list, acks every desired state. */
 class SimCluster {
   ws!: WebSocket;
@@ -140,7 +90,7 @@ class SimCluster {
   ) {}
 
   connect(hubUrl: string): Promise<void> {
-    const nodes = nodesOf(this.index);
+    const nodes = nodesOf(this.index, NODES, true);
     const heartbeat = JSON.stringify({ type: 'heartbeat', nodes });
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(`${hubUrl.replace(/^http/, 'ws')}/v1/agent/connect`, {
@@ -186,9 +136,6 @@ class SimCluster {
     this.ws?.terminate();
   }
 }
-
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
 
 interface Row {
   clusters: number;

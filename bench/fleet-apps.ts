@@ -26,8 +26,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
-import { type NodeReport, PROTOCOL_VERSION } from '../src/agent-link/protocol.js';
+import { PROTOCOL_VERSION } from '../src/agent-link/protocol.js';
 import { type DbKind, TestDatabase } from '../test/helpers/hub.js';
+import { ADMIN, call, cpuSeconds, mib, nodesOf, pct, pool, sleep } from './fleet-sim.js';
 
 const CLUSTERS = Number(process.env.OTE_BENCH_FLEET_CLUSTERS ?? 5000);
 const APPS = Number(process.env.OTE_BENCH_FLEET_APPS ?? 100);
@@ -37,18 +38,8 @@ const WINDOW_S = Number(process.env.OTE_BENCH_AGENT_WINDOW ?? 30);
 const UPDATES = Number(process.env.OTE_BENCH_AGENT_APPROVALS ?? 5);
 const DELTA = (process.env.OTE_BENCH_FLEET_DELTA ?? '1') !== '0';
 const LABELS = 10;
-const ADMIN = { user: 'admin', password: 'Bench-Passw0rd1' };
 const DB_KIND = (process.env.OTE_BENCH_DB ?? 'sqlite') as DbKind;
 if (DB_KIND !== 'sqlite' && DB_KIND !== 'postgres') throw new Error('OTE_BENCH_DB must be "sqlite" or "postgres"');
-const CLK_TCK = 100;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function cpuSeconds(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
-}
 
 function rssOf(pid: number): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -118,45 +109,6 @@ class HubChild {
   }
 }
 
-async function call(url: string, method: string, p: string, token?: string, body?: unknown) {
-  const headers: Record<string, string> = {};
-  if (token) headers.authorization = token;
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(url + p, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are open-ended JSON
-  const json = (await res.json()) as { code: number; data?: any; token?: string; message: string };
-  if (res.status !== 200) throw new Error(`${method} ${p}: ${res.status} ${json.message}`);
-  return json;
-}
-
-async function pool<T>(items: readonly T[], limit: number, fn: (t: T, i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        await fn(items[i], i);
-      }
-    }),
-  );
-}
-
-function nodesOf(cluster: number): NodeReport[] {
-  return Array.from({ length: NODES }, (_, i) => ({
-    name: `c${cluster}-node-${i}`,
-    osImage: 'Ubuntu 22.04.4 LTS',
-    kernelVersion: '5.15.0-105-generic',
-    internalIP: `10.${(cluster >> 8) & 255}.${cluster & 255}.${i + 1}`,
-    cpu: 8,
-    memory: 16 * 2 ** 30,
-    disk: 200 * 2 ** 30,
-    gpuCount: 0,
-    gpuMemoryMiB: null,
-    ready: true,
-    labels: { 'kubernetes.io/hostname': `c${cluster}-node-${i}`, 'kubernetes.io/os': 'linux' },
-  }));
-}
-
 const FRAME_HEAD = /^\{"type":"(\w+)","generation":(\d+)/;
 
 /**
@@ -189,7 +141,7 @@ class SimCluster {
   }
 
   private dial(hubUrl: string): Promise<void> {
-    const nodes = nodesOf(this.index);
+    const nodes = nodesOf(this.index, NODES);
     const heartbeat = JSON.stringify({ type: 'heartbeat', nodes });
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(`${hubUrl.replace(/^http/, 'ws')}/v1/agent/connect`, {
@@ -242,8 +194,6 @@ class SimCluster {
   }
 }
 
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
 const kib = (b: number) => `${(b / 1024).toFixed(1)} KiB`;
 
 function appSpec(i: number, tag: string) {
